@@ -1,0 +1,160 @@
+"""Settings of a small 1-D GAN and its training, validated in one place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+__all__ = ["GANConfig", "GENERATOR_LOSSES"]
+
+#: Generator losses known to the engine (the discriminator always minimises the binary
+#: cross-entropy of real vs generated points).
+#:
+#: - ``"nonsaturating"``: minimise ``-E log D(G(z))``; strong gradients while D rejects the
+#:   fakes, the loss used in practice (Goodfellow et al. 2014, section 3).
+#: - ``"minimax"``: minimise ``E log(1 - D(G(z)))``, the value function itself; its gradient
+#:   vanishes when D confidently rejects the fakes, as early in training.
+GENERATOR_LOSSES = ("nonsaturating", "minimax")
+
+
+def _positive_int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
+    return value
+
+
+def _positive_float(name: str, value, *, upper: float | None = None) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a positive number, got {value!r}.") from None
+    if not math.isfinite(out) or out <= 0 or (upper is not None and out >= upper):
+        bound = f" and < {upper}" if upper is not None else ""
+        raise ValueError(f"`{name}` must be a finite number > 0{bound}, got {value!r}.")
+    return out
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """Architecture and training recipe of the GANs fitted to each replication.
+
+    The defaults are the recipe of ``shared/PROTOTYPE_NOTES.md``, confirmed by this package's
+    own study (README, "The default recipe"): 2 hidden layers of width 16 with LeakyReLU(0.2)
+    in both networks, latent dimension 4, the non-saturating generator loss, one
+    discriminator step per generator step, each on all ``n`` real points against ``n`` fresh
+    fakes, Adam with ``betas=(0.5, 0.999)`` and a learning rate decaying geometrically from
+    ``lr`` to ``lr_final`` over ``steps``, and an exponential moving average (EMA) of the
+    generator's weights started after ``ema_start * steps`` steps; draws come from the
+    averaged generator.
+
+    Parameters
+    ----------
+    steps : int
+        Training steps (one discriminator and one generator update each).
+    latent_dim : int
+        Dimension of the standard normal latent noise.
+    g_hidden, d_hidden : tuple of int
+        Hidden layer widths of the generator and the discriminator (at least one layer).
+    negative_slope : float
+        Slope of LeakyReLU for negative inputs.
+    lr, lr_final : float
+        Learning rate at the first and at the last step (geometric decay between them);
+        equal values give a constant rate.
+    betas : tuple of float
+        Adam's moment decay rates.
+    eps : float
+        Adam's denominator guard.
+    loss : str
+        Generator loss, one of :data:`GENERATOR_LOSSES`.
+    ema_decay : float or None
+        Decay of the generator's weight average; ``None`` samples from the last weights.
+    ema_start : float
+        Fraction of ``steps`` after which averaging starts.  Averaging from step 0 keeps
+        weight on the random initial weights and shrinks the GAN towards them (a bias that
+        N(0, 1) hides), so it starts late by default.
+    standardize : bool
+        Train on ``(x - mean(x)) / sd(x)`` and map the draws back with the same affine map,
+        which makes the fitted distribution location-scale equivariant.
+    dtype : str
+        ``"float32"`` (fast) or ``"float64"`` (for checks against other implementations).
+
+    Examples
+    --------
+    >>> cfg = GANConfig(steps=500)
+    >>> cfg.lr_at(0), round(cfg.lr_at(499), 6)
+    (0.001, 0.0001)
+    >>> GANConfig(steps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `steps` must be an integer >= 1, got 0.
+    """
+
+    steps: int = 2000
+    latent_dim: int = 4
+    g_hidden: tuple[int, ...] = (16, 16)
+    d_hidden: tuple[int, ...] = (16, 16)
+    negative_slope: float = 0.2
+    lr: float = 1e-3
+    lr_final: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    eps: float = 1e-8
+    loss: str = "nonsaturating"
+    ema_decay: float | None = 0.998
+    ema_start: float = 0.5
+    standardize: bool = False
+    dtype: str = "float32"
+
+    def __post_init__(self):
+        _positive_int("steps", self.steps)
+        _positive_int("latent_dim", self.latent_dim)
+        for name in ("g_hidden", "d_hidden"):
+            widths = getattr(self, name)
+            if isinstance(widths, int):
+                widths = (widths,)
+            try:
+                widths = tuple(widths)
+            except TypeError:
+                raise ValueError(f"`{name}` must be a tuple of integers >= 1.") from None
+            if not widths:
+                raise ValueError(f"`{name}` must have at least one hidden layer.")
+            for w in widths:
+                _positive_int(f"{name}", w)
+            object.__setattr__(self, name, widths)
+        slope = float(self.negative_slope)
+        if not (0.0 <= slope < 1.0):
+            raise ValueError(f"`negative_slope` must be in [0, 1), got {self.negative_slope!r}.")
+        _positive_float("lr", self.lr)
+        _positive_float("lr_final", self.lr_final)
+        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
+            raise ValueError(f"`betas` must be two numbers in [0, 1), got {self.betas!r}.")
+        object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
+        _positive_float("eps", self.eps)
+        if self.loss not in GENERATOR_LOSSES:
+            raise ValueError(f"`loss` must be one of {GENERATOR_LOSSES}, got {self.loss!r}.")
+        if self.ema_decay is not None:
+            _positive_float("ema_decay", self.ema_decay, upper=1.0)
+        if not (0.0 <= float(self.ema_start) < 1.0):
+            raise ValueError(f"`ema_start` must be a fraction in [0, 1), got {self.ema_start!r}.")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"`dtype` must be 'float32' or 'float64', got {self.dtype!r}.")
+
+    def lr_at(self, step: int) -> float:
+        """Learning rate at ``step`` (0-based): geometric from ``lr`` to ``lr_final``."""
+        if self.steps == 1:
+            return self.lr
+        return self.lr * (self.lr_final / self.lr) ** (step / (self.steps - 1))
+
+    @property
+    def ema_first_step(self) -> int | None:
+        """First step (0-based) after which the average is updated; None without EMA."""
+        if self.ema_decay is None:
+            return None
+        return int(self.ema_start * self.steps)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able settings (for run records and resume checks)."""
+        out = asdict(self)
+        out["g_hidden"] = list(self.g_hidden)
+        out["d_hidden"] = list(self.d_hidden)
+        out["betas"] = list(self.betas)
+        return out

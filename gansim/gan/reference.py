@@ -1,0 +1,133 @@
+"""One GAN, one replication: the plain ``torch.nn`` + autograd + ``torch.optim.Adam`` loop.
+
+This is the textbook implementation the batched engine must agree with.  It is not used by
+studies (it is 20-40x slower); tests train it on the same data, initial weights and noise as
+:func:`gansim.gan.engine.train_gans` and compare the networks, and ``benchmarks/`` times it as
+the baseline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from gansim.gan.config import GANConfig
+from gansim.gan.engine import (
+    MLPLayout,
+    NoiseStream,
+    _d_layout,
+    _dtype,
+    _g_layout,
+    initial_parameters,
+)
+from gansim.rng import torch_generator
+
+__all__ = ["ReferenceGAN", "train_gan_reference"]
+
+
+def _mlp(layout: MLPLayout, slope: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    sizes = layout.sizes
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(nn.LeakyReLU(slope))
+    return nn.Sequential(*layers)
+
+
+def _load(module: nn.Sequential, layout: MLPLayout, flat: torch.Tensor):
+    linears = [m for m in module if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for lin, (W, b) in zip(linears, layout.views(flat.unsqueeze(0)), strict=True):
+            lin.weight.copy_(W[0].T)
+            lin.bias.copy_(b[0])
+
+
+def _flatten(module: nn.Sequential, layout: MLPLayout) -> torch.Tensor:
+    linears = [m for m in module if isinstance(m, nn.Linear)]
+    flat = torch.empty(layout.size, dtype=linears[0].weight.dtype)
+    for lin, (w, b) in zip(linears, layout.slices, strict=True):
+        flat[w] = lin.weight.detach().T.reshape(-1)
+        flat[b] = lin.bias.detach()
+    return flat
+
+
+class ReferenceGAN:
+    """Generator and discriminator as ``nn.Sequential`` modules, for one replication."""
+
+    def __init__(self, config: GANConfig, init_seed: np.random.SeedSequence):
+        cfg = self.config = config
+        dtype = _dtype(cfg)
+        self.g_layout, self.d_layout = _g_layout(cfg), _d_layout(cfg)
+        self.G = _mlp(self.g_layout, cfg.negative_slope).to(dtype)
+        self.D = _mlp(self.d_layout, cfg.negative_slope).to(dtype)
+        gen = [torch_generator(init_seed)]
+        _load(self.G, self.g_layout, initial_parameters(self.g_layout, gen, dtype=dtype,
+                                                        device="cpu")[0])
+        _load(self.D, self.d_layout, initial_parameters(self.d_layout, gen, dtype=dtype,
+                                                        device="cpu")[0])
+
+    def generator_flat(self) -> torch.Tensor:
+        return _flatten(self.G, self.g_layout)
+
+    def discriminator_flat(self) -> torch.Tensor:
+        return _flatten(self.D, self.d_layout)
+
+
+def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
+    """Train one GAN on a 1-D sample the textbook way.
+
+    Returns
+    -------
+    generator : Tensor, shape (P_G,)
+        Flat generator parameters used for sampling (averaged when EMA is on), in the
+        engine's layout.
+    discriminator : Tensor, shape (P_D,)
+    """
+    cfg = config
+    dtype = _dtype(cfg)
+    x = torch.as_tensor(np.asarray(data, dtype=float), dtype=dtype)
+    if cfg.standardize:
+        x = (x - x.mean()) / x.std()
+    real = x.reshape(-1, 1)
+    n = real.shape[0]
+    gan = ReferenceGAN(cfg, init_seed)
+    G, D = gan.G, gan.D
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
+                             foreach=False)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
+                             foreach=False)
+    softplus = nn.functional.softplus
+    noise = NoiseStream([torch_generator(noise_seed)], steps=cfg.steps, n=n,
+                        latent_dim=cfg.latent_dim, dtype=dtype, device="cpu")
+    ema = None
+    for t in range(cfg.steps):
+        for opt in (opt_g, opt_d):
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr_at(t)
+        z_d, z_g = (z[0] for z in noise.at(t))
+
+        opt_d.zero_grad()
+        with torch.no_grad():
+            fake = G(z_d)
+        logits = D(torch.cat((real, fake)))
+        loss_d = softplus(-logits[:n]).mean() + softplus(logits[n:]).mean()
+        loss_d.backward()
+        opt_d.step()
+
+        opt_g.zero_grad()
+        logits = D(G(z_g))
+        if cfg.loss == "minimax":
+            loss_g = -softplus(logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
+        else:
+            loss_g = softplus(-logits).mean()
+        loss_g.backward()
+        opt_g.step()
+
+        first = cfg.ema_first_step
+        if first is not None and t >= first:
+            current = gan.generator_flat()
+            ema = current.clone() if ema is None else ema.lerp_(current, 1.0 - cfg.ema_decay)
+    sampler = ema if ema is not None else gan.generator_flat()
+    return sampler, gan.discriminator_flat()
