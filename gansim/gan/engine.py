@@ -12,9 +12,9 @@ which are several times slower on CPU than the broadcasting used here (PROTOTYPE
 benchmarks/).  ``tests/test_engine.py`` checks the gradients against autograd and whole
 training runs against ``torch.nn`` + ``torch.optim.Adam`` trained one replication at a time.
 
-Each network's parameters live in one contiguous ``(R, P)`` buffer, so Adam is a handful of
-elementwise operations on the whole block and a gradient never has strides different from its
-parameter (a pitfall of fused optimisers noted in the prototype).
+Each network's parameters live in one flat buffer (see :class:`MLPLayout`), so Adam is a
+handful of elementwise operations on the whole block and a gradient never has strides
+different from its parameter (a pitfall of fused optimisers noted in the prototype).
 """
 
 from __future__ import annotations
@@ -43,14 +43,21 @@ _leaky_relu_backward = torch.ops.aten.leaky_relu_backward
 
 
 class MLPLayout:
-    """Where each weight and bias of an MLP sits in a flat ``(R, P)`` parameter buffer.
+    """Where each weight and bias of an MLP sits, per replication and in a block's buffer.
 
     Layer ``l`` maps ``sizes[l]`` inputs to ``sizes[l + 1]`` outputs as ``x @ W + b`` with
-    ``W`` of shape ``(in, out)``.
+    ``W`` of shape ``(in, out)``.  Two layouts of the same numbers:
+
+    - *rows*, shape ``(R, P)``: replication ``r``'s parameters in row ``r`` (``slices`` gives
+      each weight's and bias's columns); the form users and tests see;
+    - *flat*, shape ``(R * P,)``: parameter-major, each ``(R, in, out)`` weight and ``(R, out)``
+      bias one contiguous chunk, so batched products get contiguous operands and the
+      optimiser updates the whole network with a few elementwise operations.
     """
 
     def __init__(self, sizes: Sequence[int]):
         self.sizes = tuple(int(s) for s in sizes)
+        self.shapes: list[tuple[int, ...]] = []
         self.slices: list[tuple[slice, slice]] = []
         offset = 0
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
@@ -59,16 +66,27 @@ class MLPLayout:
             b = slice(offset, offset + fan_out)
             offset = b.stop
             self.slices.append((w, b))
+            self.shapes += [(fan_in, fan_out), (fan_out,)]
         self.size = offset
 
-    def views(self, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Per-layer ``(W, b)`` views of ``flat`` with shapes ``(R, in, out)`` and ``(R, out)``."""
-        R = flat.shape[0]
-        out = []
-        for (w, b), fan_in, fan_out in zip(self.slices, self.sizes[:-1], self.sizes[1:],
-                                           strict=True):
-            out.append((flat[:, w].view(R, fan_in, fan_out), flat[:, b]))
-        return out
+    def views(self, flat: torch.Tensor, R: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per-layer ``(W, b)`` views of a flat buffer, shapes ``(R, in, out)`` and ``(R, out)``."""
+        tensors, offset = [], 0
+        for shape in self.shapes:
+            numel = R * math.prod(shape)
+            tensors.append(flat[offset:offset + numel].view(R, *shape))
+            offset += numel
+        return list(zip(tensors[::2], tensors[1::2], strict=True))
+
+    def to_flat(self, rows: torch.Tensor) -> torch.Tensor:
+        """Rows ``(R, P)`` to a new flat buffer ``(R * P,)``."""
+        parts = [rows[:, sl].reshape(-1) for pair in self.slices for sl in pair]
+        return torch.cat(parts)
+
+    def to_rows(self, flat: torch.Tensor, R: int) -> torch.Tensor:
+        """A flat buffer to new rows ``(R, P)``."""
+        return torch.cat([t.reshape(R, -1) for pair in self.views(flat, R) for t in pair],
+                         dim=1)
 
     def init_bounds(self) -> torch.Tensor:
         """Half-width of the uniform initialisation of each parameter: ``1/sqrt(fan_in)``.
@@ -182,7 +200,7 @@ class NoiseStream:
 
 
 class _Adam:
-    """Adam on a flat ``(R, P)`` buffer, the same arithmetic as ``torch.optim.Adam``."""
+    """Adam on a flat buffer, the same arithmetic as ``torch.optim.Adam``."""
 
     def __init__(self, params: torch.Tensor, betas, eps):
         self.params = params
@@ -238,7 +256,7 @@ class GANBlock:
         dtype, device = self.generator.dtype, self.generator.device
         z = torch.stack([torch.randn((m, cfg.latent_dim), generator=g, dtype=dtype,
                                      device=device) for g in generators])
-        layers = self.g_layout.views(self.generator)
+        layers = self.g_layout.views(self.g_layout.to_flat(self.generator), R)
         out = torch.empty((R, m), dtype=dtype, device=device)
         # Chunks bound the activations' memory at large m.
         for s in range(0, m, chunk):
@@ -249,7 +267,9 @@ class GANBlock:
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """Discriminator logits of points ``x`` of shape (R, N) on the data's scale."""
         xs = ((x - self.center.unsqueeze(1)) / self.scale.unsqueeze(1)).unsqueeze(-1)
-        logits, _ = mlp_forward(self.d_layout.views(self.discriminator), xs,
+        R = self.discriminator.shape[0]
+        layers = self.d_layout.views(self.d_layout.to_flat(self.discriminator), R)
+        logits, _ = mlp_forward(layers, xs,
                                 self.config.negative_slope, keep=False)
         return logits.squeeze(-1)
 
@@ -314,24 +334,26 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device=device)
     noise = NoiseStream([torch_generator(s, device) for s in noise_seeds], steps=cfg.steps,
                         n=n, latent_dim=cfg.latent_dim, dtype=dtype, device=device)
-    step_fn = _Trainer(cfg, g_layout, d_layout, g_params, d_params, n)
+    trainer = _Trainer(cfg, g_layout, d_layout, g_layout.to_flat(g_params),
+                       d_layout.to_flat(d_params), R, n)
     for t in range(cfg.steps):
         z_d, z_g = noise.at(t)
-        step_fn.step(t, real, z_d, z_g)
-    sampler = step_fn.ema if step_fn.ema is not None else g_params
-    return GANBlock(cfg, sampler, d_params, center, scale)
+        trainer.step(t, real, z_d, z_g)
+    sampler = trainer.ema if trainer.ema is not None else trainer.g_params
+    return GANBlock(cfg, g_layout.to_rows(sampler, R), d_layout.to_rows(trainer.d_params, R),
+                    center, scale)
 
 
 class _Trainer:
     """One training step: a discriminator update, then a generator update."""
 
-    def __init__(self, cfg: GANConfig, g_layout, d_layout, g_params, d_params, n: int):
+    def __init__(self, cfg: GANConfig, g_layout, d_layout, g_params, d_params, R: int, n: int):
         self.cfg, self.n = cfg, n
         self.slope = cfg.negative_slope
         self.g_params, self.d_params = g_params, d_params
         self.g_grad, self.d_grad = torch.empty_like(g_params), torch.empty_like(d_params)
-        self.G, self.D = g_layout.views(g_params), d_layout.views(d_params)
-        self.gG, self.gD = g_layout.views(self.g_grad), d_layout.views(self.d_grad)
+        self.G, self.D = g_layout.views(g_params, R), d_layout.views(d_params, R)
+        self.gG, self.gD = g_layout.views(self.g_grad, R), d_layout.views(self.d_grad, R)
         self.g_opt = _Adam(g_params, cfg.betas, cfg.eps)
         self.d_opt = _Adam(d_params, cfg.betas, cfg.eps)
         self.ema = None

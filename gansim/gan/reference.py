@@ -39,7 +39,7 @@ def _mlp(layout: MLPLayout, slope: float) -> nn.Sequential:
 def _load(module: nn.Sequential, layout: MLPLayout, flat: torch.Tensor):
     linears = [m for m in module if isinstance(m, nn.Linear)]
     with torch.no_grad():
-        for lin, (W, b) in zip(linears, layout.views(flat.unsqueeze(0)), strict=True):
+        for lin, (W, b) in zip(linears, layout.views(flat, 1), strict=True):
             lin.weight.copy_(W[0].T)
             lin.bias.copy_(b[0])
 
