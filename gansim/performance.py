@@ -1,0 +1,806 @@
+"""Performance measures of a simulation study, each with its Monte Carlo standard error (MCSE).
+
+Every measure and every MCSE formula lives in this one module (Morris, White & Crowther
+2019, "Using simulation studies to evaluate statistical methods", Stat Med 38:2074-2102; as
+implemented by the R package rsimsum).  Functions take 1-D arrays of per-replication values
+(B >= 2 finite values) and return a :class:`Measure`; :func:`summarise_estimates` and
+:func:`summarise_coverage` turn a tidy frame of replications into a long frame
+``estimator, measure, method, value, mcse``.
+
+Paired measures (:func:`mean_difference`, :func:`relprec`, :func:`variance_ratio`) assume
+that row i of both inputs comes from the same replication, as when a GAN and the empirical
+estimator are applied to the same data set.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from gansim.estimators import _as_float_array
+
+__all__ = [
+    "MEASURES",
+    "CoverageBand",
+    "Measure",
+    "bias",
+    "coverage",
+    "coverage_band",
+    "empse",
+    "mean",
+    "mean_difference",
+    "mse",
+    "proportion",
+    "quantile",
+    "relprec",
+    "summarise_coverage",
+    "summarise_estimates",
+    "variance",
+    "variance_ratio",
+]
+
+#: Measure codes of the long frames built by :func:`summarise_estimates` and
+#: :func:`summarise_coverage`, with their meanings.
+MEASURES: Mapping[str, str] = MappingProxyType(
+    {
+        "n": "number of replications used (non-missing values); mcse is 0",
+        "mean": "mean of the estimates over replications",
+        "bias": "mean of the estimates minus the true value",
+        "var": "unbiased sample variance of the estimates over replications",
+        "empse": "empirical standard error: sd of the estimates over replications",
+        "mse": "mean squared error: mean of (estimate - truth)^2",
+        "cover": "coverage: share of replications whose interval contains the truth",
+    }
+)
+
+#: Normal 97.5% quantile, rounded as in Morris et al. (2019) and rsimsum.
+_Z95 = 1.96
+
+#: Measures :func:`summarise_estimates` can compute, in their default order.
+_ESTIMATE_MEASURES = ("mean", "bias", "var", "empse", "mse")
+_NEEDS_TRUTH = frozenset({"bias", "mse"})
+
+_COLUMNS = ["estimator", "measure", "method", "value", "mcse"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A performance measure and its Monte Carlo standard error.
+
+    Attributes
+    ----------
+    value : float
+        The measure estimated from the B replications.
+    mcse : float
+        Its Monte Carlo standard error: the sd of ``value`` over repeated simulation
+        studies with the same B, estimated from this one.
+
+    Examples
+    --------
+    >>> m = mean([1.0, 2.0, 6.0])
+    >>> m.value
+    3.0
+    >>> round(m.mcse, 4)
+    1.5275
+    """
+
+    value: float
+    mcse: float
+
+
+class CoverageBand(NamedTuple):
+    """Range of coverage estimates expected from B replications at the nominal level.
+
+    A named tuple, so ``low, high = coverage_band(0.95, 1000)`` works too.
+
+    Examples
+    --------
+    >>> band = coverage_band(0.95, 1000)
+    >>> band.low < 0.95 < band.high
+    True
+    """
+
+    low: float
+    high: float
+
+
+# --------------------------------------------------------------------------------------------
+# Single-method measures.
+
+
+def mean(x: Any) -> Measure:
+    """Mean over replications; MCSE ``sd(x) / sqrt(B)``.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D per-replication values, B >= 2, finite.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> mean([1.0, 2.0, 4.0, 7.0])
+    Measure(value=3.5, mcse=1.3228756555322954)
+    """
+    x = _estimates_iv(x, "x")
+    return _mean(x)
+
+
+def bias(est: Any, truth: float) -> Measure:
+    """Bias ``mean(est) - truth``; MCSE ``sd(est) / sqrt(B)``.
+
+    Parameters
+    ----------
+    est : array_like
+        1-D per-replication estimates, B >= 2, finite.
+    truth : float
+        The true value of the estimand.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> bias([1.0, 2.0, 4.0, 7.0], truth=3.0).value
+    0.5
+    """
+    est, truth = _estimates_truth_iv(est, truth)
+    return _bias(est, truth)
+
+
+def empse(est: Any) -> Measure:
+    """Empirical standard error ``sd(est)``; MCSE ``EmpSE / sqrt(2 (B - 1))``.
+
+    The MCSE is the rsimsum formula, exact for normally distributed estimates; for
+    estimates with heavy tails it is too small, and :func:`variance` gives an MCSE (of the
+    variance) that allows for the kurtosis.
+
+    Parameters
+    ----------
+    est : array_like
+        1-D per-replication estimates, B >= 2, finite.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> m = empse([1.0, 2.0, 4.0, 7.0])
+    >>> round(m.value ** 2, 12), round(m.mcse, 4)
+    (7.0, 1.0801)
+    """
+    est = _estimates_iv(est, "est")
+    return _empse(est)
+
+
+def variance(est: Any) -> Measure:
+    """Unbiased sample variance of the estimates, with a kurtosis-aware MCSE.
+
+    Parameters
+    ----------
+    est : array_like
+        1-D per-replication estimates, B >= 2, finite.
+
+    Returns
+    -------
+    Measure
+
+    Notes
+    -----
+    With ``s²`` the unbiased variance and ``m4 = sum((x - mean)^4) / B`` the fourth central
+    sample moment, the MCSE is
+
+    .. math:: \\sqrt{(m_4 - s^4 (B - 3) / (B - 1)) / B},
+
+    the plug-in estimate of the exact ``Var(s²) = (mu4 - sigma^4 (B-3)/(B-1)) / B``.  It is
+    always real: ``m4 >= (B-1)² s^4 / B² > s^4 (B-3)/(B-1)``.  For normal estimates
+    (``mu4 = 3 sigma^4``) it reduces to ``s² sqrt(2 / (B - 1))``, the delta-method
+    counterpart of the :func:`empse` MCSE; for light or heavy tails it is smaller or larger.
+
+    Examples
+    --------
+    >>> m = variance([1.0, 2.0, 4.0, 7.0])
+    >>> m.value, round(m.mcse, 4)
+    (7.0, 2.8385)
+    """
+    est = _estimates_iv(est, "est")
+    return _variance(est)
+
+
+def mse(est: Any, truth: float) -> Measure:
+    """Mean squared error ``mean((est - truth)^2)``.
+
+    MCSE ``sqrt(sum(((est - truth)^2 - MSE)^2) / (B (B - 1)))`` (Morris et al. 2019).
+
+    Parameters
+    ----------
+    est : array_like
+        1-D per-replication estimates, B >= 2, finite.
+    truth : float
+        The true value of the estimand.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> mse([1.0, 2.0, 4.0, 7.0], truth=3.0).value
+    5.5
+    """
+    est, truth = _estimates_truth_iv(est, truth)
+    return _mse(est, truth)
+
+
+def coverage(cover_flags: Any) -> Measure:
+    """Coverage: the share of replications whose interval contains the truth.
+
+    MCSE ``sqrt(p (1 - p) / B)``.  Compare with :func:`coverage_band`.
+
+    Parameters
+    ----------
+    cover_flags : array_like of bool
+        1-D, one flag per replication (booleans or 0/1), B >= 2.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> m = coverage([True, True, False, True, True])
+    >>> m.value, round(m.mcse, 4)
+    (0.8, 0.1789)
+    """
+    flags = _flags_iv(cover_flags, "cover_flags")
+    return _proportion(flags)
+
+
+def proportion(flags: Any) -> Measure:
+    """Share of replications with a property (e.g. rejection, failure); MCSE binomial.
+
+    The same computation as :func:`coverage`: ``p = mean(flags)``, MCSE
+    ``sqrt(p (1 - p) / B)``.
+
+    Parameters
+    ----------
+    flags : array_like of bool
+        1-D, one flag per replication (booleans or 0/1), B >= 2.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> proportion([0, 0, 1, 0]).value
+    0.25
+    """
+    flags = _flags_iv(flags, "flags")
+    return _proportion(flags)
+
+
+def coverage_band(nominal: float, B: int) -> CoverageBand:
+    """Band of coverage estimates compatible with the nominal level after B replications.
+
+    ``nominal ± 1.96 sqrt(nominal (1 - nominal) / B)``: an estimated coverage outside the
+    band is evidence (at about the 5% level) that true coverage differs from nominal.
+
+    Parameters
+    ----------
+    nominal : float
+        Nominal coverage, in (0, 1).
+    B : int
+        Number of replications, >= 1.
+
+    Returns
+    -------
+    CoverageBand
+        ``(low, high)``.
+
+    Examples
+    --------
+    >>> low, high = coverage_band(0.95, 10_000)
+    >>> round(low, 5), round(high, 5)
+    (0.94573, 0.95427)
+    """
+    nominal, B = _coverage_band_iv(nominal, B)
+    half = _Z95 * math.sqrt(nominal * (1 - nominal) / B)
+    return CoverageBand(nominal - half, nominal + half)
+
+
+def quantile(x: Any, q: float) -> Measure:
+    """Sample ``q``-quantile over replications, with a distribution-free MCSE.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D per-replication values, B >= 2, finite.
+    q : float
+        Probability, in (0, 1).
+
+    Returns
+    -------
+    Measure
+        ``value`` is ``numpy.quantile(x, q)`` (linear interpolation, Hyndman-Fan type 7).
+
+    Warns
+    -----
+    RuntimeWarning
+        When ``q`` is so close to 0 or 1 for this B that the interval below is cut off at
+        the sample minimum or maximum, so the MCSE understates the uncertainty.
+
+    Notes
+    -----
+    The number of replications below the true quantile is Binomial(B, q), so the order
+    statistics at ranks ``B q ± 1.96 sqrt(B q (1 - q))`` bound a distribution-free 95%
+    confidence interval for it.  The MCSE is that interval's half-width divided by 1.96,
+    with the ends taken as the sample quantiles at probabilities
+    ``q ± 1.96 sqrt(q (1 - q) / B)`` (the normal approximation to the binomial, ranks
+    interpolated as for ``value``).  It estimates the asymptotic standard error
+    ``sqrt(q (1 - q) / B) / f(xi_q)`` without estimating the density f, by a difference
+    quotient of the empirical quantile function.
+
+    Examples
+    --------
+    >>> m = quantile([1.0, 2.0, 4.0, 7.0], 0.5)
+    >>> m.value, round(m.mcse, 4)
+    (3.0, 1.5)
+    """
+    x, q = _quantile_iv(x, q)
+    return _quantile(x, q)
+
+
+# --------------------------------------------------------------------------------------------
+# Paired comparisons of two methods over the same replications.
+
+
+def mean_difference(a: Any, b: Any) -> Measure:
+    """Mean paired difference ``mean(a - b)``; MCSE ``sd(a - b) / sqrt(B)``.
+
+    Parameters
+    ----------
+    a, b : array_like
+        1-D per-replication values of equal length B >= 2, finite; row i of both comes from
+        replication i.
+
+    Returns
+    -------
+    Measure
+
+    Examples
+    --------
+    >>> mean_difference([1.0, 2.0, 4.0], [0.5, 2.5, 3.0]).value
+    0.3333333333333333
+    """
+    a, b = _paired_iv(a, b, ("a", "b"), need_variance=False)
+    return _mean(a - b)
+
+
+def relprec(est_a: Any, est_b: Any) -> Measure:
+    """Relative % increase in precision of method B versus method A.
+
+    ``100 [(EmpSE_A / EmpSE_B)^2 - 1]``: positive when B's estimates vary less than A's.
+    Paired MCSE (rsimsum, derived for bivariate normal estimates)
+    ``200 (EmpSE_A / EmpSE_B)^2 sqrt((1 - rho^2) / (B - 1))``, with ``rho`` the correlation
+    of the paired estimates.
+
+    Parameters
+    ----------
+    est_a, est_b : array_like
+        1-D per-replication estimates of the reference method A and of method B, equal
+        length B >= 2, finite, not constant.
+
+    Returns
+    -------
+    Measure
+
+    See Also
+    --------
+    variance_ratio : the same comparison as a ratio, with an MCSE that does not assume
+        normal estimates: ``relprec = 100 (variance_ratio - 1)``.
+
+    Examples
+    --------
+    >>> m = relprec([1.0, 3.0, 5.0, 7.0], [2.0, 3.0, 4.0, 5.0])
+    >>> round(m.value, 6)
+    300.0
+    """
+    a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=True)
+    ratio = np.var(a, ddof=1) / np.var(b, ddof=1)
+    rho = np.corrcoef(a, b)[0, 1]
+    value = 100 * (ratio - 1)
+    # max(., 0): rounding can push rho^2 a hair above 1 for perfectly correlated pairs.
+    mcse = 200 * ratio * math.sqrt(max(1 - rho**2, 0.0) / (a.size - 1))
+    return Measure(float(value), float(mcse))
+
+
+def variance_ratio(est_a: Any, est_b: Any) -> Measure:
+    """Ratio of the variances of paired estimates ``var(a) / var(b)``, delta-method MCSE.
+
+    Parameters
+    ----------
+    est_a, est_b : array_like
+        1-D per-replication estimates of methods A and B, equal length B >= 2, finite, not
+        constant.
+
+    Returns
+    -------
+    Measure
+
+    Notes
+    -----
+    Derivation.  Write ``r = s_a² / s_b²`` (unbiased variances).  To first order
+    ``log r - log(sigma_a² / sigma_b²)`` is the mean over replications of
+
+    .. math:: d_i = (a_i - \\mu_a)^2 / \\sigma_a^2 - (b_i - \\mu_b)^2 / \\sigma_b^2,
+
+    so ``Var(log r) ≈ Var(d) / B`` and ``Var(r) ≈ r² Var(d) / B``.  Plugging in the
+    sample means and variances, ``d_i = (a_i - ā)² / s_a² - (b_i - b̄)² / s_b²`` has mean
+    exactly 0, and
+
+    .. math:: \\mathrm{MCSE}(r) = r \\sqrt{\\textstyle\\sum_i d_i^2 / (B (B - 1))}.
+
+    No distributional assumption is made: ``Var(d) = (kappa_a - 1) + (kappa_b - 1)
+    - 2 (E[z_a² z_b²] - 1)`` in terms of the kurtoses and the co-kurtosis of the
+    standardised pairs.  For bivariate normal pairs ``Var(d) = 4 (1 - rho²)``, so the MCSE
+    is about ``2 r sqrt((1 - rho²) / (B - 1))``: the :func:`relprec` MCSE divided by 100.
+
+    Examples
+    --------
+    >>> m = variance_ratio([1.0, 3.0, 5.0, 7.0], [2.0, 3.0, 4.0, 5.0])
+    >>> round(m.value, 6)
+    4.0
+    """
+    a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=True)
+    return _variance_ratio(a, b)
+
+
+# --------------------------------------------------------------------------------------------
+# Tidy builders.
+
+
+def summarise_estimates(
+    frame: pd.DataFrame,
+    estimators: Mapping[Hashable, Hashable],
+    *,
+    truth: float | Mapping[Hashable, float] | None,
+    measures: Sequence[str] = _ESTIMATE_MEASURES,
+) -> pd.DataFrame:
+    """Performance measures of point estimators, as a long frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per replication.
+    estimators : mapping
+        Estimator label -> name of the column of ``frame`` holding its estimates.
+    truth : float, mapping or None
+        True value of the estimand; a mapping gives one per estimator label (estimators of
+        different estimands).  Only needed, and then required, for ``"bias"`` and ``"mse"``.
+    measures : sequence of str, optional
+        Codes among ``"mean", "bias", "var", "empse", "mse"`` (see :data:`MEASURES`), in the
+        order wanted; a single code may be given as a string.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``estimator, measure, method, value, mcse``; ``method`` is ``""``.  For each
+        estimator a row ``"n"`` (value = replications used, mcse = 0) comes first, then the
+        measures.
+
+    Notes
+    -----
+    Replications whose value is NaN (failed fits) are left out of that estimator's
+    measures only; ``n`` reports how many remain.  With fewer than 2 left, the measures
+    are NaN and a RuntimeWarning is issued.  Infinite values are an error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reps = pd.DataFrame({"xbar": [0.1, -0.2, 0.3, 0.0], "gan": [0.2, None, 0.5, -0.1]})
+    >>> out = summarise_estimates(reps, {"mean": "xbar", "GAN": "gan"}, truth=0.0,
+    ...                           measures=("bias", "empse"))
+    >>> out[["estimator", "measure", "value"]].round(4)
+      estimator measure   value
+    0      mean       n  4.0000
+    1      mean    bias  0.0500
+    2      mean   empse  0.2082
+    3       GAN       n  3.0000
+    4       GAN    bias  0.2000
+    5       GAN   empse  0.3000
+    """
+    columns, truths, measures = _summarise_estimates_iv(frame, estimators, truth, measures)
+    rows = []
+    for label, column in columns.items():
+        x = _column_values(frame, column, label, flags=False)
+        rows.append((label, "n", "", float(x.size), 0.0))
+        if x.size < 2:
+            _warn_too_few(label, "", column)
+        for code in measures:
+            m = _estimate_measure(code, x, truths.get(label))
+            rows.append((label, code, "", m.value, m.mcse))
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def summarise_coverage(
+    frame: pd.DataFrame, covers: Mapping[tuple[Hashable, Hashable], Hashable]
+) -> pd.DataFrame:
+    """Coverage of interval methods, as a long frame.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per replication.
+    covers : mapping
+        ``(estimator, method)`` -> name of a column of ``frame`` holding, per replication,
+        whether that interval covered the truth (booleans or 0/1; NaN/None/pd.NA when the
+        interval could not be computed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``estimator, measure, method, value, mcse``: for each key a row ``"n"``
+        (replications used) and a row ``"cover"``.  Missing flags are left out as in
+        :func:`summarise_estimates`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reps = pd.DataFrame({"c_boot": [True, True, False, True],
+    ...                      "c_wald": [True, True, True, None]})
+    >>> out = summarise_coverage(reps, {("mean", "bootstrap"): "c_boot",
+    ...                                 ("mean", "wald"): "c_wald"})
+    >>> out[["method", "measure", "value"]]
+          method measure  value
+    0  bootstrap       n   4.00
+    1  bootstrap   cover   0.75
+    2       wald       n   3.00
+    3       wald   cover   1.00
+    """
+    covers = _summarise_coverage_iv(frame, covers)
+    rows = []
+    for (label, method), column in covers.items():
+        flags = _column_values(frame, column, label, flags=True)
+        rows.append((label, "n", method, float(flags.size), 0.0))
+        if flags.size < 2:
+            _warn_too_few(label, method, column)
+        m = _proportion(flags) if flags.size >= 2 else Measure(math.nan, math.nan)
+        rows.append((label, "cover", method, m.value, m.mcse))
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# Computations on validated float arrays.  The public functions and the tidy builders share
+# these, so each formula exists exactly once.
+
+
+def _mean(x: np.ndarray) -> Measure:
+    return Measure(float(np.mean(x)), float(np.std(x, ddof=1) / math.sqrt(x.size)))
+
+
+def _bias(x: np.ndarray, truth: float) -> Measure:
+    m = _mean(x)
+    return Measure(m.value - truth, m.mcse)
+
+
+def _empse(x: np.ndarray) -> Measure:
+    s = float(np.std(x, ddof=1))
+    return Measure(s, s / math.sqrt(2 * (x.size - 1)))
+
+
+def _variance(x: np.ndarray) -> Measure:
+    B = x.size
+    dev = x - x.mean()
+    s2 = float(np.sum(dev**2) / (B - 1))
+    m4 = float(np.mean(dev**4))
+    # max(., 0) only absorbs rounding: the expression is >= 0 in exact arithmetic.
+    return Measure(s2, math.sqrt(max(m4 - s2**2 * (B - 3) / (B - 1), 0.0) / B))
+
+
+def _mse(x: np.ndarray, truth: float) -> Measure:
+    B = x.size
+    sq = (x - truth) ** 2
+    value = float(np.mean(sq))
+    return Measure(value, math.sqrt(float(np.sum((sq - value) ** 2)) / (B * (B - 1))))
+
+
+def _proportion(flags: np.ndarray) -> Measure:
+    p = float(np.mean(flags))
+    return Measure(p, math.sqrt(p * (1 - p) / flags.size))
+
+
+def _quantile(x: np.ndarray, q: float) -> Measure:
+    B = x.size
+    delta = _Z95 * math.sqrt(q * (1 - q) / B)
+    if q - delta < 0 or q + delta > 1:
+        warnings.warn(
+            f"quantile: with B={B} replications the 95% interval for the {q}-quantile reaches "
+            "beyond the sample minimum or maximum; its MCSE is truncated and too small.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    value, lo, hi = np.quantile(x, [q, max(q - delta, 0.0), min(q + delta, 1.0)])
+    return Measure(float(value), float((hi - lo) / (2 * _Z95)))
+
+
+def _variance_ratio(a: np.ndarray, b: np.ndarray) -> Measure:
+    B = a.size
+    va, vb = np.var(a, ddof=1), np.var(b, ddof=1)
+    ratio = float(va / vb)
+    d = (a - a.mean()) ** 2 / va - (b - b.mean()) ** 2 / vb
+    return Measure(ratio, ratio * math.sqrt(float(np.sum(d**2)) / (B * (B - 1))))
+
+
+def _estimate_measure(code: str, x: np.ndarray, truth: float | None) -> Measure:
+    if x.size < 2:
+        return Measure(math.nan, math.nan)
+    if code == "mean":
+        return _mean(x)
+    if code == "bias":
+        return _bias(x, truth)
+    if code == "var":
+        return _variance(x)
+    if code == "empse":
+        return _empse(x)
+    return _mse(x, truth)
+
+
+def _warn_too_few(label: Hashable, method: str, column: Hashable) -> None:
+    # Called from the builders themselves, so stacklevel 3 points at the user's call.
+    which = f"estimator {label!r}" + (f", method {method!r}" if method else "")
+    warnings.warn(
+        f"{which}: column {column!r} has fewer than 2 non-missing replications; its measures "
+        "are NaN.",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def _column_values(
+    frame: pd.DataFrame, column: Hashable, label: Hashable, *, flags: bool
+) -> np.ndarray:
+    s = frame[column]
+    # A column holding None (failed replications) has object dtype; once the missing rows
+    # are gone, infer_objects recovers float or bool without parsing strings.
+    kept = s[~s.isna()].infer_objects()
+    if kept.empty:
+        # Every replication failed: nothing left whose type could be checked.
+        return np.empty(0)
+    name = f"frame[{column!r}]"
+    return _as_float_array(kept, name, ndim=1, min_size=0, flags=flags)
+
+
+# --------------------------------------------------------------------------------------------
+# Input validation: one helper per entry point (or family of entry points sharing a
+# signature), returning cleaned arguments.
+
+
+def _estimates_iv(x: Any, name: str) -> np.ndarray:
+    return _as_float_array(x, name, ndim=1, min_size=2, noun="replication")
+
+
+def _flags_iv(x: Any, name: str) -> np.ndarray:
+    return _as_float_array(x, name, ndim=1, min_size=2, flags=True, noun="replication")
+
+
+def _estimates_truth_iv(est: Any, truth: Any) -> tuple[np.ndarray, float]:
+    return _estimates_iv(est, "est"), _truth(truth, "truth")
+
+
+def _paired_iv(
+    a: Any, b: Any, names: tuple[str, str], *, need_variance: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _estimates_iv(a, names[0]), _estimates_iv(b, names[1])
+    if a.size != b.size:
+        raise ValueError(
+            f"`{names[0]}` and `{names[1]}` must be paired, one value per replication each; "
+            f"got lengths {a.size} and {b.size}."
+        )
+    if need_variance:
+        for name, x in zip(names, (a, b), strict=True):
+            if np.all(x == x[0]):
+                raise ValueError(f"`{name}` must vary across replications; all values equal.")
+    return a, b
+
+
+def _quantile_iv(x: Any, q: Any) -> tuple[np.ndarray, float]:
+    x = _estimates_iv(x, "x")
+    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
+        raise ValueError(f"`q` must be a probability strictly between 0 and 1, got {q!r}.")
+    return x, float(q)
+
+
+def _coverage_band_iv(nominal: Any, B: Any) -> tuple[float, int]:
+    if isinstance(nominal, bool) or not isinstance(nominal, numbers.Real) or not 0 < nominal < 1:
+        raise ValueError(
+            f"`nominal` must be a probability strictly between 0 and 1, got {nominal!r}."
+        )
+    if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 1:
+        raise ValueError(f"`B` must be an integer >= 1, got {B!r}.")
+    return float(nominal), int(B)
+
+
+def _summarise_estimates_iv(
+    frame: Any, estimators: Any, truth: Any, measures: Any
+) -> tuple[dict, dict, tuple[str, ...]]:
+    _frame_iv(frame)
+    if not isinstance(estimators, Mapping) or not estimators:
+        raise TypeError(
+            "`estimators` must be a non-empty mapping of estimator label -> column name, "
+            f"e.g. {{'GAN': 'gan_mean'}}; got {estimators!r}."
+        )
+    for label, column in estimators.items():
+        _column_iv(frame, column, f"estimators[{label!r}]")
+
+    if isinstance(measures, str):
+        measures = (measures,)
+    measures = tuple(measures)
+    allowed = ", ".join(repr(c) for c in _ESTIMATE_MEASURES)
+    for code in measures:
+        if code not in _ESTIMATE_MEASURES:
+            raise ValueError(f"`measures` must hold codes among {allowed}; got {code!r}.")
+    if len(set(measures)) != len(measures):
+        raise ValueError(f"`measures` must not repeat a code, got {measures}.")
+
+    truths: dict = {}
+    needed = [c for c in measures if c in _NEEDS_TRUTH]
+    if needed:
+        if truth is None:
+            raise ValueError(f"`truth` is required for the measures {needed}; got None.")
+        for label in estimators:
+            if isinstance(truth, Mapping):
+                if label not in truth:
+                    raise ValueError(f"`truth` has no value for estimator {label!r}.")
+                truths[label] = _truth(truth[label], f"truth[{label!r}]")
+            else:
+                truths[label] = _truth(truth, "truth")
+    return dict(estimators), truths, measures
+
+
+def _summarise_coverage_iv(frame: Any, covers: Any) -> dict:
+    _frame_iv(frame)
+    if not isinstance(covers, Mapping) or not covers:
+        raise TypeError(
+            "`covers` must be a non-empty mapping of (estimator, method) -> column name, "
+            f"e.g. {{('mean', 'bootstrap'): 'cover_boot'}}; got {covers!r}."
+        )
+    for key, column in covers.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError(f"`covers` keys must be (estimator, method) pairs, got {key!r}.")
+        _column_iv(frame, column, f"covers[{key!r}]")
+    return dict(covers)
+
+
+def _frame_iv(frame: Any) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}.")
+
+
+def _column_iv(frame: pd.DataFrame, column: Any, where: str) -> None:
+    if not isinstance(column, Hashable) or column not in frame.columns:
+        raise ValueError(
+            f"`{where}` must name a column of `frame`; got {column!r}, columns are "
+            f"{list(frame.columns)}."
+        )
+
+
+def _truth(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a real number, got {value!r}.")
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be finite, got {value!r}.")
+    return float(value)
