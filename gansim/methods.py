@@ -1,0 +1,548 @@
+"""Distribution estimators behind one interface: the GAN and its competitors.
+
+A :class:`Method` turns a block of data sets (one row of n points per replication) into a
+:class:`Fitted` block of distribution estimates, which can be sampled (``sample(m)``, each
+replication from its own random stream) and, where it has a closed form, evaluated
+(``cdf(x)``).  The methods, by registry name (:data:`METHODS`):
+
+========== ==========================================================================
+ecdf        the empirical cdf F_n, evaluated exactly on its n atoms (no draws)
+bootstrap   m draws from F_n (resampling the data with replacement)
+smoothed    the smoothed bootstrap: m draws from a Gaussian kernel density estimate,
+            ``x_J + h Z``; bandwidth rule ``"nrd0"`` (default) or ``"normal"`` or a number
+parametric  m draws from the plug-in N(x̄, s²), s with divisor n - 1
+gan         m draws from a GAN trained on the n points (:func:`gansim.gan.engine.train_gans`)
+oracle      m draws F^{-1}(U) from the true distribution (inverse transform; a reference
+            showing the distance floor of m draws, not an estimator)
+========== ==========================================================================
+
+Randomness.  Replication r's draws for the method labelled L come from the child
+``SeedSequence(draws.entropy, spawn_key=draws.spawn_key + (crc32(L),))`` of its ``draws``
+stream, so every method has its own independent stream and adding a method changes no
+other method's numbers.  The GAN's initial weights and training noise come from the
+replication's ``init`` and ``noise`` streams, as in the proof of concept.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import zlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from scipy import special
+
+from gansim.dgp import DGP
+from gansim.gan.config import GANConfig
+from gansim.gan.engine import train_gans
+from gansim.rng import ReplicationStreams, torch_generator
+
+__all__ = [
+    "BANDWIDTH_RULES",
+    "GAN",
+    "METHODS",
+    "Bootstrap",
+    "EmpiricalCDF",
+    "Fitted",
+    "Method",
+    "Oracle",
+    "Parametric",
+    "SmoothedBootstrap",
+    "bandwidth",
+    "make_method",
+    "method_seed",
+]
+
+#: Bandwidth rules of the smoothed bootstrap, h as a function of the sd s, IQR and n.
+BANDWIDTH_RULES = {
+    "nrd0": "0.9 min(s, IQR/1.34) n^(-1/5): Silverman (1986, eq. 3.31), R's default bw.nrd0",
+    "normal": "(4/3)^(1/5) s n^(-1/5) ≈ 1.06 s n^(-1/5): the normal reference rule (Silverman "
+              "1986, eq. 3.28), scipy's gaussian_kde(bw_method='silverman') in 1-D",
+}
+
+# Open unit interval for the inverse transform: (j + 1/2) / 2^53, j uniform on 0..2^53-1,
+# never 0 or 1, where a quantile function returns -inf or inf.
+_U_BITS = 53
+
+
+def method_seed(streams: ReplicationStreams, label: str) -> np.random.SeedSequence:
+    """The seed of the draws of the method labelled ``label`` in one replication.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> s = replication_streams(1, rep=0)
+    >>> a, b = method_seed(s, "gan"), method_seed(s, "bootstrap")
+    >>> a.spawn_key[-1] != b.spawn_key[-1]
+    True
+    """
+    d = streams.draws
+    return np.random.SeedSequence(d.entropy, spawn_key=(*d.spawn_key, zlib.crc32(label.encode())))
+
+
+def bandwidth(data: Any, rule: str | float = "nrd0") -> np.ndarray:
+    """Kernel bandwidth h of each row of ``data`` by ``rule``.
+
+    Parameters
+    ----------
+    data : array_like
+        2-D array ``(R, n)``, n >= 2.
+    rule : str or float
+        A key of :data:`BANDWIDTH_RULES`, or a fixed h > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(R,)``.
+
+    Examples
+    --------
+    >>> x = np.array([[0.0, 1.0, 2.0, 3.0, 10.0]])
+    >>> s, iqr = x.std(ddof=1), 2.0
+    >>> bool(np.isclose(bandwidth(x)[0], 0.9 * min(s, iqr / 1.34) * 5 ** -0.2))
+    True
+    """
+    x = _data_iv(data)
+    rule = _rule_iv(rule)
+    return _bandwidth(x, rule)
+
+
+class Fitted(ABC):
+    """Distribution estimates of a block of replications, row r for replication r.
+
+    Attributes
+    ----------
+    R : int
+        Number of replications in the block.
+    """
+
+    R: int
+
+    @abstractmethod
+    def sample(self, m: int) -> np.ndarray:
+        """``m`` draws per replication, float64 ``(R, m)``; repeated calls continue the
+        streams."""
+
+    def cdf(self, x: Any) -> np.ndarray:
+        """The estimated cdf at ``x`` (shape ``(R, k)`` or ``(k,)`` for all rows), ``(R, k)``."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no closed-form cdf; use the empirical cdf of its draws."
+        )
+
+
+class Method(ABC):
+    """A distribution estimator applied to each replication of a block.
+
+    Parameters
+    ----------
+    label : str, optional
+        Name in result tables and of the method's random stream; defaults to :attr:`name`.
+        Two methods of one study must have different labels.
+
+    Attributes
+    ----------
+    name : str
+        Registry key of the method.
+    uses_draws : bool
+        True when a study computes functionals and distances on m draws; False for the
+        empirical cdf, whose functionals and distances are computed exactly on its atoms.
+    """
+
+    name: ClassVar[str]
+    uses_draws: ClassVar[bool] = True
+
+    def __init__(self, *, label: str | None = None):
+        self.label = _label_iv(self.name if label is None else label)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items() if k != "method")
+        return f"{type(self).__name__}({args})"
+
+    def settings(self) -> dict:
+        """JSON-able settings that determine the method's results."""
+        return {"method": self.name, "label": self.label}
+
+    def fit(self, data: Any, streams: Sequence[ReplicationStreams], *, dgp: DGP | None = None,
+            device: str = "cpu") -> Fitted:
+        """Fit the method to each row of ``data``.
+
+        Parameters
+        ----------
+        data : array_like
+            2-D ``(R, n)``, one replication's data per row, finite, n >= 2.
+        streams : sequence of ReplicationStreams
+            The R replications' streams (:func:`gansim.rng.replication_streams`).
+        dgp : DGP, optional
+            The truth; only the oracle uses it.
+        device : str
+            Torch device of the GAN.
+
+        Returns
+        -------
+        Fitted
+        """
+        x = _data_iv(data)
+        streams = _streams_iv(streams, x.shape[0])
+        return self._fit(x, streams, dgp=dgp, device=device)
+
+    def points(self, data: Any, streams: Sequence[ReplicationStreams], *, m: int,
+               dgp: DGP | None = None, device: str = "cpu") -> np.ndarray:
+        """The sample representing each replication's estimate in a study: m draws, or the
+        n data points for the empirical cdf (:attr:`uses_draws` False)."""
+        m = _m_iv(m)
+        fitted = self.fit(data, streams, dgp=dgp, device=device)
+        if not self.uses_draws:
+            return np.array(data, dtype=np.float64)
+        return fitted.sample(m)
+
+    @abstractmethod
+    def _fit(self, x: np.ndarray, streams: list[ReplicationStreams], *, dgp, device) -> Fitted:
+        """Fit on validated data."""
+
+    def _rngs(self, streams) -> list[np.random.Generator]:
+        return [np.random.default_rng(method_seed(s, self.label)) for s in streams]
+
+
+# --------------------------------------------------------------------------------------------
+# The empirical cdf and the bootstrap.
+
+
+class _Atoms(Fitted):
+    """Equal-weight atoms on each row's data: F_n."""
+
+    def __init__(self, x: np.ndarray, rngs):
+        self.x, self.rngs, self.R = x, rngs, x.shape[0]
+        self._sorted = np.sort(x, axis=1)
+
+    def sample(self, m):
+        m = _m_iv(m)
+        n = self.x.shape[1]
+        return np.stack([row[g.integers(0, n, size=m)] for row, g in zip(self.x, self.rngs,
+                                                                         strict=True)])
+
+    def cdf(self, x):
+        t = _points_iv(x, self.R)
+        n = self._sorted.shape[1]
+        return np.stack([np.searchsorted(s, row, side="right") / n
+                         for s, row in zip(self._sorted, t, strict=True)])
+
+
+class EmpiricalCDF(Method):
+    """The empirical cdf F_n; a study evaluates it exactly on the n data points.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> x = np.array([[3.0, 1.0, 2.0, 2.0]])
+    >>> fit = EmpiricalCDF().fit(x, [replication_streams(1, 0)])
+    >>> fit.cdf([0.0, 1.0, 2.0, 9.0])
+    array([[0.  , 0.25, 0.75, 1.  ]])
+    """
+
+    name = "ecdf"
+    uses_draws = False
+
+    def _fit(self, x, streams, *, dgp, device):
+        return _Atoms(x, self._rngs(streams))
+
+
+class Bootstrap(EmpiricalCDF):
+    """The bootstrap: m draws from F_n, i.e. the data resampled with replacement.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> x = np.array([[3.0, 1.0, 2.0]])
+    >>> d = Bootstrap().fit(x, [replication_streams(1, 0)]).sample(1000)
+    >>> d.shape, set(np.unique(d)) <= {1.0, 2.0, 3.0}
+    ((1, 1000), True)
+    """
+
+    name = "bootstrap"
+    uses_draws = True
+
+
+# --------------------------------------------------------------------------------------------
+# The smoothed bootstrap.
+
+
+class _Kernel(Fitted):
+    def __init__(self, x, h, rngs):
+        self.x, self.h, self.rngs, self.R = x, h, rngs, x.shape[0]
+
+    def sample(self, m):
+        m = _m_iv(m)
+        n = self.x.shape[1]
+        out = np.empty((self.R, m))
+        for r, g in enumerate(self.rngs):
+            j = g.integers(0, n, size=m)
+            out[r] = self.x[r, j] + self.h[r] * g.standard_normal(m)
+        return out
+
+    def cdf(self, x):
+        t = _points_iv(x, self.R)
+        # mean_i Phi((t - x_i) / h), row by row to bound memory at k x n.
+        return np.stack([special.ndtr((row[:, None] - xr) / h).mean(axis=1)
+                         for row, xr, h in zip(t, self.x, self.h, strict=True)])
+
+
+class SmoothedBootstrap(Method):
+    """The smoothed bootstrap: m draws ``x_J + h Z`` from a Gaussian kernel density estimate.
+
+    Parameters
+    ----------
+    bandwidth : str or float
+        A rule of :data:`BANDWIDTH_RULES` (default ``"nrd0"``) or a fixed h > 0.
+    label : str, optional
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> x = np.random.default_rng(0).normal(size=(1, 200))
+    >>> fit = SmoothedBootstrap().fit(x, [replication_streams(1, 0)])
+    >>> h = bandwidth(x)[0]
+    >>> sd = fit.sample(100_000).std()
+    >>> bool(abs(sd - np.sqrt(x.var() + h**2)) < 0.01)
+    True
+    """
+
+    name = "smoothed"
+
+    def __init__(self, bandwidth: str | float = "nrd0", *, label: str | None = None):
+        super().__init__(label=label)
+        self.bandwidth = _rule_iv(bandwidth)
+
+    def settings(self):
+        return {**super().settings(), "bandwidth": self.bandwidth}
+
+    def _fit(self, x, streams, *, dgp, device):
+        return _Kernel(x, _bandwidth(x, self.bandwidth), self._rngs(streams))
+
+
+# --------------------------------------------------------------------------------------------
+# The parametric plug-in and the oracle.
+
+
+class _NormalFit(Fitted):
+    def __init__(self, mean, sd, rngs):
+        self.mean, self.sd, self.rngs, self.R = mean, sd, rngs, mean.shape[0]
+
+    def sample(self, m):
+        m = _m_iv(m)
+        return np.stack([mu + s * g.standard_normal(m)
+                         for mu, s, g in zip(self.mean, self.sd, self.rngs, strict=True)])
+
+    def cdf(self, x):
+        t = _points_iv(x, self.R)
+        return special.ndtr((t - self.mean[:, None]) / self.sd[:, None])
+
+
+class Parametric(Method):
+    """The parametric plug-in N(x̄, s²) (s with divisor n - 1), right only for normal data.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> x = np.array([[1.0, 2.0, 6.0]])
+    >>> fit = Parametric().fit(x, [replication_streams(1, 0)])
+    >>> float(fit.cdf([3.0])[0, 0])
+    0.5
+    """
+
+    name = "parametric"
+
+    def _fit(self, x, streams, *, dgp, device):
+        return _NormalFit(x.mean(axis=1), x.std(axis=1, ddof=1), self._rngs(streams))
+
+
+class _Truth(Fitted):
+    def __init__(self, dgp, R, rngs):
+        self.dgp, self.R, self.rngs = dgp, R, rngs
+
+    def sample(self, m):
+        m = _m_iv(m)
+        scale = 2.0**-_U_BITS
+        return np.stack([np.asarray(self.dgp.ppf((g.integers(0, 2**_U_BITS, size=m) + 0.5)
+                                                 * scale), dtype=np.float64)
+                         for g in self.rngs])
+
+    def cdf(self, x):
+        t = _points_iv(x, self.R)
+        return np.asarray(self.dgp.cdf(t), dtype=np.float64)
+
+
+class Oracle(Method):
+    """The truth itself, sampled by the inverse transform F^{-1}(U): a reference.
+
+    Its distances are those of m draws from F, the floor every m-draw method shares.
+    Needs ``dgp`` at fit time.
+
+    Examples
+    --------
+    >>> from gansim.dgp import Normal
+    >>> from gansim.rng import replication_streams
+    >>> fit = Oracle().fit(np.zeros((1, 5)), [replication_streams(1, 0)], dgp=Normal())
+    >>> float(fit.cdf([0.0])[0, 0])
+    0.5
+    """
+
+    name = "oracle"
+
+    def _fit(self, x, streams, *, dgp, device):
+        if not isinstance(dgp, DGP):
+            raise TypeError(f"`dgp` must be a gansim.dgp.DGP for the oracle, got {dgp!r}.")
+        return _Truth(dgp, x.shape[0], self._rngs(streams))
+
+
+# --------------------------------------------------------------------------------------------
+# The GAN.
+
+
+class _GANFit(Fitted):
+    def __init__(self, block, gens):
+        self.block, self.gens, self.R = block, gens, len(gens)
+
+    def sample(self, m):
+        m = _m_iv(m)
+        with torch.no_grad():
+            return self.block.sample(m, self.gens).to(torch.float64).cpu().numpy()
+
+
+class GAN(Method):
+    """A GAN trained on each replication's n points; all GANs of a block trained at once.
+
+    Parameters
+    ----------
+    config : GANConfig, optional
+        Defaults to ``GANConfig(standardize=True)``: the default recipe, trained on the
+        standardised data and mapped back, so the estimate is location-scale equivariant
+        (the recipe is tuned to unit scale; results/rates/README.md shows the difference).
+    label : str, optional
+
+    Notes
+    -----
+    Draws that are not finite (a diverged GAN) are returned as they are; a study records
+    that replication's GAN as failed.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> s = [replication_streams(1, r) for r in range(2)]
+    >>> x = np.random.default_rng(0).normal(size=(2, 50))
+    >>> GAN(GANConfig(steps=20)).fit(x, s).sample(7).shape
+    (2, 7)
+    """
+
+    name = "gan"
+
+    def __init__(self, config: GANConfig | None = None, *, label: str | None = None):
+        super().__init__(label=label)
+        if config is None:
+            config = GANConfig(standardize=True)
+        if not isinstance(config, GANConfig):
+            raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
+        self.config = config
+
+    def settings(self):
+        return {**super().settings(), "config": self.config.to_dict()}
+
+    def _fit(self, x, streams, *, dgp, device):
+        block = train_gans(x, self.config, init_seeds=[s.init for s in streams],
+                           noise_seeds=[s.noise for s in streams], device=device)
+        gens = [torch_generator(method_seed(s, self.label), device) for s in streams]
+        return _GANFit(block, gens)
+
+
+#: Registry: name -> Method class.
+METHODS: dict[str, type[Method]] = {
+    cls.name: cls for cls in (EmpiricalCDF, Bootstrap, SmoothedBootstrap, Parametric, GAN, Oracle)
+}
+
+
+def make_method(name: str, **params: Any) -> Method:
+    """Build a method from its registry name.
+
+    Examples
+    --------
+    >>> make_method("smoothed", bandwidth="normal")
+    SmoothedBootstrap(label='smoothed', bandwidth='normal')
+    """
+    allowed = ", ".join(repr(k) for k in METHODS)
+    if not isinstance(name, str) or name not in METHODS:
+        raise ValueError(f"`name` must be one of {allowed}; got {name!r}.")
+    return METHODS[name](**params)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers and input validation.
+
+
+def _bandwidth(x: np.ndarray, rule: str | float) -> np.ndarray:
+    n = x.shape[1]
+    if not isinstance(rule, str):
+        return np.full(x.shape[0], float(rule))
+    s = x.std(axis=1, ddof=1)
+    if rule == "normal":
+        return (4 / 3) ** 0.2 * s * n**-0.2
+    q75, q25 = np.percentile(x, [75, 25], axis=1)
+    spread = np.minimum(s, (q75 - q25) / 1.34)
+    # As R's bw.nrd0: a zero IQR (many ties) falls back to the sd rather than h = 0.
+    spread = np.where(spread > 0, spread, s)
+    return 0.9 * spread * n**-0.2
+
+
+def _data_iv(data: Any) -> np.ndarray:
+    from gansim.estimators import _as_float_array
+
+    x = _as_float_array(data, "data", ndim=2, min_size=1)
+    if x.shape[1] < 2:
+        raise ValueError(f"`data` must have at least 2 points per row, got shape {x.shape}.")
+    return x
+
+
+def _streams_iv(streams: Any, R: int) -> list[ReplicationStreams]:
+    streams = list(streams)
+    if len(streams) != R or not all(isinstance(s, ReplicationStreams) for s in streams):
+        raise ValueError(
+            f"`streams` must hold one ReplicationStreams per row of `data` ({R}); got "
+            f"{len(streams)} items."
+        )
+    return streams
+
+
+def _m_iv(m: Any) -> int:
+    if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
+        raise ValueError(f"`m` must be an integer >= 1, got {m!r}.")
+    return int(m)
+
+
+def _rule_iv(rule: Any) -> str | float:
+    if isinstance(rule, str):
+        if rule not in BANDWIDTH_RULES:
+            allowed = ", ".join(repr(k) for k in BANDWIDTH_RULES)
+            raise ValueError(f"`bandwidth` must be one of {allowed} or a number > 0; "
+                             f"got {rule!r}.")
+        return rule
+    if isinstance(rule, bool) or not isinstance(rule, numbers.Real) or not (
+            math.isfinite(rule) and rule > 0):
+        raise ValueError(f"`bandwidth` must be a rule name or a number > 0; got {rule!r}.")
+    return float(rule)
+
+
+def _label_iv(label: Any) -> str:
+    if not isinstance(label, str) or not label or "__" in label:
+        raise ValueError(f"`label` must be a non-empty string without '__'; got {label!r}.")
+    return label
+
+
+def _points_iv(x: Any, R: int) -> np.ndarray:
+    t = np.asarray(x, dtype=np.float64)
+    if t.ndim == 1:
+        t = np.broadcast_to(t, (R, t.size))
+    if t.ndim != 2 or t.shape[0] != R:
+        raise ValueError(f"`x` must be 1-D or have {R} rows, got shape {t.shape}.")
+    return t
