@@ -23,6 +23,11 @@ __all__ = [
     "poc_table",
     "plot_means",
     "plot_ks",
+    "standardize_table",
+    "frame_tables",
+    "plot_distances",
+    "plot_slopes",
+    "rates_answers",
 ]
 
 #: The proof of concept's figures as reported in the lecture (shared/seeds/000), B = 10,000.
@@ -208,3 +213,200 @@ def plot_ks(frame: pd.DataFrame, path, *, n: int):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# The estimation grid (gansim.grid): tables and figures.
+
+
+def _vm(value, mcse, digits=3):
+    """``value (mcse)``; an empty cell for NaN."""
+    if not np.isfinite(value):
+        return ""
+    return f"{value:.{digits}f} ({mcse:.{digits}f})"
+
+
+def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n: int) -> str:
+    """Markdown: the GAN on raw against standardised data, per DGP (studies/rates_standardize)."""
+    lines = [f"# The GAN on raw vs standardised data, n = {n}, B = {B} per DGP", "",
+             "Value (MCSE). `gan_raw`: `GANConfig()`; `gan`: `GANConfig(standardize=True)`; "
+             "same data, same initial weights and training noise.", "",
+             "| DGP | mean KS ecdf | mean KS gan_raw | mean KS gan | share KS(gan) < "
+             "KS(gan_raw) | bias sd gan_raw | bias sd gan | bias q90 gan_raw | bias q90 gan |",
+             "|---|---|---|---|---|---|---|---|---|"]
+
+    def v(dgp, method, quantity, measure):
+        row = summary[(summary.dgp == dgp) & (summary.method == method)
+                      & (summary.quantity == quantity) & (summary.measure == measure)]
+        return _vm(row.value.iloc[0], row.mcse.iloc[0])
+
+    for dgp in pd.unique(summary.dgp):
+        pr = paired[(paired.dgp == dgp) & (paired.quantity == "ks")
+                    & (paired.measure == "share_less")]
+        lines.append(f"| {dgp} | {v(dgp, 'ecdf', 'ks', 'mean')} | "
+                     f"{v(dgp, 'gan_raw', 'ks', 'mean')} | {v(dgp, 'gan', 'ks', 'mean')} | "
+                     f"{_vm(pr.value.iloc[0], pr.mcse.iloc[0])} | "
+                     f"{v(dgp, 'gan_raw', 'sd', 'bias')} | {v(dgp, 'gan', 'sd', 'bias')} | "
+                     f"{v(dgp, 'gan_raw', 'q90', 'bias')} | {v(dgp, 'gan', 'q90', 'bias')} |")
+    return "\n".join(lines) + "\n"
+
+
+def frame_tables(frame: pd.DataFrame, *, index: list[str], columns: str, digits: int = 3,
+                 caption: str = "") -> tuple[str, str]:
+    """A long ``value, mcse`` frame pivoted to a table of ``value (mcse)`` cells, as Markdown
+    and as LaTeX (booktabs), e.g. index ``["dgp", "n"]`` and columns ``"method"``; a
+    ``cell`` column, when present, gives the cells' text instead."""
+    if "cell" in frame:  # preformatted cells, e.g. confidence intervals
+        cells = frame
+    else:
+        cells = frame.assign(cell=[_vm(v, m, digits) for v, m in zip(frame.value, frame.mcse,
+                                                                      strict=True)])
+    order = list(pd.unique(frame[columns]))
+    table = cells.pivot_table(index=index, columns=columns, values="cell", aggfunc="first",
+                              sort=False)
+    table = table.reindex(columns=order).reset_index()
+    header = [*index, *order]
+    md = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    for row in table.itertuples(index=False):
+        md.append("| " + " | ".join("" if pd.isna(c) else str(c) for c in row) + " |")
+    esc = lambda t: str(t).replace("_", "\\_")  # noqa: E731
+    tex = ["\\begin{table}[htbp]", "\\centering"]
+    if caption:
+        tex.append(f"\\caption{{{esc(caption)}}}")
+    tex += ["\\begin{tabular}{" + "l" * len(index) + "r" * len(order) + "}", "\\toprule",
+            " & ".join(esc(h) for h in header) + " \\\\", "\\midrule"]
+    for row in table.itertuples(index=False):
+        tex.append(" & ".join("" if pd.isna(c) else esc(c) for c in row) + " \\\\")
+    tex += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+    return "\n".join(md) + "\n", "\n".join(tex) + "\n"
+
+
+def plot_distances(summary: pd.DataFrame, path, *, distance: str = "ks",
+                   reference: dict | None = None):
+    """Mean distance against n on log-log axes, one panel per DGP and one line per method,
+    with ±2 MCSE bars; ``reference`` maps a label to ``(ns, values)`` drawn dashed."""
+    plt = _figure()
+    rows = summary[(summary.quantity == distance) & (summary.measure == "mean")]
+    dgps = list(pd.unique(rows.dgp))
+    fig, axes = plt.subplots(1, len(dgps), figsize=(3.6 * len(dgps), 3.6), sharey=True,
+                             squeeze=False)
+    for ax, dgp in zip(axes[0], dgps, strict=True):
+        for method, g in rows[rows.dgp == dgp].groupby("method", sort=False):
+            ax.errorbar(g.n, g.value, yerr=2 * g.mcse, marker="o", ms=3, lw=1, capsize=2,
+                        label=method)
+        for label, (ns, vals) in (reference or {}).items():
+            ax.plot(ns, vals, "k--", lw=1, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        # The design's n as plain tick labels (log axes otherwise print 3x10^1 etc.).
+        ns = sorted(rows.n.unique())
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set_title(dgp)
+        ax.set_xlabel("n")
+    axes[0][0].set_ylabel(f"mean {distance} (±2 MCSE)")
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_slopes(slopes: pd.DataFrame, path, *, exact: float | None = None, title: str = ""):
+    """Fitted slopes with their confidence intervals, one row of points per method and a
+    colour per DGP; the line -1/2 and, if given, the exact slope of the empirical cdf."""
+    plt = _figure()
+    methods = list(pd.unique(slopes.method))
+    dgps = list(pd.unique(slopes.dgp))
+    fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(methods) * len(dgps) ** 0.5 + 1.6))
+    for j, dgp in enumerate(dgps):
+        g = slopes[slopes.dgp == dgp].set_index("method").reindex(methods)
+        y = np.arange(len(methods)) + (j - (len(dgps) - 1) / 2) * 0.15
+        ax.errorbar(g.slope, y, xerr=[g.slope - g.ci_low, g.ci_high - g.slope], fmt="o",
+                    ms=3, capsize=2, label=dgp)
+    ax.axvline(-0.5, color="k", lw=0.8, ls=":", label="−1/2")
+    if exact is not None:
+        ax.axvline(exact, color="k", lw=0.8, ls="--", label=f"exact ecdf {exact:.3f}")
+    ax.set_yticks(np.arange(len(methods)), methods)
+    ax.set_xlabel("slope of log distance on log n (95% CI)")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFrame,
+                  exact: dict, *, gan: str = "gan") -> str:
+    """Markdown: the numbers behind the answers to the proof of concept's four questions
+    (studies/rates.py); the interpretation is written in the study's README."""
+    L = ["# The four questions: numbers", "",
+         "Value (MCSE); 'resolved' means at least 2 MCSE away from the reference value.", ""]
+    # Q1
+    q1 = paired[(paired.against == "ecdf") & (paired.quantity == "ks")]
+    share = q1[q1.measure == "share_less"]
+    diff = q1[q1.measure == "diff"].set_index(["dgp", "n"])
+    above = share[share.value - 2 * share.mcse > 0.5]
+    below = share[share.value + 2 * share.mcse < 0.5]
+    L += ["## 1. Is sup|F_n − F| ≥ sup|F*_n − F|?", "",
+          f"Share of replications with KS({gan}) < KS(ecdf), and mean paired difference "
+          f"KS({gan}) − KS(ecdf):", "", "| dgp | n | share | difference |", "|---|---|---|---|"]
+    for r in share.itertuples():
+        d = diff.loc[(r.dgp, r.n)]
+        L.append(f"| {r.dgp} | {r.n} | {_vm(r.value, r.mcse)} | {_vm(d.value, d.mcse, 4)} |")
+    L += ["", f"Share resolved above 1/2 in {len(above)} of {len(share)} conditions "
+          f"({', '.join(f'{a.dgp} n={a.n}' for a in above.itertuples()) or 'none'}); "
+          f"resolved below 1/2 in {len(below)}.  Smallest share {share.value.min():.3f}, "
+          f"largest {share.value.max():.3f}: the inequality fails in some replications "
+          "in every condition.", ""]
+    # Q2
+    ks = slopes[slopes.distance == "ks"]
+    L += ["## 2. How fast does F*_n converge?", "",
+          "Fitted slope of log KS on log n (95% CI):", "",
+          "| n range | dgp | " + " | ".join(pd.unique(ks.method)) + " |",
+          "|---|---|" + "---|" * ks.method.nunique()]
+    for (rng, dgp), g in ks.groupby(["n_range", "dgp"], sort=False):
+        cells = [f"{r.slope:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in g.itertuples()]
+        L.append(f"| {rng} | {dgp} | " + " | ".join(cells) + " |")
+    L += ["", "Exact slope of the empirical cdf from Kolmogorov's distribution (kstwo, "
+          "weighted by B per n): " + ", ".join(f"{k} = {v:.4f}" for k, v in exact.items())
+          + ".", ""]
+    e = ks[(ks.method == "ecdf") & (ks.n_range == "all")]
+    ok = [(r.dgp, r.ci_low <= exact["mean_of_log"] <= r.ci_high) for r in e.itertuples()]
+    L += ["Check of the machinery (ecdf KS slope, n = 25…800, CI contains the exact "
+          f"{exact['mean_of_log']:.4f}): "
+          + ", ".join(f"{d}: {'yes' if y else 'NO'}" for d, y in ok) + ".", ""]
+    # Q3
+    L += ["## 3. Properties of T(F*_n)", "",
+          f"Bias and empirical SE of T({gan}) and T(ecdf), and the relative % precision "
+          f"gain of T({gan}) over T(ecdf):", "",
+          "| dgp | n | T | bias gan | bias ecdf | EmpSE gan | EmpSE ecdf | relprec gan vs ecdf |",
+          "|---|---|---|---|---|---|---|---|"]
+    s = summary.set_index(["dgp", "n", "method", "quantity", "measure"])
+    p = paired.set_index(["dgp", "n", "against", "quantity", "measure"])
+    ns = sorted(summary.n.unique())
+    for dgp in pd.unique(summary.dgp):
+        for n in (ns[0], ns[len(ns) // 2], ns[-1]):
+            for q in ("mean", "median", "sd", "q10", "q90"):
+                c = [s.loc[(dgp, n, m, q, meas)] for m, meas in
+                     ((gan, "bias"), ("ecdf", "bias"), (gan, "empse"), ("ecdf", "empse"))]
+                rp = p.loc[(dgp, n, "ecdf", q, "relprec")]
+                L.append(f"| {dgp} | {n} | {q} | " + " | ".join(_vm(x.value, x.mcse)
+                                                                for x in c)
+                         + f" | {_vm(rp.value, rp.mcse, 1)} |")
+    # Q4
+    L += ["", "## 4. Does it outperform the bootstrap and its competitors?", "",
+          f"MSE({gan}) / MSE(other) over all conditions and functionals (resolved = the "
+          "ratio at least 2 MCSE from 1):", "",
+          "| against | conditions | gan better (resolved) | gan worse (resolved) | "
+          "median ratio |", "|---|---|---|---|---|"]
+    mr = paired[paired.measure == "mse_ratio"]
+    for other, g in mr.groupby("against", sort=False):
+        better = g[g.value + 2 * g.mcse < 1]
+        worse = g[g.value - 2 * g.mcse > 1]
+        L.append(f"| {other} | {len(g)} | {len(better)} | {len(worse)} | "
+                 f"{g.value.median():.2f} |")
+    wins = mr[mr.value + 2 * mr.mcse < 1]
+    L += ["", f"Conditions where {gan} has a resolved smaller MSE:", ""]
+    L += [f"- vs {r.against}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {_vm(r.value, r.mcse)}"
+          for r in wins.itertuples()] or ["- none"]
+    return "\n".join(L) + "\n"

@@ -79,7 +79,8 @@ def failed_rows(reps, seed: int, reason: str, condition: int = 0) -> pd.DataFram
     })
 
 
-def _run_block(block_fn: BlockFn, start: int, stop: int, seed: int) -> tuple[int, pd.DataFrame]:
+def _run_block(block_fn: BlockFn, start: int, stop: int, seed: int,
+               condition: int = 0) -> tuple[int, pd.DataFrame]:
     _tune_malloc()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -90,7 +91,7 @@ def _run_block(block_fn: BlockFn, start: int, stop: int, seed: int) -> tuple[int
         if len(got) != len(reps) or not np.array_equal(np.sort(got), reps):
             raise RuntimeError(f"block function returned reps {got[:5]}... for {start}..{stop}")
     except Exception as exc:  # recorded per replication, never fatal to the study
-        frame = failed_rows(reps, seed, f"{type(exc).__name__}: {exc}")
+        frame = failed_rows(reps, seed, f"{type(exc).__name__}: {exc}", condition)
     finally:
         torch.set_num_threads(threads)
     return start, frame.sort_values("rep", kind="stable").reset_index(drop=True)
@@ -141,7 +142,8 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
 
 def run_replications(block_fn: BlockFn, *, replications: int, block_size: int, seed: int,
                      settings: dict, out_dir=None, n_jobs: int = 1, progress: bool = True,
-                     overwrite: bool = False, desc: str = "replications") -> StudyRun:
+                     overwrite: bool = False, desc: str = "replications",
+                     condition: int = 0) -> StudyRun:
     """Run replications ``0 .. replications-1`` of a study in blocks.
 
     Parameters
@@ -168,6 +170,11 @@ def run_replications(block_fn: BlockFn, *, replications: int, block_size: int, s
         Show a progress bar with replications done and time left.
     overwrite : bool
         Discard blocks already in ``out_dir`` instead of resuming from them.
+    desc : str
+        Label of the progress bar.
+    condition : int
+        The condition id of the replications' streams, recorded in the seed material of
+        failed rows (:func:`gansim.design.run_grid` passes it).
 
     Returns
     -------
@@ -203,7 +210,7 @@ def run_replications(block_fn: BlockFn, *, replications: int, block_size: int, s
                disable=not progress, smoothing=0.1)
     try:
         if todo:
-            jobs = (delayed(_run_block)(block_fn, a, b, seed) for a, b in todo)
+            jobs = (delayed(_run_block)(block_fn, a, b, seed, condition) for a, b in todo)
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
             for start, frame in results:
                 if blocks_dir is not None:
