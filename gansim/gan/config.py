@@ -5,22 +5,37 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from gansim.gan.losses import LOSSES
+
 __all__ = ["GANConfig", "GENERATOR_LOSSES"]
 
-#: Generator losses known to the engine (the discriminator always minimises the binary
-#: cross-entropy of real vs generated points).
-#:
-#: - ``"nonsaturating"``: minimise ``-E log D(G(z))``; strong gradients while D rejects the
-#:   fakes, the loss used in practice (Goodfellow et al. 2014, section 3).
-#: - ``"minimax"``: minimise ``E log(1 - D(G(z)))``, the value function itself; its gradient
-#:   vanishes when D confidently rejects the fakes, as early in training.
-GENERATOR_LOSSES = ("nonsaturating", "minimax")
+#: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
+#: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
+#: ``"minimax"``, ``"least-squares"`` and ``"wasserstein"`` (WGAN-GP).
+GENERATOR_LOSSES = tuple(LOSSES)
+
+#: Options added after the first published results, with the defaults that reproduce them.
+#: :meth:`GANConfig.to_dict` leaves them out while they keep these values, so the settings
+#: records (and resumable blocks) of earlier runs still match.
+_LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weight": 10.0,
+                   "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1}
 
 
 def _positive_int(name: str, value, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
     return value
+
+
+def _nonnegative_float(name: str, value, *, upper: float | None = None) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = math.nan
+    if not math.isfinite(out) or out < 0 or (upper is not None and out >= upper):
+        bound = f" and < {upper}" if upper is not None else ""
+        raise ValueError(f"`{name}` must be a finite number >= 0{bound}, got {value!r}.")
+    return out
 
 
 def _positive_float(name: str, value, *, upper: float | None = None) -> float:
@@ -65,7 +80,30 @@ class GANConfig:
     eps : float
         Adam's denominator guard.
     loss : str
-        Generator loss, one of :data:`GENERATOR_LOSSES`.
+        The GAN game, one of :data:`GENERATOR_LOSSES` (see :mod:`gansim.gan.losses`).
+    d_steps : int
+        Discriminator updates per generator update (k of Goodfellow et al.'s algorithm), each
+        against fresh fakes; ``steps`` counts generator updates.
+    label_smoothing : float
+        One-sided label smoothing: the real points' target is ``1 - label_smoothing`` (the
+        fakes' stays 0); in [0, 0.5).  Not defined for ``"wasserstein"``.
+    lr_d : float or None
+        The discriminator's learning rate at the first step, decaying by the same factor
+        ``lr_final / lr`` as the generator's (a two time-scale rule); None uses ``lr``.
+    gp_weight : float
+        Weight λ of WGAN-GP's gradient penalty ``λ E(|D'(x̂)| - 1)²`` at interpolates
+        ``x̂ = εx + (1 - ε)G(z)``, ε ~ U(0, 1); used by ``"wasserstein"`` only (> 0 there).
+    gp_one_sided : bool
+        Penalise only slopes above 1, ``λ E max(0, |D'(x̂)| - 1)²`` (Gulrajani et al.'s
+        one-sided variant; Petzka et al. 2018).  With 1-D data the two-sided penalty has two
+        wells, slopes -1 and +1, and a critic that starts with the wrong sign can stay
+        trapped between them (results/losses/README.md).
+    r1_weight : float
+        Weight γ of the R1 penalty ``(γ/2) E D'(x)²`` on the real points (Mescheder et al.
+        2018), added to D's loss of any game; 0 turns it off.
+    fake_ratio : int
+        Fakes per real point in each update (``fake_ratio * n`` noise draws per D and per G
+        update).
     ema_decay : float or None
         Decay of the generator's weight average; ``None`` samples from the last weights.
     ema_start : float
@@ -99,6 +137,13 @@ class GANConfig:
     betas: tuple[float, float] = (0.5, 0.999)
     eps: float = 1e-8
     loss: str = "nonsaturating"
+    d_steps: int = 1
+    label_smoothing: float = 0.0
+    lr_d: float | None = None
+    gp_weight: float = 10.0
+    gp_one_sided: bool = False
+    r1_weight: float = 0.0
+    fake_ratio: int = 1
     ema_decay: float | None = 0.998
     ema_start: float = 0.5
     standardize: bool = False
@@ -131,6 +176,24 @@ class GANConfig:
         _positive_float("eps", self.eps)
         if self.loss not in GENERATOR_LOSSES:
             raise ValueError(f"`loss` must be one of {GENERATOR_LOSSES}, got {self.loss!r}.")
+        _positive_int("d_steps", self.d_steps)
+        _positive_int("fake_ratio", self.fake_ratio)
+        smoothing = _nonnegative_float("label_smoothing", self.label_smoothing, upper=0.5)
+        if smoothing > 0 and self.loss == "wasserstein":
+            raise ValueError("`label_smoothing` must be 0 with loss 'wasserstein' (a critic has "
+                             "no labels).")
+        if self.lr_d is not None:
+            _positive_float("lr_d", self.lr_d)
+        gp = _nonnegative_float("gp_weight", self.gp_weight)
+        if self.loss == "wasserstein" and gp == 0:
+            raise ValueError("`gp_weight` must be > 0 with loss 'wasserstein': without the "
+                             "penalty the critic is unbounded.")
+        r1 = _nonnegative_float("r1_weight", self.r1_weight)
+        for name, value in (("label_smoothing", smoothing), ("gp_weight", gp),
+                            ("r1_weight", r1)):
+            object.__setattr__(self, name, value)
+        if self.lr_d is not None:
+            object.__setattr__(self, "lr_d", float(self.lr_d))
         if self.ema_decay is not None:
             _positive_float("ema_decay", self.ema_decay, upper=1.0)
         if not (0.0 <= float(self.ema_start) < 1.0):
@@ -143,6 +206,19 @@ class GANConfig:
         if self.steps == 1:
             return self.lr
         return self.lr * (self.lr_final / self.lr) ** (step / (self.steps - 1))
+
+    def lr_d_at(self, step: int) -> float:
+        """The discriminator's learning rate at ``step``: ``lr_at(step)`` unless ``lr_d``."""
+        if self.lr_d is None:
+            return self.lr_at(step)
+        if self.steps == 1:
+            return self.lr_d
+        return self.lr_d * (self.lr_final / self.lr) ** (step / (self.steps - 1))
+
+    @property
+    def needs_input_gradients(self) -> bool:
+        """Whether D's loss has a penalty on D's input gradient (second derivatives)."""
+        return self.loss == "wasserstein" or self.r1_weight > 0
 
     @property
     def ema_first_step(self) -> int | None:
@@ -157,4 +233,7 @@ class GANConfig:
         out["g_hidden"] = list(self.g_hidden)
         out["d_hidden"] = list(self.d_hidden)
         out["betas"] = list(self.betas)
+        for name, default in _LATER_DEFAULTS.items():
+            if out[name] == default:
+                del out[name]
         return out

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from gansim.gan.config import GANConfig
+from gansim.gan.losses import get_loss
 from gansim.rng import torch_generator
 
 __all__ = [
@@ -177,35 +178,55 @@ def initial_parameters(layout: MLPLayout, generators, *, dtype, device) -> torch
 
 
 class NoiseStream:
-    """Latent noise for every training step, replication ``r`` drawn from its own generator.
+    """Random numbers for every training step, replication ``r`` drawn from its own generator.
 
-    Noise is drawn ``chunk`` steps at a time per replication, so replication ``r`` receives
-    the same numbers whatever else is in its block.
+    Each step gets ``draws`` sets of latent noise of shape (R, n, latent_dim) -- one per
+    discriminator update, then the generator update's -- and ``uniforms`` sets of uniform
+    numbers of shape (R, n_uniform, 1) (WGAN-GP's interpolation weights).  Numbers are drawn
+    ``chunk`` steps at a time per replication, so replication ``r`` receives the same numbers
+    whatever else is in its block.
     """
 
     def __init__(self, generators, *, steps: int, n: int, latent_dim: int, dtype, device,
-                 chunk: int = 50):
+                 chunk: int = 50, draws: int = 2, uniforms: int = 0, n_uniform: int = 0):
         self.generators = list(generators)
         self.steps, self.n, self.latent_dim = steps, n, latent_dim
         self.dtype, self.device = dtype, device
         self.chunk = max(1, min(chunk, steps))
+        self.draws, self.uniforms, self.n_uniform = draws, uniforms, n_uniform
         R = len(self.generators)
-        self._buf = torch.empty((self.chunk, 2, R, n, latent_dim), dtype=dtype, device=device)
+        self._buf = torch.empty((self.chunk, draws, R, n, latent_dim), dtype=dtype,
+                                device=device)
+        self._ubuf = (torch.empty((self.chunk, uniforms, R, n_uniform, 1), dtype=dtype,
+                                  device=device) if uniforms else None)
         self._start = None
 
-    def at(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(z_d, z_g)`` of shape (R, n, latent_dim) for the D and G updates of ``step``."""
+    def at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``draws`` latent noise tensors of ``step``, each (R, n, latent_dim): with the
+        defaults ``(z_d, z_g)`` for the D and G updates."""
         k = step % self.chunk
         if k == 0 or self._start is None:
             self._fill(step)
-        return self._buf[k, 0], self._buf[k, 1]
+        return tuple(self._buf[k, j] for j in range(self.draws))
+
+    def uniform_at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``uniforms`` tensors of U(0, 1) numbers of ``step``, each (R, n_uniform, 1)."""
+        k = step % self.chunk
+        if k == 0 or self._start is None:
+            self._fill(step)
+        return tuple(self._ubuf[k, j] for j in range(self.uniforms))
 
     def _fill(self, step: int):
         self._start = step
-        shape = (self.chunk, 2, self.n, self.latent_dim)
+        shape = (self.chunk, self.draws, self.n, self.latent_dim)
+        ushape = (self.chunk, self.uniforms, self.n_uniform, 1)
         for r, g in enumerate(self.generators):
             self._buf[:, :, r].copy_(
                 torch.randn(shape, generator=g, dtype=self.dtype, device=self.device))
+            if self._ubuf is not None:
+                # After the normals, so adding uniforms leaves the latent noise unchanged.
+                self._ubuf[:, :, r].copy_(
+                    torch.rand(ushape, generator=g, dtype=self.dtype, device=self.device))
 
 
 class _Adam:
@@ -242,6 +263,9 @@ class GANBlock:
     center, scale : Tensor, shape (R,)
         Affine map from the training scale back to the data's (0 and 1 unless
         ``config.standardize``).
+    losses : Tensor, shape (steps, 2, R), or None
+        With ``record_losses=True``: D's loss (its last update of the step, without
+        penalties) and G's loss at every step, per replication.
     """
 
     config: GANConfig
@@ -249,6 +273,7 @@ class GANBlock:
     discriminator: torch.Tensor
     center: torch.Tensor
     scale: torch.Tensor
+    losses: torch.Tensor | None = None
 
     @property
     def g_layout(self) -> MLPLayout:
@@ -295,7 +320,8 @@ def _dtype(cfg: GANConfig):
     return torch.float64 if cfg.dtype == "float64" else torch.float32
 
 
-def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu") -> GANBlock:
+def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu",
+               record_losses: bool = False) -> GANBlock:
     """Train one GAN per row of ``data`` as one batched computation.
 
     Parameters
@@ -307,6 +333,9 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
         Replication ``r``'s initial weights come from ``init_seeds[r]`` and its latent noise
         from ``noise_seeds[r]`` only.
     device : str or torch.device
+    record_losses : bool
+        Keep D's and G's loss at every step (:attr:`GANBlock.losses`); the training itself
+        is the same either way.
 
     Returns
     -------
@@ -341,24 +370,34 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     init_gens = [torch_generator(s, device) for s in init_seeds]
     g_params = initial_parameters(g_layout, init_gens, dtype=dtype, device=device)
     d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device=device)
+    k = cfg.d_steps
+    n_fake = cfg.fake_ratio * n
+    gp = cfg.loss == "wasserstein"
     noise = NoiseStream([torch_generator(s, device) for s in noise_seeds], steps=cfg.steps,
-                        n=n, latent_dim=cfg.latent_dim, dtype=dtype, device=device)
+                        n=n_fake, latent_dim=cfg.latent_dim, dtype=dtype, device=device,
+                        draws=k + 1, uniforms=k if gp else 0, n_uniform=n if gp else 0)
     trainer = _Trainer(cfg, g_layout, d_layout, g_layout.to_flat(g_params),
                        d_layout.to_flat(d_params), R, n)
+    trace = (torch.empty((cfg.steps, 2, R), dtype=dtype, device=device) if record_losses
+             else None)
     for t in range(cfg.steps):
-        z_d, z_g = noise.at(t)
-        trainer.step(t, real, z_d, z_g)
+        trainer.step(t, real, noise.at(t), noise.uniform_at(t) if gp else None,
+                     None if trace is None else trace[t])
     sampler = trainer.ema if trainer.ema is not None else trainer.g_params
     return GANBlock(cfg, g_layout.to_rows(sampler, R), d_layout.to_rows(trainer.d_params, R),
-                    center, scale)
+                    center, scale, trace)
 
 
 class _Trainer:
-    """One training step: a discriminator update, then a generator update."""
+    """One training step: ``d_steps`` discriminator updates, then a generator update."""
 
     def __init__(self, cfg: GANConfig, g_layout, d_layout, g_params, d_params, R: int, n: int):
-        self.cfg, self.n = cfg, n
+        self.cfg, self.n, self.R = cfg, n, R
+        self.n_fake = cfg.fake_ratio * n
         self.slope = cfg.negative_slope
+        self.loss = get_loss(cfg.loss)
+        self.target = 1.0 - cfg.label_smoothing
+        self.d_layout = d_layout
         self.g_params, self.d_params = g_params, d_params
         self.g_grad, self.d_grad = torch.empty_like(g_params), torch.empty_like(d_params)
         self.G, self.D = g_layout.views(g_params, R), d_layout.views(d_params, R)
@@ -367,37 +406,83 @@ class _Trainer:
         self.d_opt = _Adam(d_params, cfg.betas, cfg.eps)
         self.ema = None
         self.ema_first = cfg.ema_first_step
-        self.minimax = cfg.loss == "minimax"
 
-    def step(self, t: int, real, z_d, z_g):
-        lr, n, slope = self.cfg.lr_at(t), self.n, self.slope
-        # Discriminator: binary cross-entropy of n real points (label 1) against n fresh fakes
-        # (label 0), averaged within a replication and summed over replications.
-        fake, _ = mlp_forward(self.G, z_d, slope, keep=False)
-        logits, cache = mlp_forward(self.D, torch.cat((real, fake), dim=1), slope)
-        # d/dl softplus(-l) = sigmoid(l) - 1 for the real points, d/dl softplus(l) = sigmoid(l).
-        dlogits = torch.sigmoid(logits)
-        dlogits[:, :n] -= 1.0
-        dlogits.mul_(1.0 / n)
-        mlp_backward(self.D, cache, dlogits, slope, self.gD, input_grad=False)
-        self.d_opt.step(self.d_grad, lr)
-
-        # Generator, against the updated discriminator.
-        fake, g_cache = mlp_forward(self.G, z_g, slope)
-        logits, d_cache = mlp_forward(self.D, fake, slope)
-        s = torch.sigmoid(logits)
-        if self.minimax:
-            # d/dl log(1 - sigmoid(l)) = -sigmoid(l): vanishes when D rejects the fakes.
-            dlogits = s.mul_(-1.0 / n)
-        else:
-            # d/dl softplus(-l) = sigmoid(l) - 1.
-            dlogits = s.sub_(1.0).mul_(1.0 / n)
-        dfake = mlp_backward(self.D, d_cache, dlogits, slope)
-        mlp_backward(self.G, g_cache, dfake, slope, self.gG, input_grad=False)
-        self.g_opt.step(self.g_grad, lr)
-
+    def step(self, t: int, real, z, eps=None, trace=None):
+        """Step ``t``: ``z`` holds the latent noise of the D updates, then of the G update;
+        ``eps`` the interpolation weights of WGAN-GP's D updates; ``trace`` (2, R) receives
+        the losses when given."""
+        k = self.cfg.d_steps
+        lr_d = self.cfg.lr_d_at(t)
+        for j in range(k):
+            if self.cfg.needs_input_gradients:
+                self._d_step_autograd(real, z[j], None if eps is None else eps[j], lr_d,
+                                      trace if j == k - 1 else None)
+            else:
+                self._d_step(real, z[j], lr_d, trace if j == k - 1 else None)
+        self._g_step(z[k], self.cfg.lr_at(t), trace)
         if self.ema_first is not None and t >= self.ema_first:
             if self.ema is None:
                 self.ema = self.g_params.clone()
             else:
                 self.ema.lerp_(self.g_params, 1.0 - self.cfg.ema_decay)
+
+    def _d_step(self, real, z_d, lr, trace):
+        n, slope = self.n, self.slope
+        # D's loss: the mean over n real points plus the mean over the fresh fakes, within a
+        # replication, summed over replications.
+        fake, _ = mlp_forward(self.G, z_d, slope, keep=False)
+        out, cache = mlp_forward(self.D, torch.cat((real, fake), dim=1), slope)
+        dout = self.loss.d_grad(out, n, self.target)
+        if trace is not None:
+            trace[0] = self.loss.d_value(out[:, :n], out[:, n:], self.target).squeeze(-1)
+        mlp_backward(self.D, cache, dout, slope, self.gD, input_grad=False)
+        self.d_opt.step(self.d_grad, lr)
+
+    def _d_step_autograd(self, real, z_d, eps, lr, trace):
+        """A D update whose loss penalises D's input gradient (WGAN-GP, R1).
+
+        The penalty's gradient needs second derivatives, so this update differentiates the
+        batched forward pass with autograd instead of the hand-written backward; the loss is
+        still summed over replications, so each replication gets its own gradient.
+        """
+        n, slope, cfg = self.n, self.slope, self.cfg
+        with torch.enable_grad():
+            p = self.d_params.detach().requires_grad_(True)
+            D = self.d_layout.views(p, self.R)
+            with torch.no_grad():
+                fake, _ = mlp_forward(self.G, z_d, slope, keep=False)
+            out, _ = mlp_forward(D, torch.cat((real, fake), dim=1), slope, keep=False)
+            plain = self.loss.d_value(out[:, :n], out[:, n:], self.target)
+            total = plain.sum()
+            if cfg.loss == "wasserstein":
+                x_hat = (eps * real + (1.0 - eps) * fake[:, :n]).requires_grad_(True)
+                o_hat, _ = mlp_forward(D, x_hat, slope, keep=False)
+                # Summing over replications and points is safe: a point's output depends on
+                # its own input only, so this is each point's own derivative.
+                (grad_x,) = torch.autograd.grad(o_hat.sum(), x_hat, create_graph=True)
+                excess = grad_x.abs() - 1.0
+                if cfg.gp_one_sided:
+                    excess = excess.clamp(min=0.0)
+                total = total + cfg.gp_weight * (excess ** 2).mean(1).sum()
+            if cfg.r1_weight > 0:
+                x_real = real.detach().clone().requires_grad_(True)
+                o_real, _ = mlp_forward(D, x_real, slope, keep=False)
+                (grad_x,) = torch.autograd.grad(o_real.sum(), x_real, create_graph=True)
+                total = total + 0.5 * cfg.r1_weight * (grad_x ** 2).mean(1).sum()
+            (grad,) = torch.autograd.grad(total, p)
+        self.d_grad.copy_(grad)
+        if trace is not None:
+            trace[0] = plain.detach().squeeze(-1)
+        self.d_opt.step(self.d_grad, lr)
+
+    def _g_step(self, z_g, lr, trace):
+        slope = self.slope
+        # Against the updated discriminator.
+        fake, g_cache = mlp_forward(self.G, z_g, slope)
+        out, d_cache = mlp_forward(self.D, fake, slope)
+        dout = self.loss.g_grad(out, self.n_fake)
+        if trace is not None:
+            trace[1] = self.loss.g_value(out).mean(1).squeeze(-1)
+        dfake = mlp_backward(self.D, d_cache, dout, slope)
+        mlp_backward(self.G, g_cache, dfake, slope, self.gG, input_grad=False)
+        self.g_opt.step(self.g_grad, lr)

@@ -21,6 +21,7 @@ from gansim.gan.engine import (
     _g_layout,
     initial_parameters,
 )
+from gansim.gan.losses import get_loss
 from gansim.rng import torch_generator
 
 __all__ = ["ReferenceGAN", "train_gan_reference"]
@@ -78,6 +79,10 @@ class ReferenceGAN:
 def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
     """Train one GAN on a 1-D sample the textbook way.
 
+    Every option of :class:`GANConfig` is written here in its most direct form: the losses
+    are the registry's *values* (:mod:`gansim.gan.losses`), differentiated by autograd, and
+    the penalties use ``torch.autograd.grad(..., create_graph=True)`` on ``nn.Module`` objects.
+
     Returns
     -------
     generator : Tensor, shape (P_G,)
@@ -87,6 +92,8 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
     """
     cfg = config
     dtype = _dtype(cfg)
+    loss = get_loss(cfg.loss)
+    target = 1.0 - cfg.label_smoothing
     x = torch.as_tensor(np.asarray(data, dtype=float), dtype=dtype)
     if cfg.standardize:
         x = (x - x.mean()) / x.std()
@@ -98,30 +105,41 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
                              foreach=False)
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
                              foreach=False)
-    softplus = nn.functional.softplus
-    noise = NoiseStream([torch_generator(noise_seed)], steps=cfg.steps, n=n,
-                        latent_dim=cfg.latent_dim, dtype=dtype, device="cpu")
+    k, wgan = cfg.d_steps, cfg.loss == "wasserstein"
+    noise = NoiseStream([torch_generator(noise_seed)], steps=cfg.steps, n=cfg.fake_ratio * n,
+                        latent_dim=cfg.latent_dim, dtype=dtype, device="cpu", draws=k + 1,
+                        uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
     ema = None
     for t in range(cfg.steps):
-        for opt in (opt_g, opt_d):
-            for group in opt.param_groups:
-                group["lr"] = cfg.lr_at(t)
-        z_d, z_g = (z[0] for z in noise.at(t))
+        for group in opt_g.param_groups:
+            group["lr"] = cfg.lr_at(t)
+        for group in opt_d.param_groups:
+            group["lr"] = cfg.lr_d_at(t)
+        z = [zj[0] for zj in noise.at(t)]
+        eps = [u[0] for u in noise.uniform_at(t)] if wgan else None
 
-        opt_d.zero_grad()
-        with torch.no_grad():
-            fake = G(z_d)
-        logits = D(torch.cat((real, fake)))
-        loss_d = softplus(-logits[:n]).mean() + softplus(logits[n:]).mean()
-        loss_d.backward()
-        opt_d.step()
+        for j in range(k):
+            opt_d.zero_grad()
+            with torch.no_grad():
+                fake = G(z[j])
+            out = D(torch.cat((real, fake)))
+            loss_d = loss.real_value(out[:n], target).mean() + loss.fake_value(out[n:]).mean()
+            if wgan:
+                x_hat = (eps[j] * real + (1 - eps[j]) * fake[:n]).requires_grad_(True)
+                (grad_x,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+                excess = grad_x.norm(dim=1) - 1
+                if cfg.gp_one_sided:
+                    excess = torch.clamp(excess, min=0)
+                loss_d = loss_d + cfg.gp_weight * (excess ** 2).mean()
+            if cfg.r1_weight > 0:
+                x_real = real.clone().requires_grad_(True)
+                (grad_x,) = torch.autograd.grad(D(x_real).sum(), x_real, create_graph=True)
+                loss_d = loss_d + cfg.r1_weight / 2 * (grad_x ** 2).sum(dim=1).mean()
+            loss_d.backward()
+            opt_d.step()
 
         opt_g.zero_grad()
-        logits = D(G(z_g))
-        if cfg.loss == "minimax":
-            loss_g = -softplus(logits).mean()  # log(1 - sigmoid(l)) = -softplus(l)
-        else:
-            loss_g = softplus(-logits).mean()
+        loss_g = loss.g_value(D(G(z[k]))).mean()
         loss_g.backward()
         opt_g.step()
 
