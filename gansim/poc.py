@@ -21,7 +21,9 @@ from gansim import performance as perf
 from gansim.dgp import DGP, Normal
 from gansim.estimators import ks_distance_batch
 from gansim.gan.config import GANConfig
+from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
+from gansim.gan.losses import get_loss
 from gansim.rng import replication_streams, torch_generator
 from gansim.runner import StudyRun, run_replications
 
@@ -35,6 +37,7 @@ __all__ = [
     "summarise_poc",
     "write_poc_outputs",
     "COLUMNS",
+    "DIAGNOSTICS",
 ]
 
 #: Interval methods for the mean, each reported for X̄ and X̄*.
@@ -51,9 +54,14 @@ ESTIMATORS = {"xbar": "sd", "xbar_star": "sd_star"}
 
 _STATS = ["xbar", "sd", "ks", "xbar_star", "sd_star", "ks_star"]
 #: Columns of the replications frame, in order.
+#: Equilibrium and failure diagnostics of each replication's GAN
+#: (:mod:`gansim.gan.diagnostics`).
+DIAGNOSTICS = ["d_real", "d_fake", "value", "jsd_star", "collapsed"]
+#: Columns of the replications frame, in order (the diagnostics last, so the columns of
+#: earlier results keep their positions).
 COLUMNS = ["rep", "seed", "spawn_key", "status", "error", *_STATS] + [
     f"{e}_{part}_{m}" for e in ESTIMATORS for m in INTERVAL_METHODS
-    for part in ("lo", "hi", "cover")]
+    for part in ("lo", "hi", "cover")] + DIAGNOSTICS
 
 
 @dataclass(frozen=True)
@@ -139,10 +147,16 @@ def poc_block(reps, seed: int, design: PocDesign) -> pd.DataFrame:
                        noise_seeds=[s.noise for s in streams], device=design.device)
     gens = [torch_generator(s.draws, design.device) for s in streams]
     with torch.no_grad():
-        draws = block.sample(design.m, gens).to(torch.float64).cpu().numpy()
+        draws_t = block.sample(design.m, gens)
+        diag = equilibrium(block, torch.as_tensor(train_data, device=design.device), draws_t)
+    draws = draws_t.to(torch.float64).cpu().numpy()
     finite = np.isfinite(draws).all(axis=1)
     error = np.where(ok & ~finite, "training diverged: non-finite GAN draws", error)
     ok &= finite
+    d_finite = np.isfinite(diag["d_real"]) & np.isfinite(diag["d_fake"])
+    error = np.where(ok & ~d_finite, "training diverged: non-finite discriminator output",
+                     error)
+    ok &= d_finite
     draws[~ok] = 0.0  # kept out of the distances; their rows are failed
 
     frame = pd.DataFrame({
@@ -164,6 +178,12 @@ def poc_block(reps, seed: int, design: PocDesign) -> pd.DataFrame:
                                  sigma=dgp.sd, n=design.n, level=design.level)
         for method, (lo, hi) in bounds.items():
             _set_interval(frame, est, method, lo, hi, dgp.mean)
+    for name in ("d_real", "d_fake", "value"):
+        frame[name] = np.where(ok, diag[name], np.nan)
+    frame["jsd_star"] = np.where(ok, binned_jsd(draws, dgp.ppf), np.nan)
+    flag = collapsed(sd_star=frame["sd_star"], sd=frame["sd"], ks_star=frame["ks_star"],
+                     n=design.n)
+    frame["collapsed"] = pd.array(np.where(ok, flag, pd.NA), dtype="boolean")
     return frame
 
 
@@ -212,7 +232,9 @@ def run_poc(*, replications: int = 10_000, seed: int = 2020, design: PocDesign |
     StudyRun
         ``replications`` has one row per replication: ``rep``, ``seed``, ``spawn_key``,
         ``status``, ``error``, ``xbar``, ``sd``, ``ks``, ``xbar_star``, ``sd_star``,
-        ``ks_star`` and ``{xbar,xbar_star}_{lo,hi,cover}_{known,plugin,mc}``.
+        ``ks_star``, ``{xbar,xbar_star}_{lo,hi,cover}_{known,plugin,mc}`` and the diagnostics
+        ``d_real``, ``d_fake``, ``value``, ``jsd_star``, ``collapsed``
+        (:mod:`gansim.gan.diagnostics`).
 
     Examples
     --------
@@ -247,7 +269,10 @@ def summarise_poc(frame: pd.DataFrame, design: PocDesign) -> pd.DataFrame:
     variance, empirical SE, MSE and coverage per interval method; the Cramér–Rao bound
     σ²/n and the coverage band; X̄* against X̄ (paired): relative precision and variance
     ratio; the KS distances: mean and quantiles, the share of replications with KS* < KS and
-    the mean paired difference; the mean sd of the GAN draws; counts of ok and failed.
+    the mean paired difference; the mean sd of the GAN draws; the diagnostics of
+    :mod:`gansim.gan.diagnostics` (means of `d_real`, `d_fake`, `value`, `jsd_star` beside
+    their equilibrium levels `d_eq`, `value_eq`, and the share of collapsed GANs); counts of
+    ok and failed.
     """
     ok = frame[frame["status"] == "ok"]
     B = len(ok)
@@ -283,10 +308,25 @@ def summarise_poc(frame: pd.DataFrame, design: PocDesign) -> pd.DataFrame:
     add("ks_star - ks", "mean", perf.mean_difference(ok["ks_star"].to_numpy(),
                                                      ok["ks"].to_numpy()))
     add("ks_star < ks", "prop", perf.proportion((ok["ks_star"] < ok["ks"]).to_numpy()))
+    _add_diagnostics(ok, design, add)
     add("study", "n_ok", perf.Measure(B, 0.0))
     add("study", "n_failed", perf.Measure(len(frame) - B, 0.0))
     parts.append(pd.DataFrame(rows))
     return pd.concat(parts, ignore_index=True)
+
+
+def _add_diagnostics(ok: pd.DataFrame, design: PocDesign, add):
+    """Summary rows of the equilibrium and failure diagnostics, beside their equilibrium
+    levels; skipped for frames made before the diagnostics existed."""
+    if not set(DIAGNOSTICS) <= set(ok) or ok["d_real"].isna().all():
+        return
+    loss = get_loss(design.gan.loss)
+    add("truth", "value_eq", perf.Measure(loss.value_at_equilibrium, 0.0))
+    if loss.kind != "w":
+        add("truth", "d_eq", perf.Measure((1.0 - design.gan.label_smoothing) / 2, 0.0))
+    for name in ("d_real", "d_fake", "value", "jsd_star"):
+        add(name, "mean", perf.mean(ok[name].to_numpy(dtype=float)))
+    add("collapsed", "prop", perf.proportion(ok["collapsed"].to_numpy(dtype=bool)))
 
 
 def write_poc_outputs(out_dir, run: StudyRun, design: PocDesign, *, seed: int, n_jobs: int,
