@@ -29,8 +29,10 @@ def parse_args(argv=None):
     p.add_argument("--sigma", type=float, default=1.0, help="sd of the normal data (> 0)")
     p.add_argument("--steps", type=int, default=GANConfig.steps,
                    help="GAN training steps, one D and one G update each (default: %(default)s)")
-    p.add_argument("--standardize", action="store_true",
-                   help="train each GAN on the standardised data and map the draws back")
+    p.add_argument("--standardize", action=argparse.BooleanOptionalAction,
+                   default=GANConfig.standardize,
+                   help="train each GAN on its standardised data and map the draws back "
+                        "(default: on; --no-standardize trains on the raw data)")
     p.add_argument("--seed", type=int, default=2020, help="study seed (default: %(default)s)")
     p.add_argument("--n-jobs", type=int, default=2,
                    help="worker processes, -1 for all cores; results do not depend on it "

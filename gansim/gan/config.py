@@ -112,7 +112,10 @@ class GANConfig:
         N(0, 1) hides), so it starts late by default.
     standardize : bool
         Train on ``(x - mean(x)) / sd(x)`` and map the draws back with the same affine map,
-        which makes the fitted distribution location-scale equivariant.
+        which makes the fitted distribution location-scale equivariant.  On by default: the
+        rest of the recipe is tuned to unit scale, and on raw N(5, 2²) data it gave GAN
+        draws 9% too spread and a variance ratio of 1.15 against 1.01 standardised
+        (``results/recipe/``).
     dtype : str
         ``"float32"`` (fast) or ``"float64"`` (for checks against other implementations).
 
@@ -146,7 +149,7 @@ class GANConfig:
     fake_ratio: int = 1
     ema_decay: float | None = 0.998
     ema_start: float = 0.5
-    standardize: bool = False
+    standardize: bool = True
     dtype: str = "float32"
 
     def __post_init__(self):
