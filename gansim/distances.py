@@ -25,7 +25,7 @@ import numpy as np
 from scipy import special
 
 from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
-from gansim.estimators import _as_float_array, _callable_iv, _ks_sorted
+from gansim.estimators import _as_float_array, _callable_iv, _cdf_values, _ks_sorted
 
 __all__ = [
     "DISTANCES",
@@ -133,7 +133,7 @@ def cramer_von_mises(sample: Any, cdf: Callable[[np.ndarray], Any]) -> float:
     _callable_iv(cdf)
     x = _as_float_array(sample, "sample", ndim=1, min_size=1)
     xs = np.sort(x)[None, :]
-    f = _cdf_checked(cdf, xs)
+    f = _cdf_values(cdf, xs, "sample")
     return float(_cvm_from_u(f)[0])
 
 
@@ -165,7 +165,7 @@ def distances_batch(
     """
     xs, dgp, which = _distances_batch_iv(samples, dgp, which)
     xs = np.sort(xs, axis=-1)
-    f = _cdf_checked(dgp.cdf, xs)
+    f = _cdf_values(dgp.cdf, xs, "samples")
     out = {}
     if "ks" in which:
         # The one KS formula of gansim.estimators, fed the cdf values already computed.
@@ -245,18 +245,6 @@ def _integrated_cdf(dgp: DGP, x: np.ndarray) -> np.ndarray:
 def _normal_g(x: np.ndarray, mu: float, sd: float) -> np.ndarray:
     z = (x - mu) / sd
     return sd * (z * special.ndtr(z) + np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi))
-
-
-def _cdf_checked(cdf: Callable, xs: np.ndarray) -> np.ndarray:
-    f = np.asarray(cdf(xs), dtype=np.float64)
-    if f.shape != xs.shape:
-        raise ValueError(
-            f"`cdf` must be vectorised: for values of shape {xs.shape} it returned shape "
-            f"{f.shape}."
-        )
-    if not np.all((f >= 0) & (f <= 1)):
-        raise ValueError("`cdf` must return probabilities in [0, 1]; it returned other values.")
-    return f
 
 
 # --------------------------------------------------------------------------------------------
