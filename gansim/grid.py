@@ -16,7 +16,6 @@ m draws for the others).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -331,16 +330,8 @@ def compare_methods(tidy: pd.DataFrame, design: EstimationDesign, method: str,
                 a, b = pair[(q, method)].to_numpy(), pair[(q, other)].to_numpy()
                 vr = perf.variance_ratio(b, a)
                 add(q, "relprec", perf.Measure(100 * (vr.value - 1), 100 * vr.mcse))
-                add(q, "mse_ratio", _mse_ratio(a - truth[q], b - truth[q]))
+                add(q, "mse_ratio", perf.mse_ratio(a, b, truth[q]))
     return pd.DataFrame(rows)
-
-
-def _mse_ratio(a: np.ndarray, b: np.ndarray) -> perf.Measure:
-    B = a.size
-    ma, mb = np.mean(a**2), np.mean(b**2)
-    r = float(ma / mb)
-    d = a**2 / ma - b**2 / mb
-    return perf.Measure(r, r * math.sqrt(float(np.sum(d**2)) / (B * (B - 1))))
 
 
 def write_estimation_outputs(out_dir, run: GridRun, design: EstimationDesign, *, seed: int,
