@@ -196,14 +196,8 @@ def test_mse_ratio_mcse_is_calibrated():
     assert_array_equal(m.value, np.mean(a**2) / np.mean(b**2))
 
 
-def test_study_script_writes_every_output(tmp_path):
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "studies" / "rates.py"
-    spec = importlib.util.spec_from_file_location("rates_script", path)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_study_script_writes_every_output(tmp_path, load_study):
+    script = load_study("rates")
     out = tmp_path / "rates"
     args = ["--scale", "0.004", "--ns", "20", "40", "--m", "200", "--steps", "10",
             "--block-size", "4", "--n-jobs", "1", "--no-progress", "--out", str(out)]

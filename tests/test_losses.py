@@ -137,17 +137,11 @@ def test_each_loss_learns_a_normal_distribution(label):
     assert np.mean([stats.kstest(d, "norm", args=(0.5,)).statistic for d in draws]) > 0.15
 
 
-def test_losses_study_script_writes_its_outputs(tmp_path):
+def test_losses_study_script_writes_its_outputs(tmp_path, load_study):
     """studies/losses.py end to end on a tiny run: every file, one table row per variant."""
-    import importlib.util
-    from pathlib import Path
-
     import pandas as pd
 
-    path = Path(__file__).resolve().parents[1] / "studies" / "losses.py"
-    spec = importlib.util.spec_from_file_location("losses_study", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_study("losses")
     out = tmp_path / "losses"
     with pytest.warns(RuntimeWarning, match="quantile"):  # B = 6 is tiny on purpose
         assert module.main(["-B", "6", "--steps", "20", "--m", "300", "--n-jobs", "1",

@@ -1,8 +1,6 @@
 """The proof-of-concept study end to end: known quantities recovered within 4 MCSE."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +11,6 @@ from scipy import integrate, stats
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.poc import PocDesign, poc_block, run_poc, summarise_poc
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _value(summary, estimator, measure, method=""):
@@ -160,18 +156,11 @@ def test_block_function_rows_match_reps():
     assert list(frame.spawn_key) == ["0:4", "0:5", "0:6", "0:7"]
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("poc_script", ROOT / "studies" / "poc.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_study_script_writes_every_output(tmp_path, capsys):
+def test_study_script_writes_every_output(tmp_path, capsys, load_study):
     out = tmp_path / "poc"
     args = ["-B", "8", "--n", "20", "--m", "200", "--steps", "20", "--block-size", "4",
             "--n-jobs", "1", "--no-progress", "--seed", "5", "--out", str(out)]
-    assert _script().main(args) == 0
+    assert load_study("poc").main(args) == 0
     for name in ("replications.csv", "summary.csv", "table.md", "mean.png", "ks.png",
                  "run.json"):
         assert (out / name).stat().st_size > 0, name
@@ -194,8 +183,9 @@ def test_study_script_writes_every_output(tmp_path, capsys):
     (["--steps", "0"], "`steps`"), (["--device", "tpu"], "`device`"),
     (["--sigma", "-1"], "sd"), (["--n-jobs", "0"], "`n_jobs`"),
 ])
-def test_study_script_rejects_bad_arguments_before_writing(tmp_path, capsys, bad, match):
+def test_study_script_rejects_bad_arguments_before_writing(tmp_path, capsys, load_study, bad,
+                                                           match):
     out = tmp_path / "poc"
-    assert _script().main(["--no-progress", "--out", str(out), *bad]) == 2
+    assert load_study("poc").main(["--no-progress", "--out", str(out), *bad]) == 2
     assert match in capsys.readouterr().err
     assert not out.exists()
