@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from gansim.dgp import Normal
-from gansim.gan.config import GANConfig
+from gansim.gan.config import ENGINES, GANConfig
 from gansim.poc import PocDesign, run_poc, write_poc_outputs
 
 
@@ -33,13 +33,17 @@ def parse_args(argv=None):
                    default=GANConfig.standardize,
                    help="train each GAN on its standardised data and map the draws back "
                         "(default: on; --no-standardize trains on the raw data)")
+    p.add_argument("--engine", choices=ENGINES, default=GANConfig.engine,
+                   help="GAN training engine: 'fused' (C, CPU), 'torch' (batched PyTorch, any "
+                        "device) or 'auto', fused where it applies (default: %(default)s)")
     p.add_argument("--seed", type=int, default=2020, help="study seed (default: %(default)s)")
     p.add_argument("--n-jobs", type=int, default=2,
                    help="worker processes, -1 for all cores; results do not depend on it "
                         "(default: %(default)s)")
     p.add_argument("--block-size", type=int, default=100,
-                   help="replications trained together; part of the settings, since it fixes "
-                        "each replication's floating-point path (default: %(default)s)")
+                   help="replications trained together; part of the settings, since with the "
+                        "torch engine it fixes each replication's floating-point path "
+                        "(default: %(default)s)")
     p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
     p.add_argument("--out", default="results/poc", help="output folder (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true",
@@ -55,7 +59,7 @@ def main(argv=None) -> int:
         design = PocDesign(
             n=args.n, m=args.m, dgp=Normal(args.mu, args.sigma), block_size=args.block_size,
             device=args.device,
-            gan=GANConfig(steps=args.steps, standardize=args.standardize))
+            gan=GANConfig(steps=args.steps, standardize=args.standardize, engine=args.engine))
         run = run_poc(replications=args.replications, seed=args.seed, design=design,
                       n_jobs=args.n_jobs, out_dir=args.out, progress=not args.no_progress,
                       overwrite=args.overwrite)

@@ -28,12 +28,16 @@ NS = [25, 50, 100, 200, 400, 800]
 # near 15 minutes of GAN training on 2 cores; every B still resolves the answers (README).
 B = {25: 1000, 50: 1000, 100: 1000, 200: 600, 400: 400, 800: 200}
 SEED = 4
+#: The engine results/rates was computed with (it predates the fused engine): kept so the
+#: committed numbers reproduce exactly; engine="fused" (the package default) is faster and
+#: gives statistically equivalent, not bit-identical, results.
+ENGINE = "torch"
 
 
 def methods(steps: int = GANConfig.steps):
     return (EmpiricalCDF(), Bootstrap(), SmoothedBootstrap("nrd0"), Parametric(),
             # Trained on the standardised data: see results/rates/README.md.
-            GAN(GANConfig(steps=steps, standardize=True)),
+            GAN(GANConfig(steps=steps, standardize=True, engine=ENGINE)),
             Oracle())
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from gansim.gan.losses import LOSSES
 
-__all__ = ["GANConfig", "GENERATOR_LOSSES"]
+__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES"]
 
 #: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
@@ -18,7 +18,10 @@ GENERATOR_LOSSES = tuple(LOSSES)
 #: :meth:`GANConfig.to_dict` leaves them out while they keep these values, so the settings
 #: records (and resumable blocks) of earlier runs still match.
 _LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weight": 10.0,
-                   "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1}
+                   "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1,
+                   "engine": "torch"}
+#: The training engines (``GANConfig(engine=...)``).
+ENGINES = ("auto", "fused", "torch")
 
 
 def _positive_int(name: str, value, minimum: int = 1) -> int:
@@ -118,6 +121,14 @@ class GANConfig:
         (``results/recipe/``).
     dtype : str
         ``"float32"`` (fast) or ``"float64"`` (for checks against other implementations).
+    engine : str
+        What trains the GANs: ``"fused"``, a C kernel compiled on first use that trains one
+        replication at a time in cache (CPU, float32, no input-gradient penalty; the fastest
+        on CPU, see benchmarks/), ``"torch"``, batched PyTorch (any device, dtype and game),
+        or ``"auto"``, the fused engine where it applies and compiles, else PyTorch.  The
+        engines compute the same training with different floating-point rounding, which GAN
+        training amplifies: the same seed gives statistically equivalent, not identical,
+        results on different engines, so the engine is part of a study's settings.
 
     Examples
     --------
@@ -151,6 +162,7 @@ class GANConfig:
     ema_start: float = 0.5
     standardize: bool = True
     dtype: str = "float32"
+    engine: str = "auto"
 
     def __post_init__(self):
         _positive_int("steps", self.steps)
@@ -203,6 +215,8 @@ class GANConfig:
             raise ValueError(f"`ema_start` must be a fraction in [0, 1), got {self.ema_start!r}.")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"`dtype` must be 'float32' or 'float64', got {self.dtype!r}.")
+        if self.engine not in ENGINES:
+            raise ValueError(f"`engine` must be one of {ENGINES}, got {self.engine!r}.")
 
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` (0-based): geometric from ``lr`` to ``lr_final``."""

@@ -20,6 +20,7 @@ different from its parameter (a pitfall of fused optimisers noted in the prototy
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 
 from gansim.gan.config import GANConfig
+from gansim.gan.fused import fused_available, fused_supports, train_fused
 from gansim.gan.losses import get_loss
 from gansim.rng import torch_generator
 
@@ -38,6 +40,7 @@ __all__ = [
     "mlp_backward",
     "initial_parameters",
     "NoiseStream",
+    "resolve_engine",
 ]
 
 _leaky_relu_backward = torch.ops.aten.leaky_relu_backward
@@ -201,6 +204,11 @@ class NoiseStream:
                                   device=device) if uniforms else None)
         self._start = None
 
+    @property
+    def buffer(self) -> torch.Tensor:
+        """The current chunk's latent noise, shape (chunk, draws, R, n, latent_dim)."""
+        return self._buf
+
     def at(self, step: int) -> tuple[torch.Tensor, ...]:
         """The ``draws`` latent noise tensors of ``step``, each (R, n, latent_dim): with the
         defaults ``(z_d, z_g)`` for the D and G updates."""
@@ -308,6 +316,31 @@ class GANBlock:
         return logits.squeeze(-1)
 
 
+def resolve_engine(config: GANConfig, device="cpu") -> str:
+    """The engine that trains ``config`` on ``device``: ``"fused"`` or ``"torch"``.
+
+    ``engine="auto"`` takes the fused C engine where it applies (CPU, float32, no
+    input-gradient penalty) and compiles, else the PyTorch engine -- with a warning when only
+    the missing compiler stands in the way, since the two differ in floating-point rounding.
+    ``engine="fused"`` where it cannot run is an error that says why.
+    """
+    if config.engine == "torch":
+        return "torch"
+    reason = fused_supports(config, device)
+    if reason is None:
+        reason = fused_available(config)
+        if reason is not None and config.engine == "auto":
+            warnings.warn(f"gansim: using the PyTorch engine, slower than the fused one: "
+                          f"{reason}", RuntimeWarning, stacklevel=3)
+            return "torch"
+    if reason is None:
+        return "fused"
+    if config.engine == "fused":
+        raise ValueError(f"`engine` 'fused' cannot train this GAN: {reason}; use "
+                         "engine='torch' or 'auto'.")
+    return "torch"
+
+
 def _g_layout(cfg: GANConfig) -> MLPLayout:
     return MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1))
 
@@ -376,10 +409,13 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     noise = NoiseStream([torch_generator(s, device) for s in noise_seeds], steps=cfg.steps,
                         n=n_fake, latent_dim=cfg.latent_dim, dtype=dtype, device=device,
                         draws=k + 1, uniforms=k if gp else 0, n_uniform=n if gp else 0)
-    trainer = _Trainer(cfg, g_layout, d_layout, g_layout.to_flat(g_params),
-                       d_layout.to_flat(d_params), R, n)
     trace = (torch.empty((cfg.steps, 2, R), dtype=dtype, device=device) if record_losses
              else None)
+    if resolve_engine(cfg, device) == "fused":
+        sampler = train_fused(x, cfg, g_params, d_params, noise, trace)
+        return GANBlock(cfg, sampler, d_params, center, scale, trace)
+    trainer = _Trainer(cfg, g_layout, d_layout, g_layout.to_flat(g_params),
+                       d_layout.to_flat(d_params), R, n)
     for t in range(cfg.steps):
         trainer.step(t, real, noise.at(t), noise.uniform_at(t) if gp else None,
                      None if trace is None else trace[t])

@@ -1,0 +1,227 @@
+"""The fused CPU engine: ``fused.c`` compiled on first use and called through ctypes.
+
+``GANConfig(engine="fused")`` trains each replication's GAN with one C function that keeps
+the replication's whole state in cache for a run of steps (see the comment at the top of
+``fused.c``).  It computes what the PyTorch engine computes -- same initial weights, same
+latent noise (drawn here by :class:`~gansim.gan.engine.NoiseStream`), same losses, Adam,
+schedule and EMA -- in a different floating-point order, so its results equal the PyTorch
+engine's to rounding, not bit for bit.  ``tests/test_fused.py`` checks its gradients against
+autograd and its training against the PyTorch engine.
+
+The library is compiled once per network architecture and machine with the system's C
+compiler (``$CC``, else ``cc``) and ``-O3 -march=native``, and cached in
+``$GANSIM_CACHE_DIR`` (default ``~/.cache/gansim``); the cache key covers the source, the
+flags, the compiler and the CPU, so a shared home directory never serves a library built
+for another CPU.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["FusedUnavailable", "fused_available", "fused_supports", "fused_gradients",
+           "train_fused"]
+
+_SOURCE = Path(__file__).with_name("fused.c")
+_FLAGS = ("-O3", "-march=native", "-std=gnu11", "-fno-math-errno", "-fopenmp-simd", "-fPIC",
+          "-shared")
+_GAME = {"bce": 0, "ls": 1}
+_GENERATOR = {"nonsaturating": 0, "minimax": 1, "ls": 2}
+
+
+class FusedUnavailable(RuntimeError):
+    """The fused engine cannot run here (no working C compiler); the message says why."""
+
+
+class _Settings(ctypes.Structure):
+    # Mirrors `Settings` in fused.c, field for field.
+    _fields_ = [("R", ctypes.c_int), ("n", ctypes.c_int), ("n_fake", ctypes.c_int),
+                ("d_steps", ctypes.c_int), ("kind", ctypes.c_int), ("gen", ctypes.c_int),
+                ("target", ctypes.c_float), ("slope", ctypes.c_float),
+                ("beta1", ctypes.c_float), ("beta2", ctypes.c_float), ("eps", ctypes.c_float),
+                ("ema_first", ctypes.c_int), ("ema_weight", ctypes.c_float)]
+
+
+def fused_supports(config, device="cpu") -> str | None:
+    """Why ``config`` on ``device`` cannot use the fused engine, or None if it can."""
+    if torch.device(device).type != "cpu":
+        return "the fused engine runs on the CPU only"
+    if config.dtype != "float32":
+        return "the fused engine computes in float32 only"
+    if config.needs_input_gradients:
+        return ("the fused engine has no input-gradient penalties (loss 'wasserstein', "
+                "r1_weight > 0)")
+    if max(config.g_hidden + config.d_hidden + (config.latent_dim,)) > 256:
+        return "the fused engine takes layer widths and latent_dim up to 256"
+    if len(config.g_hidden) > 14 or len(config.d_hidden) > 14:
+        return "the fused engine takes at most 14 hidden layers"
+    return None
+
+
+def _cpu_signature() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        lines = [ln for ln in text.splitlines() if ln.startswith(("model name", "flags"))]
+        return "\n".join(dict.fromkeys(lines))
+    except OSError:
+        return platform.processor() or platform.machine()
+
+
+def _compiler() -> str:
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        raise FusedUnavailable(f"no C compiler: `{cc}` was not found (set $CC, or use "
+                               "GANConfig(engine='torch')).")
+    return cc
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("GANSIM_CACHE_DIR")
+    return Path(root) if root else Path.home() / ".cache" / "gansim"
+
+
+def _build(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
+    cc = _compiler()
+    defines = (f"-DG_SIZES={{{','.join(map(str, g_sizes))}}}",
+               f"-DD_SIZES={{{','.join(map(str, d_sizes))}}}",
+               # Room for twice the widest layer: fused.c's pairwise sums pad to a power of
+               # two.  (Exactly the widest layer also made GCC 12 emit 4x slower code.)
+               f"-DMAXW={2 * max(g_sizes + d_sizes)}")
+    version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    key = hashlib.sha256("\0".join(
+        [_SOURCE.read_text(), *_FLAGS, *defines, version, _cpu_signature()]).encode())
+    path = _cache_dir() / f"fused-{key.hexdigest()[:20]}.so"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Compile beside the target and rename: concurrent workers never load a partial file.
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
+        os.close(fd)
+        proc = subprocess.run([cc, *_FLAGS, *defines, str(_SOURCE), "-o", tmp, "-lm"],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            os.unlink(tmp)
+            raise FusedUnavailable(f"compiling {_SOURCE.name} with `{cc}` failed:\n"
+                                   f"{proc.stderr.strip()}")
+        os.replace(tmp, path)
+    lib = ctypes.CDLL(str(path))
+    lib.gansim_train.restype = ctypes.c_int
+    lib.gansim_train.argtypes = [ctypes.POINTER(_Settings), ctypes.c_int, ctypes.c_int,
+                                 *[ctypes.c_void_p] * 12]
+    lib.gansim_gradients.restype = ctypes.c_int
+    lib.gansim_gradients.argtypes = [ctypes.POINTER(_Settings), *[ctypes.c_void_p] * 7]
+    lib.gansim_n_params.restype = ctypes.c_int
+    lib.gansim_n_params.argtypes = [ctypes.c_int]
+    return lib
+
+
+@functools.cache
+def _library_or_reason(g_sizes, d_sizes) -> tuple[ctypes.CDLL | None, str | None]:
+    # Failures are cached too: a machine without a compiler is told once, not per block.
+    try:
+        return _build(g_sizes, d_sizes), None
+    except (FusedUnavailable, OSError) as err:
+        return None, str(err)
+
+
+def _sizes(config) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    return (config.latent_dim, *config.g_hidden, 1), (1, *config.d_hidden, 1)
+
+
+def fused_available(config) -> str | None:
+    """None if the fused engine for ``config``'s architecture compiles and loads here, else
+    the reason it does not."""
+    return _library_or_reason(*_sizes(config))[1]
+
+
+def _library(config) -> ctypes.CDLL:
+    lib, reason = _library_or_reason(*_sizes(config))
+    if lib is None:
+        raise FusedUnavailable(reason)
+    return lib
+
+
+def _settings(config, R: int, n: int) -> _Settings:
+    from gansim.gan.losses import get_loss
+
+    loss = get_loss(config.loss)
+    ema_first = config.ema_first_step
+    return _Settings(
+        R=R, n=n, n_fake=config.fake_ratio * n, d_steps=config.d_steps,
+        kind=_GAME[loss.kind], gen=_GENERATOR[loss.generator],
+        target=1.0 - config.label_smoothing, slope=config.negative_slope,
+        beta1=config.betas[0], beta2=config.betas[1], eps=config.eps,
+        ema_first=-1 if ema_first is None else ema_first,
+        ema_weight=0.0 if config.ema_decay is None else 1.0 - config.ema_decay)
+
+
+def _float32_rows(t: torch.Tensor, name: str) -> torch.Tensor:
+    if t.dtype != torch.float32 or t.device.type != "cpu" or not t.is_contiguous():
+        raise ValueError(f"`{name}` must be a contiguous float32 CPU tensor.")
+    return t
+
+
+def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: torch.Tensor,
+                noise, trace: torch.Tensor | None = None) -> torch.Tensor:
+    """Train in place: ``g_params``, ``d_params`` are (R, P) float32 rows (MLPLayout's rows
+    layout); returns the rows to sample from (the EMA, or the last generator weights).
+
+    ``real`` is (R, n) on the training scale, ``noise`` a
+    :class:`~gansim.gan.engine.NoiseStream` with ``d_steps + 1`` draws per step, ``trace``
+    an optional (steps, 2, R) float32 tensor that receives D's and G's losses.
+    """
+    cfg = config
+    lib = _library(cfg)
+    real = _float32_rows(real.contiguous(), "real")
+    R, n = real.shape
+    for t, name in ((g_params, "g_params"), (d_params, "d_params")):
+        _float32_rows(t, name)
+    if (lib.gansim_n_params(0), lib.gansim_n_params(1)) != (g_params.shape[1],
+                                                            d_params.shape[1]):
+        raise ValueError("`g_params`, `d_params` do not have the configuration's sizes.")
+    settings = _settings(cfg, R, n)
+    g_m, g_v = torch.zeros_like(g_params), torch.zeros_like(g_params)
+    d_m, d_v = torch.zeros_like(d_params), torch.zeros_like(d_params)
+    ema = torch.zeros_like(g_params)
+    lr_g = np.array([cfg.lr_at(t) for t in range(cfg.steps)])
+    lr_d = np.array([cfg.lr_d_at(t) for t in range(cfg.steps)])
+    for t0 in range(0, cfg.steps, noise.chunk):
+        noise.at(t0)  # draws the chunk's noise
+        count = min(noise.chunk, cfg.steps - t0)
+        status = lib.gansim_train(
+            ctypes.byref(settings), t0, count, lr_g[t0:].ctypes.data, lr_d[t0:].ctypes.data,
+            real.data_ptr(), noise.buffer.data_ptr(), g_params.data_ptr(), g_m.data_ptr(),
+            g_v.data_ptr(), ema.data_ptr(), d_params.data_ptr(), d_m.data_ptr(),
+            d_v.data_ptr(), None if trace is None else trace[t0:].data_ptr())
+        if status != 0:
+            raise MemoryError("fused engine: could not allocate its working memory")
+    return ema if cfg.ema_first_step is not None else g_params
+
+
+def fused_gradients(real, config, g_params, d_params, z_d, z_g):
+    """D's and G's loss gradients at the given parameters, as the fused engine computes them
+    (for the tests): ``real`` (R, n), ``z_d``, ``z_g`` (R, fake_ratio * n, latent_dim),
+    parameters (R, P) rows, all float32.  Returns ``(g_grad, d_grad)`` rows."""
+    lib = _library(config)
+    tensors = [_float32_rows(t.contiguous(), name) for t, name in
+               ((real, "real"), (g_params, "g_params"), (d_params, "d_params"),
+                (z_d, "z_d"), (z_g, "z_g"))]
+    real, g_params, d_params, z_d, z_g = tensors
+    g_grad, d_grad = torch.empty_like(g_params), torch.empty_like(d_params)
+    status = lib.gansim_gradients(ctypes.byref(_settings(config, *real.shape)),
+                                  real.data_ptr(), z_d.data_ptr(), z_g.data_ptr(),
+                                  g_params.data_ptr(), d_params.data_ptr(), g_grad.data_ptr(),
+                                  d_grad.data_ptr())
+    if status != 0:
+        raise MemoryError("fused engine: could not allocate its working memory")
+    return g_grad, d_grad

@@ -1,0 +1,197 @@
+"""The fused C engine against autograd, the PyTorch engine and the textbook loop."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from gansim.gan import fused
+from gansim.gan.config import GANConfig
+from gansim.gan.engine import MLPLayout, initial_parameters, mlp_forward, train_gans
+from gansim.gan.losses import get_loss
+from gansim.gan.reference import train_gan_reference
+from gansim.rng import replication_streams, torch_generator
+
+pytestmark = pytest.mark.skipif(fused.fused_available(GANConfig()) is not None,
+                                reason="no C compiler for the fused engine")
+
+
+def _streams(seed, R):
+    return [replication_streams(seed, rep=r) for r in range(R)]
+
+
+def _data(streams, n, loc=0.0, scale=1.0):
+    return np.stack([s.data_rng().normal(loc, scale, size=n) for s in streams])
+
+
+def _train(x, cfg, streams, **kw):
+    return train_gans(x, cfg, init_seeds=[s.init for s in streams],
+                      noise_seeds=[s.noise for s in streams], **kw)
+
+
+def _autograd_gradients(real, cfg, g_rows, d_rows, z_d, z_g):
+    """D's and G's loss gradients by autograd on torch.nn-style batched code, float64."""
+    loss = get_loss(cfg.loss)
+    gl, dl = MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1)), MLPLayout((1, *cfg.d_hidden, 1))
+    R, n = real.shape
+    g = gl.to_flat(g_rows.double()).requires_grad_(True)
+    d = dl.to_flat(d_rows.double()).requires_grad_(True)
+    G, D = gl.views(g, R), dl.views(d, R)
+    slope, y = cfg.negative_slope, 1.0 - cfg.label_smoothing
+    fake, _ = mlp_forward(G, z_d.double(), slope, keep=False)
+    out, _ = mlp_forward(D, torch.cat((real.double().unsqueeze(-1), fake.detach()), 1), slope,
+                         keep=False)
+    (d_grad,) = torch.autograd.grad(loss.d_value(out[:, :n], out[:, n:], y).sum(), d)
+    out_g, _ = mlp_forward(D, mlp_forward(G, z_g.double(), slope, keep=False)[0], slope,
+                           keep=False)
+    (g_grad,) = torch.autograd.grad(loss.g_value(out_g).mean(1).sum(), g)
+    return gl.to_rows(g_grad, R), dl.to_rows(d_grad, R)
+
+
+@pytest.mark.parametrize("cfg", [
+    GANConfig(),
+    GANConfig(loss="minimax", label_smoothing=0.1, fake_ratio=2),
+    GANConfig(loss="least-squares", latent_dim=1, g_hidden=(8,), d_hidden=(5, 7, 3),
+              negative_slope=0.0),
+    GANConfig(g_hidden=(32, 32), d_hidden=(20,), latent_dim=3),
+], ids=["default", "minimax-smooth-fakes2", "lsgan-odd-widths-relu", "wide"])
+def test_gradients_match_autograd(cfg):
+    """The hand-written backward pass of fused.c equals autograd's gradient of the same
+    losses, to float32 rounding."""
+    R, n = 4, 37  # n not a multiple of the vector width
+    streams = _streams(11, R)
+    real = torch.as_tensor(_data(streams, n), dtype=torch.float32)
+    gens = [torch_generator(s.init) for s in streams]
+    gl, dl = MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1)), MLPLayout((1, *cfg.d_hidden, 1))
+    g_rows = initial_parameters(gl, gens, dtype=torch.float32, device="cpu")
+    d_rows = initial_parameters(dl, gens, dtype=torch.float32, device="cpu")
+    torch.manual_seed(0)
+    z_d, z_g = torch.randn(2, R, cfg.fake_ratio * n, cfg.latent_dim)
+    g_grad, d_grad = fused.fused_gradients(real, cfg, g_rows, d_rows, z_d, z_g)
+    g_ref, d_ref = _autograd_gradients(real, cfg, g_rows, d_rows, z_d, z_g)
+    torch.testing.assert_close(d_grad.double(), d_ref, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(g_grad.double(), g_ref, rtol=1e-4, atol=1e-6)
+    # negative control: a wrong slope gives other gradients
+    if cfg.negative_slope > 0:
+        from dataclasses import replace
+        g_bad, _ = fused.fused_gradients(real, replace(cfg, negative_slope=0.1), g_rows,
+                                         d_rows, z_d, z_g)
+        assert (g_bad.double() - g_ref).abs().max() > 1e-3
+
+
+ENGINE_CONFIGS = [
+    GANConfig(steps=60),
+    GANConfig(steps=40, loss="minimax", ema_decay=None, standardize=False),
+    GANConfig(steps=40, loss="least-squares", label_smoothing=0.1, d_steps=2, lr_d=2e-3),
+    GANConfig(steps=30, d_steps=3, fake_ratio=2, betas=(0.0, 0.9), latent_dim=1,
+              g_hidden=(8,), d_hidden=(8, 4), ema_start=0.0),
+]
+ENGINE_IDS = ["default", "minimax-raw-noema", "lsgan-k2-ttur", "k3-fakes2-small"]
+
+
+@pytest.mark.parametrize("cfg", ENGINE_CONFIGS, ids=ENGINE_IDS)
+def test_fused_training_follows_the_pytorch_engine(cfg):
+    """Same data, initial weights and noise: the two engines' networks and loss traces agree
+    to float32 rounding after tens of steps (they sum in different orders)."""
+    from dataclasses import replace
+    streams = _streams(3, 5)
+    x = _data(streams, 30, loc=2.0, scale=3.0)
+    a = _train(x, replace(cfg, engine="torch"), streams, record_losses=True)
+    b = _train(x, replace(cfg, engine="fused"), streams, record_losses=True)
+    torch.testing.assert_close(b.generator, a.generator, rtol=0, atol=2e-4)
+    torch.testing.assert_close(b.discriminator, a.discriminator, rtol=0, atol=2e-4)
+    torch.testing.assert_close(b.losses, a.losses, rtol=0, atol=2e-4)
+    torch.testing.assert_close(b.center, a.center)
+    torch.testing.assert_close(b.scale, a.scale)
+
+
+def test_fused_training_stays_close_to_the_textbook_loop():
+    """torch.nn + torch.optim.Adam one replication at a time against the fused engine,
+    float32, 100 steps."""
+    cfg = GANConfig(steps=100, engine="fused")
+    streams = _streams(5, 2)
+    x = _data(streams, 50)
+    block = _train(x, cfg, streams)
+    for r, s in enumerate(streams):
+        g, d = train_gan_reference(x[r], cfg, init_seed=s.init, noise_seed=s.noise)
+        torch.testing.assert_close(block.generator[r], g, rtol=0, atol=1e-4)
+        torch.testing.assert_close(block.discriminator[r], d, rtol=0, atol=1e-4)
+
+
+def test_replications_are_independent_of_their_block():
+    """Each replication is trained on its own, so its result is bit-for-bit the same alone,
+    in any block, and whatever the other replications' data (even NaN)."""
+    cfg = GANConfig(steps=40, engine="fused")
+    streams = _streams(9, 6)
+    x = _data(streams, 40)
+    full = _train(x, cfg, streams)
+    alone = _train(x[3:4], cfg, streams[3:4])
+    assert torch.equal(full.generator[3], alone.generator[0])
+    assert torch.equal(full.discriminator[3], alone.discriminator[0])
+    x_bad = x.copy()
+    x_bad[0, 0] = np.nan
+    x_bad[5] *= 10
+    other = _train(x_bad, cfg, streams)
+    assert torch.equal(other.generator[1:5], full.generator[1:5])
+    assert torch.isnan(other.generator[0]).all()
+    assert not torch.equal(other.generator[5], full.generator[5])
+
+
+def test_fused_gan_learns_a_normal_distribution():
+    """2000 steps on n = 100 points of N(5, 2^2): the draws' mean and sd are close to the
+    data's (the PyTorch engine's test of the same recipe)."""
+    cfg = GANConfig(engine="fused")
+    streams = _streams(21, 8)
+    x = _data(streams, 100, loc=5.0, scale=2.0)
+    block = _train(x, cfg, streams)
+    draws = block.sample(20_000, [torch_generator(s.draws) for s in streams]).double().numpy()
+    assert np.abs(draws.mean(1) - x.mean(1)).max() < 0.25
+    assert np.abs(draws.std(1) / x.std(1, ddof=1) - 1).max() < 0.15
+    # negative control: the draws are not N(0, 1)
+    assert np.abs(draws.mean(1) - 0.0).min() > 3
+
+
+def test_auto_takes_the_fused_engine_where_it_applies():
+    from gansim.gan.engine import resolve_engine
+    assert resolve_engine(GANConfig()) == "fused"
+    assert resolve_engine(GANConfig(engine="torch")) == "torch"
+    assert resolve_engine(GANConfig(loss="wasserstein")) == "torch"
+    assert resolve_engine(GANConfig(r1_weight=1.0)) == "torch"
+    assert resolve_engine(GANConfig(dtype="float64")) == "torch"
+    assert resolve_engine(GANConfig(), device="cuda") == "torch"
+
+
+@pytest.mark.parametrize("kwargs, device, match", [
+    ({"loss": "wasserstein"}, "cpu", "input-gradient penalties"),
+    ({"dtype": "float64"}, "cpu", "float32 only"),
+    ({}, "cuda", "CPU only"),
+])
+def test_fused_where_it_cannot_run_says_why(kwargs, device, match):
+    from gansim.gan.engine import resolve_engine
+    with pytest.raises(ValueError, match=match):
+        resolve_engine(GANConfig(engine="fused", **kwargs), device=device)
+
+
+def test_without_a_compiler_auto_warns_and_fused_fails(monkeypatch, tmp_path):
+    from gansim.gan.engine import resolve_engine
+    monkeypatch.setenv("CC", "no-such-compiler-gansim")
+    monkeypatch.setenv("GANSIM_CACHE_DIR", str(tmp_path))
+    fused._library_or_reason.cache_clear()
+    try:
+        cfg = GANConfig(g_hidden=(3,))
+        with pytest.warns(RuntimeWarning, match="no C compiler"):
+            assert resolve_engine(cfg) == "torch"
+        with pytest.raises(ValueError, match="no C compiler"):
+            resolve_engine(GANConfig(g_hidden=(3,), engine="fused"))
+    finally:
+        monkeypatch.undo()
+        fused._library_or_reason.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve_engine(GANConfig()) == "fused"
+
+
+def test_config_rejects_an_unknown_engine():
+    with pytest.raises(ValueError, match="`engine` must be one of"):
+        GANConfig(engine="numba")
