@@ -22,7 +22,7 @@ from gansim.dgp import DGP, Normal
 from gansim.estimators import ks_distance_batch
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
-from gansim.gan.engine import train_gans
+from gansim.gan.engine import resolve_engine, train_gans
 from gansim.gan.losses import get_loss
 from gansim.rng import replication_streams, torch_generator
 from gansim.runner import StudyRun, run_replications
@@ -362,7 +362,8 @@ def write_poc_outputs(out_dir, run: StudyRun, design: PocDesign, *, seed: int, n
     failed = frame.loc[frame["status"] != "ok", ["rep", "seed", "spawn_key", "error"]]
     report.write_run_record(
         out / "run.json", seed=seed, replications=len(frame), n_jobs=n_jobs,
-        settings=design.settings(), started=started, wall_time_s=round(run.wall_time, 1),
+        settings=design.settings(), engine=resolve_engine(design.gan, design.device),
+        started=started, wall_time_s=round(run.wall_time, 1),
         blocks_computed=run.blocks_computed, blocks_resumed=run.blocks_resumed,
         n_failed=run.n_failed, failed=failed.to_dict(orient="records")[:100])
     return summary

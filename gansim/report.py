@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gansim.gan.fused import compiler_version
+
 __all__ = [
     "LECTURE",
     "write_atomic",
@@ -62,6 +64,8 @@ def versions() -> dict:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
+    # The fused engine's results depend on the compiler that built it.
+    out["cc"] = compiler_version()
     return out
 
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["FusedUnavailable", "fused_available", "fused_supports", "fused_gradients",
-           "train_fused"]
+__all__ = ["FusedUnavailable", "compiler_version", "fused_available", "fused_supports",
+           "fused_gradients", "train_fused"]
 
 _SOURCE = Path(__file__).with_name("fused.c")
 _FLAGS = ("-O3", "-march=native", "-std=gnu11", "-fno-math-errno", "-fopenmp-simd", "-fPIC",
@@ -84,6 +84,16 @@ def _compiler() -> str:
         raise FusedUnavailable(f"no C compiler: `{cc}` was not found (set $CC, or use "
                                "GANConfig(engine='torch')).")
     return cc
+
+
+def compiler_version() -> str | None:
+    """First line of the C compiler's ``--version``, or None without a compiler."""
+    try:
+        cc = _compiler()
+    except FusedUnavailable:
+        return None
+    out = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
+    return out.splitlines()[0] if out else None
 
 
 def _cache_dir() -> Path:
