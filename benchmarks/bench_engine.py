@@ -289,7 +289,7 @@ def render(r) -> str:
         "# Engine benchmark", "",
         f"Command: `{r['command']}`  ",
         f"Machine: {m['cores']} cores, {m['cpu']}; torch {r['versions']['torch']}, "
-        f"Python {r['versions']['python']}", "",
+        f"Python {r['versions']['python']}, C compiler: {r['versions'].get('cc')}", "",
         "µs per replication-step are wall-clock on all workers together; per core is the "
         "compute time of one single-threaded worker.", "",
         "| figure | value | target | |", "|---|---|---|---|",

@@ -21,7 +21,7 @@ from gansim.dgp import DGPS, LogNormal, Normal, NormalMixture, StudentT, make_dg
 from gansim.distances import cramer_von_mises, distances_batch, wasserstein1
 from gansim.estimators import ks_distance, ks_distance_batch, sample_mean, sample_sd
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import GANBlock, train_gans
+from gansim.gan.engine import GANBlock, resolve_engine, train_gans
 from gansim.gan.losses import LOSSES
 from gansim.grid import EstimationDesign, run_estimation, summarise_estimation
 from gansim.methods import (
@@ -78,6 +78,7 @@ __all__ = [
     "make_method",
     "rate_slopes",
     "replication_streams",
+    "resolve_engine",
     "run_estimation",
     "run_grid",
     "run_poc",

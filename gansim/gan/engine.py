@@ -1,7 +1,14 @@
-"""Batched training of many small 1-D GANs, one per replication, as one computation.
+"""Training of many small 1-D GANs, one per replication: :func:`train_gans`.
 
-Replication ``r`` of a block owns row ``r`` of every parameter buffer: the weights of all
-replications are stacked along a leading axis and every layer is one batched matrix product.
+:func:`train_gans` prepares what every engine shares -- the (standardised) data, each
+replication's initial weights and latent noise from its own seeds -- and hands the training
+to one of two engines (``GANConfig.engine``, chosen by :func:`resolve_engine`): the fused C
+engine of :mod:`gansim.gan.fused` (CPU, the default there) or the batched PyTorch engine
+below (any device and dtype, every game).
+
+The batched PyTorch engine trains a block of replications as one computation.  Replication
+``r`` of a block owns row ``r`` of every parameter buffer: the weights of all replications
+are stacked along a leading axis and every layer is one batched matrix product.
 The loss is *summed* over replications, never averaged, so each replication's gradient is
 exactly the gradient of its own loss and no operation couples two replications (changing one
 replication's data leaves the others bit-for-bit unchanged; tested).
@@ -323,6 +330,17 @@ def resolve_engine(config: GANConfig, device="cpu") -> str:
     input-gradient penalty) and compiles, else the PyTorch engine -- with a warning when only
     the missing compiler stands in the way, since the two differ in floating-point rounding.
     ``engine="fused"`` where it cannot run is an error that says why.
+
+    Examples
+    --------
+    >>> resolve_engine(GANConfig(engine="torch"))
+    'torch'
+    >>> resolve_engine(GANConfig(loss="wasserstein"))   # the penalty needs autograd
+    'torch'
+    >>> resolve_engine(GANConfig(dtype="float64", engine="fused"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `engine` 'fused' cannot train this GAN: the fused engine computes in float32 ...
     """
     if config.engine == "torch":
         return "torch"
@@ -366,6 +384,8 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
         Replication ``r``'s initial weights come from ``init_seeds[r]`` and its latent noise
         from ``noise_seeds[r]`` only.
     device : str or torch.device
+        ``"cpu"`` or a CUDA device; the fused engine runs on the CPU only (``"auto"`` then
+        takes the PyTorch engine).
     record_losses : bool
         Keep D's and G's loss at every step (:attr:`GANBlock.losses`); the training itself
         is the same either way.

@@ -54,7 +54,16 @@ class _Settings(ctypes.Structure):
 
 
 def fused_supports(config, device="cpu") -> str | None:
-    """Why ``config`` on ``device`` cannot use the fused engine, or None if it can."""
+    """Why ``config`` on ``device`` cannot use the fused engine, or None if it can.
+
+    Examples
+    --------
+    >>> from gansim.gan.config import GANConfig
+    >>> fused_supports(GANConfig()) is None
+    True
+    >>> fused_supports(GANConfig(r1_weight=1.0))
+    "the fused engine has no input-gradient penalties (loss 'wasserstein', r1_weight > 0)"
+    """
     if torch.device(device).type != "cpu":
         return "the fused engine runs on the CPU only"
     if config.dtype != "float32":
