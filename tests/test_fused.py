@@ -138,6 +138,25 @@ def test_replications_are_independent_of_their_block():
     assert not torch.equal(other.generator[5], full.generator[5])
 
 
+def test_results_do_not_depend_on_the_number_of_threads():
+    """Threads take disjoint ranges of replications: 1, 2 or 3 threads, same bits."""
+    cfg = GANConfig(steps=60, engine="fused")
+    streams = _streams(4, 7)
+    x = _data(streams, 30)
+    before = torch.get_num_threads()
+    try:
+        blocks = []
+        for threads in (1, 2, 3):
+            torch.set_num_threads(threads)
+            blocks.append(_train(x, cfg, streams, record_losses=True))
+    finally:
+        torch.set_num_threads(before)
+    for other in blocks[1:]:
+        assert torch.equal(other.generator, blocks[0].generator)
+        assert torch.equal(other.discriminator, blocks[0].discriminator)
+        assert torch.equal(other.losses, blocks[0].losses)
+
+
 def test_fused_gan_learns_a_normal_distribution():
     """2000 steps on n = 100 points of N(5, 2^2): the draws' mean and sd are close to the
     data's (the PyTorch engine's test of the same recipe)."""

@@ -231,11 +231,14 @@ class NoiseStream:
             self._fill(step)
         return tuple(self._ubuf[k, j] for j in range(self.uniforms))
 
-    def _fill(self, step: int):
+    def _fill(self, step: int, reps: range | None = None):
+        """Draw the chunk starting at ``step`` for replications ``reps`` (default: all);
+        disjoint ranges may be filled by parallel threads."""
         self._start = step
         shape = (self.chunk, self.draws, self.n, self.latent_dim)
         ushape = (self.chunk, self.uniforms, self.n_uniform, 1)
-        for r, g in enumerate(self.generators):
+        for r in reps if reps is not None else range(len(self.generators)):
+            g = self.generators[r]
             self._buf[:, :, r].copy_(
                 torch.randn(shape, generator=g, dtype=self.dtype, device=self.device))
             if self._ubuf is not None:

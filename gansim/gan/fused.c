@@ -325,14 +325,17 @@ static float g_gradient(const Settings *s, Work *w, const float *z, const float 
 }
 
 /*
- * Training steps t0 .. t0 + n_steps - 1 of every replication of a block.
+ * Training steps t0 .. t0 + n_steps - 1 of replications r_begin .. r_end - 1 of a block (a
+ * caller may run disjoint ranges in parallel threads: nothing here is shared between
+ * replications).
  *
  * real: (R, n); noise: (n_steps, d_steps + 1, R, n_fake, latent), the latent noise of each
  * step's D updates then its G update; lr_g, lr_d: (n_steps,) learning rates; g/d params and
  * Adam moments: (R, P) rows; ema: (R, P_G), initialised here at step ema_first; trace:
  * (n_steps, 2, R) or NULL.  Returns 0, or 1 when memory could not be allocated.
  */
-int gansim_train(const Settings *s, int t0, int n_steps, const double *lr_g,
+int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
+                 const double *lr_g,
                  const double *lr_d, const float *real, const float *noise, float *g_params,
                  float *g_m, float *g_v, float *ema, float *d_params, float *d_m, float *d_v,
                  float *trace) {
@@ -344,7 +347,7 @@ int gansim_train(const Settings *s, int t0, int n_steps, const double *lr_g,
         work_free(&w);
         return 1;
     }
-    for (int r = 0; r < R; r++) {
+    for (int r = r_begin; r < r_end; r++) {
         float *gp = g_params + (size_t)r * PG, *gm = g_m + (size_t)r * PG, *gv = g_v + (size_t)r * PG;
         float *dp = d_params + (size_t)r * PD, *dm = d_m + (size_t)r * PD, *dv = d_v + (size_t)r * PD;
         float *ep = ema + (size_t)r * PG;

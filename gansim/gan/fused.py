@@ -25,6 +25,8 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +137,7 @@ def _build(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
         os.replace(tmp, path)
     lib = ctypes.CDLL(str(path))
     lib.gansim_train.restype = ctypes.c_int
-    lib.gansim_train.argtypes = [ctypes.POINTER(_Settings), ctypes.c_int, ctypes.c_int,
+    lib.gansim_train.argtypes = [ctypes.POINTER(_Settings), *[ctypes.c_int] * 4,
                                  *[ctypes.c_void_p] * 12]
     lib.gansim_gradients.restype = ctypes.c_int
     lib.gansim_gradients.argtypes = [ctypes.POINTER(_Settings), *[ctypes.c_void_p] * 7]
@@ -214,16 +216,31 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
     ema = torch.zeros_like(g_params)
     lr_g = np.array([cfg.lr_at(t) for t in range(cfg.steps)])
     lr_d = np.array([cfg.lr_d_at(t) for t in range(cfg.steps)])
-    for t0 in range(0, cfg.steps, noise.chunk):
-        noise.at(t0)  # draws the chunk's noise
-        count = min(noise.chunk, cfg.steps - t0)
-        status = lib.gansim_train(
-            ctypes.byref(settings), t0, count, lr_g[t0:].ctypes.data, lr_d[t0:].ctypes.data,
-            real.data_ptr(), noise.buffer.data_ptr(), g_params.data_ptr(), g_m.data_ptr(),
-            g_v.data_ptr(), ema.data_ptr(), d_params.data_ptr(), d_m.data_ptr(),
-            d_v.data_ptr(), None if trace is None else trace[t0:].data_ptr())
-        if status != 0:
-            raise MemoryError("fused engine: could not allocate its working memory")
+    # Replications are independent, so threads take disjoint ranges of them, drawing their
+    # noise and training (torch and ctypes release the GIL); the results do not depend on
+    # the number of threads.
+    threads = max(1, min(torch.get_num_threads(), R))
+    bounds = np.linspace(0, R, threads + 1).astype(int)
+
+    def run(t0, count, r0, r1):
+        noise._fill(t0, range(r0, r1))  # this chunk's latent noise of these replications
+        return lib.gansim_train(
+            ctypes.byref(settings), r0, r1, t0, count, lr_g[t0:].ctypes.data,
+            lr_d[t0:].ctypes.data, real.data_ptr(), noise.buffer.data_ptr(),
+            g_params.data_ptr(), g_m.data_ptr(), g_v.data_ptr(), ema.data_ptr(),
+            d_params.data_ptr(), d_m.data_ptr(), d_v.data_ptr(),
+            None if trace is None else trace[t0:].data_ptr())
+
+    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+        for t0 in range(0, cfg.steps, noise.chunk):
+            count = min(noise.chunk, cfg.steps - t0)
+            if pool is None:
+                status = [run(t0, count, 0, R)]
+            else:
+                status = list(pool.map(run, [t0] * threads, [count] * threads, bounds[:-1],
+                                       bounds[1:]))
+            if any(status):
+                raise MemoryError("fused engine: could not allocate its working memory")
     return ema if cfg.ema_first_step is not None else g_params
 
 
