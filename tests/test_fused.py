@@ -1,4 +1,5 @@
-"""The fused C engine against autograd, the PyTorch engine and the textbook loop."""
+"""The fused C engine against autograd and the PyTorch engine (against the textbook loop:
+tests/test_engine.py)."""
 
 import warnings
 
@@ -10,7 +11,6 @@ from gansim.gan import fused
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import MLPLayout, initial_parameters, mlp_forward, train_gans
 from gansim.gan.losses import get_loss
-from gansim.gan.reference import train_gan_reference
 from gansim.rng import replication_streams, torch_generator
 
 pytestmark = pytest.mark.skipif(fused.fused_available(GANConfig()) is not None,
@@ -104,19 +104,6 @@ def test_fused_training_follows_the_pytorch_engine(cfg):
     torch.testing.assert_close(b.losses, a.losses, rtol=0, atol=2e-4)
     torch.testing.assert_close(b.center, a.center)
     torch.testing.assert_close(b.scale, a.scale)
-
-
-def test_fused_training_stays_close_to_the_textbook_loop():
-    """torch.nn + torch.optim.Adam one replication at a time against the fused engine,
-    float32, 100 steps."""
-    cfg = GANConfig(steps=100, engine="fused")
-    streams = _streams(5, 2)
-    x = _data(streams, 50)
-    block = _train(x, cfg, streams)
-    for r, s in enumerate(streams):
-        g, d = train_gan_reference(x[r], cfg, init_seed=s.init, noise_seed=s.noise)
-        torch.testing.assert_close(block.generator[r], g, rtol=0, atol=1e-4)
-        torch.testing.assert_close(block.discriminator[r], d, rtol=0, atol=1e-4)
 
 
 def test_replications_are_independent_of_their_block():

@@ -221,17 +221,17 @@ class NoiseStream:
         defaults ``(z_d, z_g)`` for the D and G updates."""
         k = step % self.chunk
         if k == 0 or self._start is None:
-            self._fill(step)
+            self.fill(step)
         return tuple(self._buf[k, j] for j in range(self.draws))
 
     def uniform_at(self, step: int) -> tuple[torch.Tensor, ...]:
         """The ``uniforms`` tensors of U(0, 1) numbers of ``step``, each (R, n_uniform, 1)."""
         k = step % self.chunk
         if k == 0 or self._start is None:
-            self._fill(step)
+            self.fill(step)
         return tuple(self._ubuf[k, j] for j in range(self.uniforms))
 
-    def _fill(self, step: int, reps: range | None = None):
+    def fill(self, step: int, reps: range | None = None):
         """Draw the chunk starting at ``step`` for replications ``reps`` (default: all);
         disjoint ranges may be filled by parallel threads."""
         self._start = step

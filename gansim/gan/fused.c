@@ -188,7 +188,6 @@ INLINE void mlp_backward(const int *dims, int L, const float *params, const floa
         float *gW = grad ? grad + offs[l] : NULL;
         float *gb = grad ? gW + si * so : NULL;
         float *dnext = l > 0 ? buf[next] : din;
-        if (l == 0 && !din && !grad) break;
         dense_backward(si, so, N, x, Ws[l], d, gW, gb, dnext);
         if (l > 0) {
             /* Through LeakyReLU: the output's sign is the pre-activation's for slope > 0,

@@ -119,9 +119,9 @@ def _build(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
                # Room for twice the widest layer: fused.c's pairwise sums pad to a power of
                # two.  (Exactly the widest layer also made GCC 12 emit 4x slower code.)
                f"-DMAXW={2 * max(g_sizes + d_sizes)}")
-    version = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
     key = hashlib.sha256("\0".join(
-        [_SOURCE.read_text(), *_FLAGS, *defines, version, _cpu_signature()]).encode())
+        [_SOURCE.read_text(), *_FLAGS, *defines, str(compiler_version()),
+         _cpu_signature()]).encode())
     path = _cache_dir() / f"fused-{key.hexdigest()[:20]}.so"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +223,7 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
     bounds = np.linspace(0, R, threads + 1).astype(int)
 
     def run(t0, count, r0, r1):
-        noise._fill(t0, range(r0, r1))  # this chunk's latent noise of these replications
+        noise.fill(t0, range(r0, r1))  # this chunk's latent noise of these replications
         return lib.gansim_train(
             ctypes.byref(settings), r0, r1, t0, count, lr_g[t0:].ctypes.data,
             lr_d[t0:].ctypes.data, real.data_ptr(), noise.buffer.data_ptr(),
