@@ -170,6 +170,7 @@ def test_auto_takes_the_fused_engine_where_it_applies():
 
 @pytest.mark.parametrize("kwargs, device, match", [
     ({"loss": "wasserstein"}, "cpu", "input-gradient penalties"),
+    ({"g_hidden": (16, 257)}, "cpu", "up to 256"),
     ({"dtype": "float64"}, "cpu", "float32 only"),
     ({}, "cuda", "CPU only"),
 ])

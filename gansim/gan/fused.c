@@ -35,7 +35,7 @@ static const int D_DIMS[] = D_SIZES;
 #define G_L NLAYERS(G_DIMS)
 #define D_L NLAYERS(D_DIMS)
 #ifndef MAXW
-#define MAXW 256  /* the widest layer (fused.py passes the architecture's) */
+#define MAXW 512  /* twice the widest layer (fused.py passes the architecture's) */
 #endif
 /* Inlined and unrolled at every call site, so that each layer's sizes are constants. */
 #define INLINE static inline __attribute__((always_inline))
@@ -132,7 +132,7 @@ INLINE void dense_backward(int si, int so, int N, const float *restrict in,
             for (int p = 0; p < N; p++) din[p] = dot(so, W, dh + (size_t)p * so);
         } else {
             /* din[p, :] = sum_j dh[p, j] W^T[j, :], with W^T's rows contiguous. */
-            float WT[MAXW * MAXW];
+            float WT[MAXW * MAXW / 4];  /* si * so <= (MAXW / 2)^2 */
             for (int i = 0; i < si; i++)
                 for (int j = 0; j < so; j++) WT[j * si + i] = W[i * so + j];
             for (int p = 0; p < N; p++) {
