@@ -11,10 +11,11 @@
  *
  * Layout: a replication's parameters are its row of gansim's "rows" layout (MLPLayout): per
  * layer W of shape (in, out), row-major, then b (out).  Activations are point-major,
- * (points, width), so a width-16 row is one AVX-512 vector and a layer's weights stay in
- * registers across points.  Layer sizes are compile-time constants (-DG_SIZES=..., fused.py
- * compiles one library per architecture), which lets the compiler unroll and vectorise
- * every loop over a layer's width.
+ * (points, width), so the loops over a layer's width are the inner, contiguous ones (a
+ * width-16 row is one AVX-512 vector).  Layer sizes are compile-time constants
+ * (-DG_SIZES=..., fused.py compiles one library per architecture), which lets the compiler
+ * unroll and vectorise those loops.  Plain C, no intrinsics: the compiler (-O3
+ * -march=native) does the vectorising, so the code reads as the arithmetic it performs.
  *
  * Floating point: float32 throughout, sums in a fixed order, so results are deterministic
  * for a given library and machine and independent of the other replications of a block.
@@ -73,8 +74,8 @@ INLINE float dot(int len, const float *restrict a, const float *restrict b) {
 
 /* out[p, :] = act(b + in[p, :] @ W) for N points. */
 INLINE void dense_forward(int si, int so, int N, const float *restrict in,
-                                 const float *restrict W, const float *restrict b,
-                                 float *restrict out, int hidden, float slope) {
+                          const float *restrict W, const float *restrict b,
+                          float *restrict out, int hidden, float slope) {
     for (int p = 0; p < N; p++) {
         const float *x = in + (size_t)p * si;
         float *o = out + (size_t)p * so;
@@ -195,9 +196,8 @@ INLINE void mlp_backward(const int *dims, int L, const float *params, const floa
              * leaky_relu_backward with self_is_result). */
             const float *a = acts[l - 1];
             const size_t count = (size_t)N * si;
-            const float slope_ = slope;
             for (size_t q = 0; q < count; q++) dnext[q] = a[q] > 0.0f ? dnext[q]
-                                                                       : slope_ * dnext[q];
+                                                                       : slope * dnext[q];
             d = dnext;
             next = 1 - next;
         }
