@@ -117,8 +117,8 @@ def flops_per_rep_step(cfg: GANConfig, n: int) -> int:
     def macs(sizes):
         return [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
 
-    g = macs((cfg.latent_dim, *cfg.g_hidden, 1))
-    d = macs((1, *cfg.d_hidden, 1))
+    g = macs(cfg.g_sizes)
+    d = macs(cfg.d_sizes)
     d_step = sum(g) * n + sum(d) * 2 * n + (sum(d) + sum(d[1:])) * 2 * n
     g_step = sum(g) * n + sum(d) * n + sum(d) * n + (sum(g) + sum(g[1:])) * n
     return 2 * (d_step + g_step)

@@ -45,10 +45,10 @@ def test_binned_jsd_null_bias_is_k_minus_1_over_8m():
 def _block(loss: str, d_value: float = 0.0) -> GANBlock:
     """Two replications whose D outputs the constant ``d_value`` (zero weights, bias)."""
     cfg = GANConfig(loss=loss, dtype="float64")
-    d_layout = MLPLayout((1, *cfg.d_hidden, 1))
+    d_layout = MLPLayout(cfg.d_sizes)
     d = torch.zeros(2, d_layout.size, dtype=torch.float64)
     d[:, d_layout.slices[-1][1]] = d_value
-    g = torch.zeros(2, MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1)).size, dtype=torch.float64)
+    g = torch.zeros(2, MLPLayout(cfg.g_sizes).size, dtype=torch.float64)
     ones = torch.ones(2, dtype=torch.float64)
     return GANBlock(cfg, g, d, 0 * ones, ones)
 

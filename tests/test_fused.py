@@ -33,7 +33,7 @@ def _train(x, cfg, streams, **kw):
 def _autograd_gradients(real, cfg, g_rows, d_rows, z_d, z_g):
     """D's and G's loss gradients by autograd on torch.nn-style batched code, float64."""
     loss = get_loss(cfg.loss)
-    gl, dl = MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1)), MLPLayout((1, *cfg.d_hidden, 1))
+    gl, dl = MLPLayout(cfg.g_sizes), MLPLayout(cfg.d_sizes)
     R, n = real.shape
     g = gl.to_flat(g_rows.double()).requires_grad_(True)
     d = dl.to_flat(d_rows.double()).requires_grad_(True)
@@ -63,7 +63,7 @@ def test_gradients_match_autograd(cfg):
     streams = _streams(11, R)
     real = torch.as_tensor(_data(streams, n), dtype=torch.float32)
     gens = [torch_generator(s.init) for s in streams]
-    gl, dl = MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1)), MLPLayout((1, *cfg.d_hidden, 1))
+    gl, dl = MLPLayout(cfg.g_sizes), MLPLayout(cfg.d_sizes)
     g_rows = initial_parameters(gl, gens, dtype=torch.float32, device="cpu")
     d_rows = initial_parameters(dl, gens, dtype=torch.float32, device="cpu")
     torch.manual_seed(0)

@@ -233,6 +233,16 @@ class GANConfig:
         return self.lr_d * (self.lr_final / self.lr) ** (step / (self.steps - 1))
 
     @property
+    def g_sizes(self) -> tuple[int, ...]:
+        """Layer sizes of the generator: latent noise, hidden widths, one output."""
+        return (self.latent_dim, *self.g_hidden, 1)
+
+    @property
+    def d_sizes(self) -> tuple[int, ...]:
+        """Layer sizes of the discriminator: one input, hidden widths, one output."""
+        return (1, *self.d_hidden, 1)
+
+    @property
     def needs_input_gradients(self) -> bool:
         """Whether D's loss has a penalty on D's input gradient (second derivatives)."""
         return self.loss == "wasserstein" or self.r1_weight > 0

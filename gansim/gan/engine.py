@@ -363,11 +363,11 @@ def resolve_engine(config: GANConfig, device="cpu") -> str:
 
 
 def _g_layout(cfg: GANConfig) -> MLPLayout:
-    return MLPLayout((cfg.latent_dim, *cfg.g_hidden, 1))
+    return MLPLayout(cfg.g_sizes)
 
 
 def _d_layout(cfg: GANConfig) -> MLPLayout:
-    return MLPLayout((1, *cfg.d_hidden, 1))
+    return MLPLayout(cfg.d_sizes)
 
 
 def _dtype(cfg: GANConfig):

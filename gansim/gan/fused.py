@@ -156,18 +156,14 @@ def _library_or_reason(g_sizes, d_sizes) -> tuple[ctypes.CDLL | None, str | None
         return None, str(err)
 
 
-def _sizes(config) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    return (config.latent_dim, *config.g_hidden, 1), (1, *config.d_hidden, 1)
-
-
 def fused_available(config) -> str | None:
     """None if the fused engine for ``config``'s architecture compiles and loads here, else
     the reason it does not."""
-    return _library_or_reason(*_sizes(config))[1]
+    return _library_or_reason(config.g_sizes, config.d_sizes)[1]
 
 
 def _library(config) -> ctypes.CDLL:
-    lib, reason = _library_or_reason(*_sizes(config))
+    lib, reason = _library_or_reason(config.g_sizes, config.d_sizes)
     if lib is None:
         raise FusedUnavailable(reason)
     return lib
@@ -235,11 +231,8 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
     with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
         for t0 in range(0, cfg.steps, noise.chunk):
             count = min(noise.chunk, cfg.steps - t0)
-            if pool is None:
-                status = [run(t0, count, 0, R)]
-            else:
-                status = list(pool.map(run, [t0] * threads, [count] * threads, bounds[:-1],
-                                       bounds[1:]))
+            status = list((pool.map if pool else map)(
+                run, [t0] * threads, [count] * threads, bounds[:-1], bounds[1:]))
             if any(status):
                 raise MemoryError("fused engine: could not allocate its working memory")
     return ema if cfg.ema_first_step is not None else g_params
