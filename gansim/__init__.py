@@ -1,44 +1,43 @@
 """gansim: Monte Carlo simulation studies of GANs used as nonparametric estimators.
 
-The public API, re-exported from one module per idea:
+The public API is what a study is built with: a design (:func:`condition_grid`), a
+data-generating process (gansim's families, a frozen ``scipy.stats`` distribution or any
+object with ``sample(n, rng)``), methods (the GAN and its competitors, or plain functions),
+functionals, then :class:`Study`, :func:`run_study` and :func:`summarise`.  The primitives
+stay in their modules, one idea each:
 
 - data-generating processes with exact truths (:mod:`gansim.dgp`),
-- functionals and distances of a sample (:mod:`gansim.estimators`),
+- functionals of a sample and distances to the truth (:mod:`gansim.functionals`,
+  :mod:`gansim.distances`),
 - small 1-D GANs trained many at a time (:mod:`gansim.gan`),
-- seed streams per replication (:mod:`gansim.rng`) and the block runner (:mod:`gansim.runner`),
-- performance measures with Monte Carlo standard errors (:mod:`gansim.performance`),
-- the lecture's proof-of-concept study (:mod:`gansim.poc`),
-- distribution estimates behind one interface (:mod:`gansim.methods`) and their distances
-  to the truth (:mod:`gansim.distances`),
-- design grids (:mod:`gansim.design`), the estimation study over a grid (:mod:`gansim.grid`)
-  and convergence rates by statsmodels formulas (:mod:`gansim.rates`).
+- distribution estimates behind one interface (:mod:`gansim.methods`),
+- seed streams per replication (:mod:`gansim.rng`), the design (:mod:`gansim.design`), the
+  study (:mod:`gansim.study`) and its block runner (:mod:`gansim.runner`),
+- performance measures with Monte Carlo standard errors (:mod:`gansim.performance`) and the
+  summary of a study's tidy results (:mod:`gansim.summary`),
+- convergence rates by statsmodels formulas (:mod:`gansim.rates`), tables and figures
+  (:mod:`gansim.report`), the shipped studies (:mod:`gansim.presets`) and their command
+  line (``python -m gansim``, :mod:`gansim.cli`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from gansim.design import Condition, condition_grid, run_grid
-from gansim.dgp import DGPS, LogNormal, Normal, NormalMixture, StudentT, make_dgp
-from gansim.distances import cramer_von_mises, distances_batch, wasserstein1
-from gansim.estimators import ks_distance, ks_distance_batch, sample_mean, sample_sd
+from gansim.design import Condition, condition_grid
+from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
+from gansim.functionals import Estimate, Functional
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import GANBlock, resolve_engine, train_gans
-from gansim.gan.losses import LOSSES
-from gansim.grid import EstimationDesign, run_estimation, summarise_estimation
 from gansim.methods import (
     GAN,
-    METHODS,
     Bootstrap,
     EmpiricalCDF,
+    FunctionMethod,
+    Method,
     Oracle,
     Parametric,
     SmoothedBootstrap,
-    make_method,
 )
-from gansim.performance import Measure
-from gansim.poc import PocDesign, run_poc, summarise_poc, write_poc_outputs
-from gansim.rates import fit_rates, ks_exact_slope, rate_slopes
-from gansim.rng import replication_streams
-from gansim.runner import StudyRun, run_replications
+from gansim.study import Study, StudyError, StudyResult, replay, run_study
+from gansim.summary import summarise
 
 try:
     __version__ = version("gansim")
@@ -48,46 +47,27 @@ except PackageNotFoundError:  # running from a source tree without installation
 __all__ = [
     "Bootstrap",
     "Condition",
-    "DGPS",
+    "DGP",
     "EmpiricalCDF",
-    "EstimationDesign",
+    "Estimate",
+    "Functional",
+    "FunctionMethod",
     "GAN",
-    "GANBlock",
     "GANConfig",
-    "LOSSES",
     "LogNormal",
-    "METHODS",
-    "Measure",
+    "Method",
     "Normal",
     "NormalMixture",
     "Oracle",
     "Parametric",
-    "PocDesign",
     "SmoothedBootstrap",
     "StudentT",
-    "StudyRun",
+    "Study",
+    "StudyError",
+    "StudyResult",
     "__version__",
     "condition_grid",
-    "cramer_von_mises",
-    "distances_batch",
-    "fit_rates",
-    "ks_distance",
-    "ks_distance_batch",
-    "ks_exact_slope",
-    "make_dgp",
-    "make_method",
-    "rate_slopes",
-    "replication_streams",
-    "resolve_engine",
-    "run_estimation",
-    "run_grid",
-    "run_poc",
-    "run_replications",
-    "sample_mean",
-    "sample_sd",
-    "summarise_estimation",
-    "summarise_poc",
-    "train_gans",
-    "wasserstein1",
-    "write_poc_outputs",
+    "replay",
+    "run_study",
+    "summarise",
 ]

@@ -1,15 +1,11 @@
-"""A study's design grid: conditions (factor levels), each run for B replications, resumably.
+"""A study's design grid: conditions (factor levels), each with its number of replications.
 
 A :class:`Condition` is a set of factor levels such as ``{"dgp": "t", "n": 200}`` with its
 own number of replications.  Its integer id is a checksum of its factors (not its position
 in the grid), so replication r of a condition always draws from
 ``replication_streams(seed, r, condition=id)`` -- adding a level to a grid changes no
-existing condition's numbers, and a condition can be replayed alone.
-
-:func:`run_grid` runs every condition through :func:`gansim.runner.run_replications` with
-one block folder per condition (``out_dir/blocks/<label>/``), so an interrupted grid resumes
-from its finished blocks, with a progress bar over the whole grid; the block function sees
-the condition, and the rows it returns get the condition's factors as columns.
+existing condition's numbers, and a condition can be replayed alone.  A study without a
+grid has one condition with no factors, whose id is 0.
 """
 
 from __future__ import annotations
@@ -17,20 +13,13 @@ from __future__ import annotations
 import itertools
 import json
 import numbers
-import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from tqdm.auto import tqdm
 
-from gansim.runner import run_replications
-
-__all__ = ["Condition", "GridRun", "condition_grid", "run_grid"]
+__all__ = ["Condition", "condition_grid", "check_conditions"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +29,8 @@ class Condition:
     Parameters
     ----------
     factors : tuple of (str, value) pairs
-        The factor levels, JSON-able scalars; build with :func:`condition_grid`.
+        The factor levels, JSON-able scalars; build with :func:`condition_grid`.  Empty for
+        the one condition of a study without a grid.
     replications : int
         B for this condition (>= 2).
 
@@ -56,8 +46,6 @@ class Condition:
 
     def __post_init__(self):
         factors = tuple((str(k), v) for k, v in self.factors)
-        if not factors:
-            raise ValueError("`factors` must hold at least one (name, level) pair.")
         for k, v in factors:
             if not isinstance(v, str | numbers.Real) or isinstance(v, bool):
                 raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
@@ -75,12 +63,15 @@ class Condition:
 
     @property
     def label(self) -> str:
-        """``"name=level,..."``: the folder name of its blocks."""
+        """``"name=level,..."``: the folder name of its blocks (``""`` without factors)."""
         return ",".join(f"{k}={v}" for k, v in self.factors)
 
     @property
     def id(self) -> int:
-        """CRC-32 of the canonical JSON of the factors: the ``condition`` of its streams."""
+        """CRC-32 of the canonical JSON of the factors: the ``condition`` of its streams;
+        0 for a condition without factors (the proof of concept's streams)."""
+        if not self.factors:
+            return 0
         key = json.dumps(sorted(self.factors), separators=(",", ":"))
         return zlib.crc32(key.encode())
 
@@ -124,105 +115,22 @@ def condition_grid(replications: int | Callable[[dict], int], **factors: Any) ->
     return out
 
 
-@dataclass(frozen=True)
-class GridRun:
-    """What :func:`run_grid` returns.
-
-    Attributes
-    ----------
-    replications : DataFrame
-        The block functions' rows of every condition, with the factor columns and
-        ``condition`` (the id) first.
-    conditions : DataFrame
-        One row per condition: factors, ``condition``, ``B``, ``wall_time``,
-        ``blocks_computed``, ``blocks_resumed``, ``n_failed``.
-    wall_time : float
-        Seconds spent in this call.
-    """
-
-    replications: pd.DataFrame
-    conditions: pd.DataFrame
-    wall_time: float
-
-
-def run_grid(block_fn: Callable[..., pd.DataFrame], conditions: list[Condition], *, seed: int,
-             block_size: int, settings: Mapping, out_dir=None, n_jobs: int = 1,
-             progress: bool = True, overwrite: bool = False) -> GridRun:
-    """Run every condition of a grid, resuming from finished blocks.
-
-    Parameters
-    ----------
-    block_fn : callable
-        ``block_fn(reps, seed, condition) -> DataFrame`` with one row per replication in
-        ``reps`` (columns ``rep``, ``status``, ``error`` at least); replication r draws its
-        randomness from ``replication_streams(seed, r, condition.id)``.  Must be picklable
-        for ``n_jobs > 1``.
-    conditions : list of Condition
-    seed : int
-        Study seed.
-    block_size : int
-        Replications per block (part of the settings).
-    settings : mapping
-        JSON-able settings shared by all conditions; each condition's blocks are stored
-        with these plus its factors, and a resumed run must match them.
-    out_dir : path, optional
-        Blocks go to ``out_dir/blocks/<condition label>/``; None keeps nothing.
-    n_jobs, progress, overwrite
-        As in :func:`gansim.runner.run_replications`; the progress bar counts the
-        replications of the whole grid.
-
-    Returns
-    -------
-    GridRun
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gansim.rng import replication_streams
-    >>> def block(reps, seed, condition):
-    ...     u = [replication_streams(seed, r, condition.id).data_rng().normal(size=condition["n"])
-    ...          .mean() for r in reps]
-    ...     return pd.DataFrame({"rep": reps, "status": "ok", "error": "", "xbar": u})
-    >>> run = run_grid(block, condition_grid(4, n=[10, 1000]), seed=1, block_size=2,
-    ...                settings={}, progress=False)
-    >>> run.replications.groupby("n")["xbar"].size().tolist()
-    [4, 4]
-    """
-    conditions = _run_grid_iv(conditions)
-    t0 = time.perf_counter()
-    total = sum(-(-c.replications // block_size) * block_size for c in conditions)
-    bar = tqdm(total=total, unit="rep", desc="grid", disable=not progress, smoothing=0.05)
-    frames, rows = [], []
-    try:
-        for cond in conditions:
-            out = None if out_dir is None else Path(out_dir) / "blocks" / cond.label
-            run = run_replications(
-                partial(block_fn, condition=cond), replications=cond.replications,
-                block_size=block_size, seed=seed,
-                settings={**settings, "condition": cond.as_dict, "condition_id": cond.id},
-                out_dir=out, n_jobs=n_jobs, progress=progress, overwrite=overwrite,
-                desc=cond.label, condition=cond.id)
-            frame = run.replications
-            for k, v in reversed(cond.factors):
-                frame.insert(0, k, v)
-            frame.insert(len(cond.factors), "condition", cond.id)
-            frames.append(frame)
-            rows.append({**cond.as_dict, "condition": cond.id, "B": cond.replications,
-                         "wall_time": run.wall_time, "blocks_computed": run.blocks_computed,
-                         "blocks_resumed": run.blocks_resumed, "n_failed": run.n_failed})
-            bar.update(-(-cond.replications // block_size) * block_size)
-    finally:
-        bar.close()
-    return GridRun(pd.concat(frames, ignore_index=True), pd.DataFrame(rows),
-                   time.perf_counter() - t0)
-
-
-def _run_grid_iv(conditions: Any) -> list[Condition]:
+def check_conditions(conditions: Any) -> list[Condition]:
+    """``conditions`` as a non-empty list of distinct :class:`Condition`, or an error."""
+    if isinstance(conditions, Condition):
+        conditions = [conditions]
+    if isinstance(conditions, str) or not hasattr(conditions, "__iter__"):
+        raise TypeError("`design` must be a non-empty list of Condition, e.g. from "
+                        f"condition_grid(...); got {conditions!r}.")
     conditions = list(conditions)
     if not conditions or not all(isinstance(c, Condition) for c in conditions):
-        raise TypeError("`conditions` must be a non-empty list of Condition, e.g. from "
+        raise TypeError("`design` must be a non-empty list of Condition, e.g. from "
                         "condition_grid(...).")
     labels = [c.label for c in conditions]
     if len(set(labels)) != len(labels):
-        raise ValueError("`conditions` must be distinct; some labels repeat.")
+        raise ValueError("`design` conditions must be distinct; some labels repeat.")
+    names = {tuple(k for k, _ in c.factors) for c in conditions}
+    if len(names) != 1:
+        raise ValueError("`design` conditions must all have the same factors, in the same "
+                         f"order; got {sorted(names)}.")
     return conditions

@@ -3,7 +3,7 @@
 A DGP draws samples from an explicit :class:`numpy.random.Generator` and knows its exact
 truths -- mean, sd, median, quantiles, cdf -- so a study scores each estimator against the
 truth, never against another estimate.  Scope: univariate, continuous distributions only;
-continuity is what makes the KS distance of :mod:`gansim.estimators` exact.
+continuity is what makes the KS distance of :mod:`gansim.functionals` exact.
 
 Choose a DGP by name through the registry :data:`DGPS` and :func:`make_dgp`, so a study's
 design grid can hold plain strings and numbers.
@@ -21,7 +21,9 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
-__all__ = ["DGP", "DGPS", "LogNormal", "Normal", "NormalMixture", "StudentT", "make_dgp"]
+__all__ = [
+    "ScipyDGP",
+    "as_dgp","DGP", "DGPS", "LogNormal", "Normal", "NormalMixture", "StudentT", "make_dgp"]
 
 #: Relative tolerance on the sum of mixture weights: loose enough for weights typed as
 #: decimals such as (0.1, 0.2, 0.7), tight enough to catch a forgotten component.
@@ -485,6 +487,71 @@ DGPS: dict[str, type[DGP]] = {
     "lognormal": LogNormal,
     "mixture": NormalMixture,
 }
+
+
+class ScipyDGP:
+    """A frozen ``scipy.stats`` distribution as a data-generating process.
+
+    ``sample(n, rng)`` draws with ``rvs(size=n, random_state=rng)``; ``cdf``, ``ppf``, ``sf``,
+    ``mean()``, ``std()`` and every other attribute are the distribution's own.  Built by
+    :func:`as_dgp`; a study accepts the frozen distribution directly.
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> d = as_dgp(st.gamma(2))
+    >>> d, d.sample(3, np.random.default_rng(0)).shape, d.mean()
+    (gamma(2), (3,), 2.0)
+    """
+
+    def __init__(self, dist: Any):
+        self.dist = dist
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        n, rng = _sample_iv(n, rng)
+        return np.asarray(self.dist.rvs(size=n, random_state=rng), dtype=np.float64)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "dist":  # not yet set (unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.dist, name)
+
+    def __repr__(self) -> str:
+        args = [repr(a) for a in self.dist.args]
+        args += [f"{k}={v!r}" for k, v in sorted(self.dist.kwds.items())]
+        return f"{self.dist.dist.name}({', '.join(args)})"
+
+
+def as_dgp(obj: Any, name: str = "dgp") -> Any:
+    """``obj`` as something a study can draw from: a :class:`DGP` or any object with
+    ``sample(n, rng)`` as it is, a frozen ``scipy.stats`` distribution wrapped in
+    :class:`ScipyDGP`, a registry name of :data:`DGPS` built with its defaults.
+
+    What else the object has decides what a study computes: ``cdf`` for the KS and
+    Cramér–von Mises distances, ``ppf`` for the oracle and quantile truths, ``mean`` and
+    ``sd``/``std`` for those truths; W1 needs one of gansim's families.
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> as_dgp("t"), as_dgp(st.norm(1, 2))
+    (StudentT(df=3.0, loc=0.0, scale=1.0), norm(1, 2))
+    >>> as_dgp(3.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: `dgp` must be a gansim DGP, a frozen scipy.stats distribution, a name among 'normal', 't', 'lognormal', 'mixture' or an object with a sample(n, rng) method; got 3.0.
+    """
+    if isinstance(obj, DGP):
+        return obj
+    if isinstance(obj, str) and obj in DGPS:
+        return DGPS[obj]()
+    if hasattr(obj, "rvs") and hasattr(obj, "dist") and hasattr(obj, "args"):
+        return ScipyDGP(obj)
+    if callable(getattr(obj, "sample", None)):
+        return obj
+    allowed = ", ".join(repr(k) for k in DGPS)
+    raise TypeError(f"`{name}` must be a gansim DGP, a frozen scipy.stats distribution, a name "
+                    f"among {allowed} or an object with a sample(n, rng) method; got {obj!r}.")
 
 
 def make_dgp(name: str, **params: Any) -> DGP:

@@ -5,7 +5,7 @@ cdf F_n, m draws for the others -- and its distance from the truth F is the dist
 sample's empirical cdf ``F_k`` (k points) from F.  All three are computed exactly, from the
 order statistics, with no grid:
 
-- Kolmogorov-Smirnov ``sup_x |F_k(x) - F(x)|`` (:func:`gansim.estimators.ks_distance`);
+- Kolmogorov-Smirnov ``sup_x |F_k(x) - F(x)|`` (:func:`gansim.functionals.ks_distance`);
 - Wasserstein-1 ``integral |F_k(x) - F(x)| dx``, from the closed-form integrated cdf
   ``G(x) = integral_{-inf}^x F(t) dt`` of each DGP family (:func:`integrated_cdf`);
   exact up to floating-point rounding (about 1e-12 absolute for k = 10,000);
@@ -25,13 +25,14 @@ import numpy as np
 from scipy import special
 
 from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
-from gansim.estimators import _as_float_array, _callable_iv, _cdf_values, _ks_sorted
+from gansim.functionals import _as_float_array, _callable_iv, _cdf_values, _ks_sorted
 
 __all__ = [
     "DISTANCES",
     "cramer_von_mises",
     "distances_batch",
     "integrated_cdf",
+    "supported_distances",
     "wasserstein1",
 ]
 
@@ -137,6 +138,34 @@ def cramer_von_mises(sample: Any, cdf: Callable[[np.ndarray], Any]) -> float:
     return float(_cvm_from_u(f)[0])
 
 
+def supported_distances(dgp: Any, which: Sequence[str] = tuple(DISTANCES)
+                        ) -> tuple[tuple[str, ...], list[str]]:
+    """The codes of ``which`` that can be computed against ``dgp``, and a note for each one
+    that cannot (KS and CvM need a ``cdf``; W1 one of gansim's families with a finite mean).
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> from gansim.dgp import as_dgp
+    >>> supported_distances(as_dgp(st.gamma(2)))[0]
+    ('ks', 'cvm')
+    """
+    ok, notes = [], []
+    has_cdf = callable(getattr(dgp, "cdf", None))
+    for code in which:
+        if not has_cdf:
+            notes.append(f"{code} skipped for {dgp!r}: it has no cdf")
+            continue
+        if code == "w1":
+            try:
+                _w1_dgp_iv(dgp)
+            except (TypeError, ValueError) as exc:
+                notes.append(f"w1 skipped for {dgp!r}: {exc}")
+                continue
+        ok.append(code)
+    return tuple(ok), notes
+
+
 def distances_batch(
     samples: Any, dgp: DGP, *, which: Sequence[str] = ("ks", "w1", "cvm")
 ) -> dict[str, np.ndarray]:
@@ -168,7 +197,7 @@ def distances_batch(
     f = _cdf_values(dgp.cdf, xs, "samples")
     out = {}
     if "ks" in which:
-        # The one KS formula of gansim.estimators, fed the cdf values already computed.
+        # The one KS formula of gansim.functionals, fed the cdf values already computed.
         out["ks"] = _ks_sorted(xs, lambda _: f, "samples")
     if "w1" in which:
         out["w1"] = _w1_sorted(xs, f, dgp)
@@ -269,8 +298,9 @@ def _distances_batch_iv(samples: Any, dgp: Any, which: Any):
     allowed = ", ".join(repr(c) for c in DISTANCES)
     if not which or any(c not in DISTANCES for c in which) or len(set(which)) != len(which):
         raise ValueError(f"`which` must hold distinct codes among {allowed}; got {which!r}.")
-    if not isinstance(dgp, DGP):
-        raise TypeError(f"`dgp` must be a gansim.dgp.DGP, got {type(dgp).__name__}.")
+    if not callable(getattr(dgp, "cdf", None)):
+        raise TypeError(f"`dgp` must have a cdf (a gansim DGP or a scipy.stats distribution), "
+                        f"got {type(dgp).__name__}.")
     if "w1" in which:
         _w1_dgp_iv(dgp)
     xs = _as_float_array(samples, "samples", ndim=2, min_size=1)

@@ -38,6 +38,8 @@ from scipy import special
 
 from gansim.dgp import DGP
 from gansim.gan.config import GANConfig
+from gansim.functionals import ks_distance_batch
+from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
 from gansim.rng import ReplicationStreams, torch_generator
 
@@ -48,7 +50,9 @@ __all__ = [
     "Bootstrap",
     "EmpiricalCDF",
     "Fitted",
+    "FunctionMethod",
     "Method",
+    "as_method",
     "Oracle",
     "Parametric",
     "SmoothedBootstrap",
@@ -64,13 +68,18 @@ BANDWIDTH_RULES = {
               "1986, eq. 3.28), scipy's gaussian_kde(bw_method='silverman') in 1-D",
 }
 
+# Default of Method(stream=...): the method's label.
+_LABEL = object()
+
 # Open unit interval for the inverse transform: (j + 1/2) / 2^53, j uniform on 0..2^53-1,
 # never 0 or 1, where a quantile function returns -inf or inf.
 _U_BITS = 53
 
 
-def method_seed(streams: ReplicationStreams, label: str) -> np.random.SeedSequence:
+def method_seed(streams: ReplicationStreams, label: str | None) -> np.random.SeedSequence:
     """The seed of the draws of the method labelled ``label`` in one replication.
+
+    ``label=None`` gives the replication's ``draws`` stream itself (see ``Method(stream=)``).
 
     Examples
     --------
@@ -81,6 +90,8 @@ def method_seed(streams: ReplicationStreams, label: str) -> np.random.SeedSequen
     True
     """
     d = streams.draws
+    if label is None:
+        return d
     return np.random.SeedSequence(d.entropy, spawn_key=(*d.spawn_key, zlib.crc32(label.encode())))
 
 
@@ -133,6 +144,13 @@ class Fitted(ABC):
             f"{type(self).__name__} has no closed-form cdf; use the empirical cdf of its draws."
         )
 
+    def diagnostics(self, data: np.ndarray, draws: np.ndarray, dgp: Any) -> dict[str, np.ndarray]:
+        """Per-replication diagnostics of the fit, name -> ``(R,)`` array (none by default).
+
+        ``data`` are the ``(R, n)`` data fitted, ``draws`` the ``(R, m)`` draws a study took.
+        """
+        return {}
+
 
 class Method(ABC):
     """A distribution estimator applied to each replication of a block.
@@ -142,6 +160,13 @@ class Method(ABC):
     label : str, optional
         Name in result tables and of the method's random stream; defaults to :attr:`name`.
         Two methods of one study must have different labels.
+    stream : str or None, optional
+        Name of the random stream of the method's draws; defaults to the label, so every
+        method draws independently and adding a method changes no other method's numbers.
+        Methods given the same ``stream`` draw with common random numbers.  ``None`` draws
+        from the replication's ``draws`` stream itself, as the proof-of-concept, losses and
+        recipe studies did before methods had streams of their own (kept so that their
+        committed results reproduce).
 
     Attributes
     ----------
@@ -155,8 +180,10 @@ class Method(ABC):
     name: ClassVar[str]
     uses_draws: ClassVar[bool] = True
 
-    def __init__(self, *, label: str | None = None):
+    def __init__(self, *, label: str | None = None, stream: str | None = _LABEL):
         self.label = _label_iv(self.name if label is None else label)
+        self.stream = self.label if stream is _LABEL else (
+            None if stream is None else _label_iv(stream, "stream"))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items() if k != "method")
@@ -164,7 +191,10 @@ class Method(ABC):
 
     def settings(self) -> dict:
         """JSON-able settings that determine the method's results."""
-        return {"method": self.name, "label": self.label}
+        out = {"method": self.name, "label": self.label}
+        if self.stream != self.label:
+            out["stream"] = self.stream
+        return out
 
     def fit(self, data: Any, streams: Sequence[ReplicationStreams], *, dgp: DGP | None = None,
             device: str = "cpu") -> Fitted:
@@ -204,7 +234,7 @@ class Method(ABC):
         """Fit on validated data."""
 
     def _rngs(self, streams) -> list[np.random.Generator]:
-        return [np.random.default_rng(method_seed(s, self.label)) for s in streams]
+        return [np.random.default_rng(method_seed(s, self.stream)) for s in streams]
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,8 +342,9 @@ class SmoothedBootstrap(Method):
 
     name = "smoothed"
 
-    def __init__(self, bandwidth: str | float = "nrd0", *, label: str | None = None):
-        super().__init__(label=label)
+    def __init__(self, bandwidth: str | float = "nrd0", *, label: str | None = None,
+                 stream: str | None = _LABEL):
+        super().__init__(label=label, stream=stream)
         self.bandwidth = _rule_iv(bandwidth)
 
     def settings(self):
@@ -393,8 +424,8 @@ class Oracle(Method):
     name = "oracle"
 
     def _fit(self, x, streams, *, dgp, device):
-        if not isinstance(dgp, DGP):
-            raise TypeError(f"`dgp` must be a gansim.dgp.DGP for the oracle, got {dgp!r}.")
+        if not callable(getattr(dgp, "ppf", None)):
+            raise TypeError(f"`dgp` must have a ppf for the oracle, got {dgp!r}.")
         return _Truth(dgp, x.shape[0], self._rngs(streams))
 
 
@@ -410,6 +441,23 @@ class _GANFit(Fitted):
         m = _m_iv(m)
         with torch.no_grad():
             return self.block.sample(m, self.gens).to(torch.float64).cpu().numpy()
+
+    def diagnostics(self, data, draws, dgp):
+        """The equilibrium and failure diagnostics of :mod:`gansim.gan.diagnostics`:
+        ``d_real``, ``d_fake``, ``value`` always; ``jsd_star`` where the DGP has a ppf and
+        ``collapsed`` (1/0) where it has a cdf."""
+        device, dtype = self.block.discriminator.device, self.block.discriminator.dtype
+        with torch.no_grad():
+            # The draws were float32 (or the block's dtype) before the float64 copy: exact.
+            out = equilibrium(self.block, torch.as_tensor(data, device=device),
+                              torch.as_tensor(draws, device=device).to(dtype))
+        if callable(getattr(dgp, "ppf", None)):
+            out["jsd_star"] = binned_jsd(draws, dgp.ppf)
+        if callable(getattr(dgp, "cdf", None)):
+            flag = collapsed(sd_star=draws.std(axis=1, ddof=1), sd=data.std(axis=1, ddof=1),
+                             ks_star=ks_distance_batch(draws, dgp.cdf), n=data.shape[1])
+            out["collapsed"] = flag.astype(np.float64)
+        return out
 
 
 class GAN(Method):
@@ -439,8 +487,9 @@ class GAN(Method):
 
     name = "gan"
 
-    def __init__(self, config: GANConfig | None = None, *, label: str | None = None):
-        super().__init__(label=label)
+    def __init__(self, config: GANConfig | None = None, *, label: str | None = None,
+                 stream: str | None = _LABEL):
+        super().__init__(label=label, stream=stream)
         if config is None:
             config = GANConfig(standardize=True)
         if not isinstance(config, GANConfig):
@@ -453,8 +502,97 @@ class GAN(Method):
     def _fit(self, x, streams, *, dgp, device):
         block = train_gans(x, self.config, init_seeds=[s.init for s in streams],
                            noise_seeds=[s.noise for s in streams], device=device)
-        gens = [torch_generator(method_seed(s, self.label), device) for s in streams]
+        gens = [torch_generator(method_seed(s, self.stream), device) for s in streams]
         return _GANFit(block, gens)
+
+
+# --------------------------------------------------------------------------------------------
+# A method written as a plain function.
+
+
+class FunctionMethod(Method):
+    """A method written as a plain function of one replication's data.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(x, rng)`` with ``x`` the replication's data (1-D float64) and ``rng`` a
+        :class:`numpy.random.Generator` of the method's own stream.  It returns either
+
+        - a 1-D array: a sample representing the fitted distribution (draws, or the data
+          themselves), on which a study computes its functionals and distances; or
+        - a mapping ``quantity -> number or Estimate``: the estimates themselves (with SEs
+          and interval bounds where an :class:`~gansim.functionals.Estimate` gives them).
+    label : str, optional
+        Defaults to the function's name.
+    stream : str or None, optional
+        As for :class:`Method`.
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> def trimmed(x, rng):
+    ...     return {"mean": float(np.mean(np.sort(x)[1:-1]))}
+    >>> fm = FunctionMethod(trimmed)
+    >>> fm.label, fm.apply(np.array([0.0, 1.0, 2.0, 30.0]), replication_streams(1, 0))
+    ('trimmed', {'mean': 1.5})
+    """
+
+    name = "function"
+
+    def __init__(self, fn, *, label: str | None = None, stream: str | None = _LABEL):
+        if not callable(fn):
+            raise TypeError(f"`fn` must be a callable fn(x, rng), got {fn!r}.")
+        if label is None:
+            label = getattr(fn, "__name__", None)
+            if not label or label == "<lambda>":
+                raise ValueError("a lambda needs a `label`: FunctionMethod(fn, label='name').")
+        self.fn = fn
+        super().__init__(label=label, stream=stream)
+
+    def settings(self):
+        fn = self.fn
+        where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+        return {**super().settings(), "function": where}
+
+    def apply(self, x: np.ndarray, streams: ReplicationStreams):
+        """``fn`` on one replication's data, its result checked: a finite 1-D float64 sample,
+        or a dict ``quantity -> float or Estimate``."""
+        from gansim.functionals import Estimate
+
+        out = self.fn(x, np.random.default_rng(method_seed(streams, self.stream)))
+        if isinstance(out, dict):
+            clean = {}
+            for k, v in out.items():
+                if not isinstance(k, str) or not k:
+                    raise TypeError(f"method {self.label!r} returned a non-string quantity "
+                                    f"name {k!r}.")
+                clean[k] = v if isinstance(v, Estimate) else float(np.asarray(v,
+                                                                              dtype=np.float64))
+            return clean
+        arr = np.asarray(out, dtype=np.float64)
+        if arr.ndim != 1 or arr.size < 1:
+            raise ValueError(f"method {self.label!r} must return a 1-D sample or a dict of "
+                             f"estimates; got shape {arr.shape}.")
+        return arr
+
+    def _fit(self, x, streams, *, dgp, device):
+        raise TypeError(f"method {self.label!r} is a plain function; a study applies it to "
+                        "each replication (FunctionMethod.apply).")
+
+
+def as_method(obj: Any) -> Method:
+    """A study's method: a :class:`Method` as it is, a registry name of :data:`METHODS`, or a
+    plain function wrapped in :class:`FunctionMethod`."""
+    if isinstance(obj, Method):
+        return obj
+    if isinstance(obj, str):
+        return make_method(obj)
+    if callable(obj):
+        return FunctionMethod(obj)
+    allowed = ", ".join(repr(k) for k in METHODS)
+    raise TypeError(f"`methods` entries must be Method objects, names among {allowed} or "
+                    f"functions fn(x, rng); got {obj!r}.")
 
 
 #: Registry: name -> Method class.
@@ -496,7 +634,7 @@ def _bandwidth(x: np.ndarray, rule: str | float) -> np.ndarray:
 
 
 def _data_iv(data: Any) -> np.ndarray:
-    from gansim.estimators import _as_float_array
+    from gansim.functionals import _as_float_array
 
     x = _as_float_array(data, "data", ndim=2, min_size=1)
     if x.shape[1] < 2:
@@ -533,9 +671,9 @@ def _rule_iv(rule: Any) -> str | float:
     return float(rule)
 
 
-def _label_iv(label: Any) -> str:
+def _label_iv(label: Any, name: str = "label") -> str:
     if not isinstance(label, str) or not label or "__" in label:
-        raise ValueError(f"`label` must be a non-empty string without '__'; got {label!r}.")
+        raise ValueError(f"`{name}` must be a non-empty string without '__'; got {label!r}.")
     return label
 
 

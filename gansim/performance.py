@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from gansim.estimators import _as_float_array
+from gansim.functionals import _as_float_array
 
 __all__ = [
     "MEASURES",

@@ -1,18 +1,23 @@
 """Replications in fixed blocks: parallel, resumable, failures recorded instead of raised.
 
-A study is a *block function* ``block_fn(reps, seed) -> DataFrame`` returning one row per
-replication index in ``reps`` (with at least ``rep``, ``status`` and ``error``).  The runner
+A study hands the runner a *block function* ``block_fn(reps, seed, condition) -> DataFrame``
+returning at least one row per replication index in ``reps`` (with at least ``rep``,
+``status`` and ``error``) and its conditions.  The runner
 
-- cuts replications ``0 .. B-1`` into blocks of ``block_size`` consecutive indices, always full
-  (the last one is padded past ``B``), so that replication ``r`` is computed in the same
-  block, with the same floating-point operations, whatever ``B``, ``n_jobs`` or the schedule;
-- runs missing blocks with joblib, one torch thread per worker (two single-threaded
-  processes beat one two-threaded process on these machines);
-- writes each finished block to ``out/blocks/`` at once (write-then-rename), so a rerun of the
-  same command after Ctrl-C or a killed process resumes from the finished blocks and ends
-  with exactly the same results;
-- turns an exception raised by a block into failed rows carrying the reason and the seed
-  material, so the study goes on.
+- cuts each condition's replications ``0 .. B-1`` into blocks of ``block_size`` consecutive
+  indices, always full (the last one is padded past ``B``), so that replication ``r`` is
+  computed in the same block, with the same floating-point operations, whatever ``B``,
+  ``n_jobs`` or the schedule;
+- submits every missing block of every condition at once to joblib workers, one torch
+  thread each (two single-threaded processes beat one two-threaded process on these
+  machines);
+- writes each finished block to ``out/blocks/<condition label>/`` at once
+  (write-then-rename), so a rerun of the same command after Ctrl-C or a killed process
+  resumes from the finished blocks and ends with exactly the same results;
+- turns an exception raised by a block into rows with status ``"error"`` carrying the
+  reason and the seed material, so the study goes on; a block holding such rows is
+  computed again on resume (an error may be transient or fixed since), while rows with
+  status ``"failed"`` (a method's own numerical failure, deterministic) are kept.
 """
 
 from __future__ import annotations
@@ -31,35 +36,35 @@ import torch
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from gansim.design import Condition
 from gansim.rng import replication_streams
 
-__all__ = ["StudyRun", "run_replications", "failed_rows", "block_ranges"]
+__all__ = ["BlockRun", "run_blocks", "error_rows", "block_ranges"]
 
-BlockFn = Callable[[list[int], int], pd.DataFrame]
+BlockFn = Callable[[list[int], int, Condition], pd.DataFrame]
+
+#: Status of rows from an exception (recomputed on resume), as against a method's own
+#: ``"failed"`` (kept) and ``"ok"``.
+ERROR = "error"
 
 
 @dataclass(frozen=True)
-class StudyRun:
-    """What :func:`run_replications` returns.
+class BlockRun:
+    """What :func:`run_blocks` returns.
 
     Attributes
     ----------
-    replications : DataFrame
-        One row per replication ``0 .. B-1``, sorted by ``rep``.
+    frames : dict
+        Condition label -> its rows, replications ``0 .. B-1`` in block order.
+    blocks : DataFrame
+        One row per condition: ``label``, ``blocks_computed``, ``blocks_resumed``.
     wall_time : float
         Seconds spent in this call.
-    blocks_computed, blocks_resumed : int
-        Blocks computed now and blocks read back from ``out/blocks``.
     """
 
-    replications: pd.DataFrame
+    frames: dict[str, pd.DataFrame]
+    blocks: pd.DataFrame
     wall_time: float
-    blocks_computed: int
-    blocks_resumed: int
-
-    @property
-    def n_failed(self) -> int:
-        return int((self.replications["status"] != "ok").sum())
 
 
 def block_ranges(replications: int, block_size: int) -> list[tuple[int, int]]:
@@ -68,33 +73,33 @@ def block_ranges(replications: int, block_size: int) -> list[tuple[int, int]]:
     return [(b * block_size, (b + 1) * block_size) for b in range(n_blocks)]
 
 
-def failed_rows(reps, seed: int, reason: str, condition: int = 0) -> pd.DataFrame:
-    """Rows recording replications ``reps`` as failed with ``reason`` and their seed material."""
+def error_rows(reps, seed: int, reason: str, condition: int = 0) -> pd.DataFrame:
+    """Rows recording replications ``reps`` as errors with ``reason`` and their seed material."""
     return pd.DataFrame({
         "rep": np.asarray(reps, dtype=np.int64),
         "seed": np.int64(seed),
         "spawn_key": [replication_streams(seed, r, condition).spawn_key for r in reps],
-        "status": "failed",
+        "status": ERROR,
         "error": reason,
     })
 
 
-def _run_block(block_fn: BlockFn, start: int, stop: int, seed: int,
-               condition: int = 0) -> tuple[int, pd.DataFrame]:
+def _run_block(block_fn: BlockFn, condition: Condition, start: int, stop: int,
+               seed: int) -> tuple[str, int, pd.DataFrame]:
     _tune_malloc()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     reps = list(range(start, stop))
     try:
-        frame = block_fn(reps, seed)
-        got = frame["rep"].to_numpy()
-        if len(got) != len(reps) or not np.array_equal(np.sort(got), reps):
+        frame = block_fn(reps, seed, condition)
+        got = np.unique(frame["rep"].to_numpy())
+        if not np.array_equal(got, reps):
             raise RuntimeError(f"block function returned reps {got[:5]}... for {start}..{stop}")
     except Exception as exc:  # recorded per replication, never fatal to the study
-        frame = failed_rows(reps, seed, f"{type(exc).__name__}: {exc}", condition)
+        frame = error_rows(reps, seed, f"{type(exc).__name__}: {exc}", condition.id)
     finally:
         torch.set_num_threads(threads)
-    return start, frame.sort_values("rep", kind="stable").reset_index(drop=True)
+    return condition.label, start, frame
 
 
 _MALLOC_TUNED = False
@@ -129,7 +134,7 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
         if old != manifest:
             keys = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
             raise ValueError(
-                f"`out` folder {blocks_dir.parent} holds blocks made with other settings "
+                f"`out` folder {blocks_dir} holds blocks made with other settings "
                 f"(differing: {', '.join(keys)}); choose another `out` or pass overwrite=True.")
     if overwrite and blocks_dir.exists():
         for f in blocks_dir.glob("block-*.parquet"):
@@ -140,30 +145,37 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
     os.replace(tmp, path)
 
 
-def run_replications(block_fn: BlockFn, *, replications: int, block_size: int, seed: int,
-                     settings: dict, out_dir=None, n_jobs: int = 1, progress: bool = True,
-                     overwrite: bool = False, desc: str = "replications",
-                     condition: int = 0) -> StudyRun:
-    """Run replications ``0 .. replications-1`` of a study in blocks.
+def _reusable(frame: pd.DataFrame, start: int, stop: int) -> bool:
+    """A stored block is reused only when it holds exactly its replications and no error."""
+    reps = np.unique(frame["rep"].to_numpy()) if "rep" in frame else np.array([])
+    return np.array_equal(reps, np.arange(start, stop)) and not (frame["status"] == ERROR).any()
+
+
+def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, block_size: int,
+               settings: Callable[[Condition], dict], out_dir=None, n_jobs: int = 1,
+               progress: bool = True, overwrite: bool = False,
+               desc: str = "replications") -> BlockRun:
+    """Run the replications of every condition in blocks, resuming from finished blocks.
 
     Parameters
     ----------
     block_fn : callable
-        ``block_fn(reps, seed) -> DataFrame``, one row per replication in ``reps``; must be
-        picklable (a module-level function or a ``functools.partial`` of one) for
-        ``n_jobs > 1``.
-    replications : int
-        B, the number of replications kept.
-    block_size : int
-        Replications per block; part of the study's settings, since it fixes which
-        floating-point operations a replication goes through.
+        ``block_fn(reps, seed, condition) -> DataFrame``, at least one row per replication
+        in ``reps``; must be picklable (a module-level function or a ``functools.partial``
+        of one) for ``n_jobs > 1``.
+    conditions : list of Condition
+        Each with its B; replication r of condition c draws from
+        ``replication_streams(seed, r, c.id)``.
     seed : int
-        Study seed; replication ``r`` derives all its randomness from ``(seed, r)``.
-    settings : dict
-        JSON-able settings that determine the results (without B and n_jobs); a resumed run
-        must have the same.
+        Study seed.
+    block_size : int
+        Replications per block; part of the settings, since it can fix which floating-point
+        operations a replication goes through.
+    settings : callable
+        ``settings(condition) -> dict``: JSON-able settings that determine that condition's
+        results (not B or n_jobs); a resumed run must have the same.
     out_dir : path or None
-        Where finished blocks are kept (``out_dir/blocks``); None keeps nothing.
+        Where finished blocks are kept (``out_dir/blocks/<label>``); None keeps nothing.
     n_jobs : int
         Worker processes (joblib); -1 uses every core.
     progress : bool
@@ -172,57 +184,68 @@ def run_replications(block_fn: BlockFn, *, replications: int, block_size: int, s
         Discard blocks already in ``out_dir`` instead of resuming from them.
     desc : str
         Label of the progress bar.
-    condition : int
-        The condition id of the replications' streams, recorded in the seed material of
-        failed rows (:func:`gansim.design.run_grid` passes it).
 
     Returns
     -------
-    StudyRun
+    BlockRun
 
     Examples
     --------
-    >>> def block(reps, seed):
+    >>> def block(reps, seed, condition):
     ...     return pd.DataFrame({"rep": reps, "status": "ok", "error": "",
-    ...                          "u": [replication_streams(seed, r).data_rng().random()
-    ...                                for r in reps]})
-    >>> run = run_replications(block, replications=5, block_size=2, seed=1, settings={},
-    ...                        progress=False)
-    >>> len(run.replications), run.blocks_computed
+    ...                          "u": [replication_streams(seed, r, condition.id)
+    ...                                .data_rng().random() for r in reps]})
+    >>> run = run_blocks(block, [Condition((), 5)], seed=1, block_size=2,
+    ...                  settings=lambda c: {}, progress=False)
+    >>> len(run.frames[""]), int(run.blocks.blocks_computed.sum())
     (5, 3)
     """
     t0 = time.perf_counter()
-    ranges = block_ranges(replications, block_size)
-    done: dict[int, pd.DataFrame] = {}
-    blocks_dir = None
-    if out_dir is not None:
-        blocks_dir = Path(out_dir) / "blocks"
-        manifest = {"seed": int(seed), "block_size": int(block_size), **settings}
-        _check_manifest(blocks_dir, manifest, overwrite)
-        for start, stop in ranges:
-            path = _block_path(blocks_dir, start, stop)
-            if path.exists():
-                done[start] = pd.read_parquet(path)
-    resumed = len(done)
-    todo = [(a, b) for a, b in ranges if a not in done]
-    total = len(ranges) * block_size
-    bar = tqdm(total=total, initial=resumed * block_size, unit="rep", desc=desc,
+    done: dict[tuple[str, int], pd.DataFrame] = {}
+    todo: list[tuple[Condition, int, int]] = []
+    dirs: dict[str, Path] = {}
+    resumed: dict[str, int] = {c.label: 0 for c in conditions}
+    for cond in conditions:
+        blocks_dir = None
+        if out_dir is not None:
+            blocks_dir = Path(out_dir) / "blocks" / cond.label if cond.label \
+                else Path(out_dir) / "blocks"
+            manifest = {"seed": int(seed), "block_size": int(block_size), **settings(cond)}
+            _check_manifest(blocks_dir, manifest, overwrite)
+            dirs[cond.label] = blocks_dir
+        for start, stop in block_ranges(cond.replications, block_size):
+            path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
+            if path is not None and path.exists():
+                frame = pd.read_parquet(path)
+                if _reusable(frame, start, stop):
+                    done[cond.label, start] = frame
+                    resumed[cond.label] += 1
+                    continue
+            todo.append((cond, start, stop))
+    total = sum(len(block_ranges(c.replications, block_size)) for c in conditions) * block_size
+    bar = tqdm(total=total, initial=len(done) * block_size, unit="rep", desc=desc,
                disable=not progress, smoothing=0.1)
     try:
         if todo:
-            jobs = (delayed(_run_block)(block_fn, a, b, seed, condition) for a, b in todo)
+            jobs = (delayed(_run_block)(block_fn, c, a, b, seed) for c, a, b in todo)
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-            for start, frame in results:
-                if blocks_dir is not None:
-                    path = _block_path(blocks_dir, start, start + block_size)
+            for label, start, frame in results:
+                if label in dirs:
+                    path = _block_path(dirs[label], start, start + block_size)
                     tmp = path.with_suffix(".tmp")
                     frame.to_parquet(tmp, index=False)
                     os.replace(tmp, path)
-                done[start] = frame
+                done[label, start] = frame
                 bar.update(block_size)
     finally:
         bar.close()
-    frames = [done[a] for a, _ in ranges]
-    frame = pd.concat(frames, ignore_index=True)
-    frame = frame[frame["rep"] < replications].reset_index(drop=True)
-    return StudyRun(frame, time.perf_counter() - t0, len(todo), resumed)
+    frames = {}
+    for cond in conditions:
+        parts = [done[cond.label, a] for a, _ in block_ranges(cond.replications, block_size)]
+        frame = pd.concat(parts, ignore_index=True)
+        frames[cond.label] = frame[frame["rep"] < cond.replications].reset_index(drop=True)
+    computed = pd.Series([c.label for c, _, _ in todo]).value_counts()
+    blocks = pd.DataFrame({"label": [c.label for c in conditions],
+                           "blocks_computed": [int(computed.get(c.label, 0)) for c in conditions],
+                           "blocks_resumed": [resumed[c.label] for c in conditions]})
+    return BlockRun(frames, blocks, time.perf_counter() - t0)

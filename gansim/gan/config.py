@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from gansim.gan.losses import LOSSES
 
-__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES"]
+__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "check_device"]
 
 #: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
@@ -22,6 +22,21 @@ _LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weigh
                    "engine": "torch"}
 #: The training engines (``GANConfig(engine=...)``).
 ENGINES = ("auto", "fused", "torch")
+
+
+def check_device(device) -> str:
+    """``device`` as a string, or an error naming the allowed values (``"cpu"``, ``"cuda"``,
+    ``"cuda:<index>"``) or saying that torch sees no GPU."""
+    import torch
+
+    name = str(device)
+    kind = name.split(":")[0]
+    if not isinstance(device, str) or kind not in ("cpu", "cuda"):
+        raise ValueError(f"`device` must be 'cpu' or 'cuda', got {device!r}.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError("`device` 'cuda' was asked for, but torch sees no CUDA GPU here; "
+                         "use device='cpu'.")
+    return name
 
 
 def _positive_int(name: str, value, minimum: int = 1) -> int:

@@ -127,5 +127,5 @@ def equilibrium(block, data: torch.Tensor, draws: torch.Tensor, *,
         p_real, p_fake = loss.prob(o_real), loss.prob(o_fake)
         if p_real is None:  # a critic: its raw scores
             p_real, p_fake = o_real, o_fake
-    return {"d_real": p_real.mean(1).numpy(), "d_fake": p_fake.mean(1).numpy(),
-            "value": value.numpy()}
+    return {"d_real": p_real.mean(1).cpu().numpy(), "d_fake": p_fake.mean(1).cpu().numpy(),
+            "value": value.cpu().numpy()}

@@ -1,0 +1,501 @@
+"""Functionals T of a sample: what a study estimates with each method.
+
+- :class:`Functional`: a named functional of a 1-D sample (any callable returning a number
+  or an :class:`Estimate`), with its true value where the DGP knows it;
+- :data:`FUNCTIONALS`: the built-in ones (mean with its plug-in t interval, median, sd,
+  0.1 and 0.9 quantiles), vectorised over a block of samples;
+- :func:`sample_mean`, :func:`sample_sd`, :func:`ks_distance`, :func:`ks_distance_batch`:
+  the primitives, on numpy arrays, pandas Series/DataFrames or lists; the KS distance needs
+  only a vectorised cdf callable such as ``Normal().cdf`` or ``scipy.stats.norm.cdf``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "FUNCTIONALS",
+    "Estimate",
+    "Functional",
+    "functionals_batch",
+    "ks_distance",
+    "ks_distance_batch",
+    "make_functionals",
+    "sample_mean",
+    "sample_sd",
+    "true_value",
+]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate with, where known, its standard error and interval bounds.
+
+    A :class:`Functional` or a method written as a plain function may return one instead of a
+    bare number; the missing parts are NaN.
+
+    Examples
+    --------
+    >>> Estimate(1.5, se=0.2)
+    Estimate(estimate=1.5, se=0.2, lower=nan, upper=nan)
+    """
+
+    estimate: float
+    se: float = math.nan
+    lower: float = math.nan
+    upper: float = math.nan
+
+
+#: Columns of an estimate in a study's tidy results, in order.
+ESTIMATE_FIELDS = ("estimate", "se", "lower", "upper")
+
+
+@dataclass(frozen=True)
+class Functional:
+    """A functional T of a distribution, evaluated on a sample (data or a method's draws).
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(sample) -> float | Estimate`` on a 1-D float64 array.
+    truth : float, callable or None
+        T(F) of the data-generating process: a number, or ``truth(dgp) -> float`` (e.g.
+        ``lambda d: d.sf(5)`` for P(X > 5) of a scipy.stats distribution).  None: unknown,
+        and a study reports no bias, MSE or coverage for it (with a note).
+    description : str
+        Shown in tables and notes.
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> tail = Functional(lambda x: float(np.mean(x > 5)), truth=lambda d: d.sf(5))
+    >>> round(tail.true_value(st.gamma(2)), 4)
+    0.0404
+    >>> tail.evaluate(np.array([[1.0, 6.0, 7.0, 2.0]]), n=4)["estimate"]
+    array([0.5])
+    """
+
+    fn: Callable[[np.ndarray], Any]
+    truth: float | Callable[[Any], float] | None = None
+    description: str = ""
+
+    def __post_init__(self):
+        if not callable(self.fn):
+            raise TypeError(f"`fn` must be a callable on a 1-D sample, got {self.fn!r}.")
+        t = self.truth
+        if t is not None and not callable(t) and (
+                isinstance(t, bool) or not isinstance(t, numbers.Real)):
+            raise TypeError(f"`truth` must be a number, a callable of the DGP or None; got {t!r}.")
+
+    def evaluate(self, samples: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """T of each row of ``samples`` (``(R, k)``); ``n`` is the size of the data behind
+        them.  Returns :data:`ESTIMATE_FIELDS` -> ``(R,)`` arrays."""
+        out = {f: np.full(samples.shape[0], np.nan) for f in ESTIMATE_FIELDS}
+        for r, row in enumerate(samples):
+            value = self.fn(row)
+            est = value if isinstance(value, Estimate) else Estimate(_scalar(value))
+            for f in ESTIMATE_FIELDS:
+                out[f][r] = getattr(est, f)
+        return out
+
+    def true_value(self, dgp: Any) -> float | None:
+        """T(F) for ``dgp``, or None when it is unknown or cannot be computed."""
+        t = self.truth
+        if t is None:
+            return None
+        try:
+            value = float(t(dgp)) if callable(t) else float(t)
+        except Exception:  # a DGP without what the truth needs: unknown, noted by the study
+            return None
+        return value if math.isfinite(value) else None
+
+
+def _scalar(value: Any) -> float:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.size != 1:
+        raise ValueError(f"a functional must return one number or an Estimate, got shape "
+                         f"{arr.shape}.")
+    return float(arr.reshape(()))
+
+
+def true_value(dgp: Any, name: str) -> float | None:
+    """A property of a DGP-like object by name (``mean``, ``sd``/``std``, ``median``), or
+    ``ppf(q)``; None when the object does not have it.
+
+    Works for gansim's DGPs (properties) and frozen scipy.stats distributions (methods).
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> true_value(st.gamma(2), "mean"), true_value(st.gamma(2), "sd") ** 2
+    (2.0, 2.0000000000000004)
+    """
+    names = {"sd": ("sd", "std")}.get(name, (name,))
+    for attr in names:
+        value = getattr(dgp, attr, None)
+        if value is None:
+            continue
+        try:
+            value = float(value() if callable(value) else value)
+        except Exception:
+            return None
+        return value if math.isfinite(value) else None
+    return None
+
+
+def _quantile_truth(q: float) -> Callable[[Any], float]:
+    def truth(dgp):
+        return float(np.asarray(dgp.ppf(q)))
+    return truth
+
+
+class _Builtin(Functional):
+    """A built-in functional, computed for a whole block at once."""
+
+    def __init__(self, batch: Callable, truth, description: str):
+        super().__init__(fn=lambda x: batch(x[None, :], x.size)["estimate"][0], truth=truth,
+                         description=description)
+        object.__setattr__(self, "batch", batch)
+
+    def evaluate(self, samples, n):
+        out = self.batch(samples, n)
+        return {f: out.get(f, np.full(samples.shape[0], np.nan)) for f in ESTIMATE_FIELDS}
+
+    def __reduce__(self):
+        # By name, so that a study's settings and worker processes see the same object.
+        name = next(k for k, v in FUNCTIONALS.items() if v is self)
+        return (_builtin, (name,))
+
+
+def _builtin(name: str) -> Functional:
+    return FUNCTIONALS[name]
+
+
+def _mean_t(x: np.ndarray, n: int, level: float = 0.95) -> dict[str, np.ndarray]:
+    est = x.mean(axis=1)
+    s = x.std(axis=1, ddof=1)
+    se = s / math.sqrt(n)
+    half = stats.t.ppf(0.5 + level / 2, df=n - 1) * s / math.sqrt(n)
+    return {"estimate": est, "se": se, "lower": est - half, "upper": est + half}
+
+
+def _quantiles(x: np.ndarray, q: float) -> dict[str, np.ndarray]:
+    return {"estimate": np.quantile(x, q, axis=1)}
+
+
+#: The built-in functionals, by name.  Quantiles are numpy's default (linear interpolation of
+#: the order statistics, Hyndman & Fan type 7); sd has divisor k - 1.  The mean carries the
+#: plug-in interval  T ± t(n-1; 0.975) s / sqrt(n), s the sd of the sample it is computed on
+#: and n the size of the *data* (so, for a method's m draws, s is the sd of the fitted
+#: distribution, not a Monte Carlo error of the draws).
+FUNCTIONALS: Mapping[str, Functional] = {
+    "mean": _Builtin(_mean_t, lambda d: true_value(d, "mean"),
+                     "mean, with the plug-in 95% t interval"),
+    "median": _Builtin(lambda x, n: _quantiles(x, 0.5), _quantile_truth(0.5),
+                       "median (0.5 quantile)"),
+    "sd": _Builtin(lambda x, n: {"estimate": x.std(axis=1, ddof=1)},
+                   lambda d: true_value(d, "sd"), "standard deviation"),
+    "q10": _Builtin(lambda x, n: _quantiles(x, 0.1), _quantile_truth(0.1), "0.1 quantile"),
+    "q90": _Builtin(lambda x, n: _quantiles(x, 0.9), _quantile_truth(0.9), "0.9 quantile"),
+}
+
+
+def make_functionals(spec: Any) -> dict[str, Functional]:
+    """Normalise a study's ``functionals`` argument to ``name -> Functional``.
+
+    ``spec`` is a sequence of built-in names, or a mapping ``name -> Functional``, built-in
+    name or plain callable (a functional with unknown truth).
+
+    Examples
+    --------
+    >>> sorted(make_functionals(["mean", "sd"]))
+    ['mean', 'sd']
+    >>> make_functionals({"p5": lambda x: np.mean(x > 5)})["p5"].truth is None
+    True
+    """
+    allowed = ", ".join(repr(k) for k in FUNCTIONALS)
+    if isinstance(spec, str) or not isinstance(spec, Mapping | list | tuple):
+        raise TypeError(f"`functionals` must be a list of names among {allowed} or a mapping "
+                        f"name -> Functional or callable; got {spec!r}.")
+    items = spec.items() if isinstance(spec, Mapping) else ((k, k) for k in spec)
+    out = {}
+    for name, f in items:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"`functionals` names must be non-empty strings, got {name!r}.")
+        if isinstance(f, str):
+            if f not in FUNCTIONALS:
+                raise ValueError(f"`functionals` entry {name!r}: built-in names are {allowed}; "
+                                 f"got {f!r}.")
+            f = FUNCTIONALS[f]
+        elif not isinstance(f, Functional):
+            if not callable(f):
+                raise TypeError(f"`functionals` entry {name!r} must be a Functional, a built-in "
+                                f"name or a callable; got {f!r}.")
+            f = Functional(f)
+        out[name] = f
+    return out
+
+
+def functionals_batch(samples: np.ndarray) -> dict[str, np.ndarray]:
+    """The estimates of the built-in :data:`FUNCTIONALS` of each row of a 2-D array.
+
+    Examples
+    --------
+    >>> f = functionals_batch(np.array([[1.0, 2.0, 3.0, 10.0]]))
+    >>> f["mean"], f["median"], f["q10"]
+    (array([4.]), array([2.5]), array([1.3]))
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    return {k: f.evaluate(x, x.shape[1])["estimate"] for k, f in FUNCTIONALS.items()}
+
+
+def sample_mean(x: Any) -> float:
+    """Arithmetic mean of a 1-D sample.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D sample of at least 1 finite value.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> sample_mean([1.0, 2.0, 6.0])
+    3.0
+    """
+    x = _sample_iv(x, "x", min_size=1)
+    return float(np.mean(x))
+
+
+def sample_sd(x: Any, *, ddof: int = 1) -> float:
+    """Standard deviation of a 1-D sample.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D sample of finite values, more than ``ddof`` of them.
+    ddof : int, optional
+        Delta degrees of freedom: the divisor is ``n - ddof``.  The default 1 gives the
+        square root of the unbiased variance.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> sample_sd([1.0, 2.0, 6.0])
+    2.6457513110645907
+    >>> sample_sd([1.0, 2.0, 6.0], ddof=0) < sample_sd([1.0, 2.0, 6.0])
+    True
+    """
+    x, ddof = _sample_sd_iv(x, ddof)
+    return float(np.std(x, ddof=ddof))
+
+
+def ks_distance(sample: Any, cdf: Callable[[np.ndarray], Any]) -> float:
+    """Exact Kolmogorov-Smirnov distance of a sample from a continuous distribution.
+
+    Computes ``sup_t |F_n(t) - F(t)|``, with ``F_n`` the empirical cdf of ``sample`` and ``F``
+    the continuous cdf ``cdf``, from the order statistics ``x_(1) <= ... <= x_(n)``::
+
+        D = max_i max(i/n - F(x_(i)), F(x_(i)) - (i - 1)/n)
+
+    This is exact, not a grid approximation, and stays exact with tied values.
+
+    Parameters
+    ----------
+    sample : array_like
+        1-D sample of at least 1 finite value.
+    cdf : callable
+        Continuous cdf, vectorised: ``cdf(array)`` returns an array of the same shape with
+        values in [0, 1].
+
+    Returns
+    -------
+    float
+        The distance, in [0, 1]; the same value as ``scipy.stats.kstest(sample,
+        cdf).statistic``.
+
+    See Also
+    --------
+    ks_distance_batch : one distance per row of a 2-D array.
+
+    Examples
+    --------
+    >>> from scipy.stats import norm
+    >>> ks_distance([0.0], norm.cdf)
+    0.5
+    >>> round(ks_distance([-1.0, 0.5, 2.0], norm.cdf), 4)
+    0.3581
+    """
+    x, cdf = _ks_distance_iv(sample, cdf)
+    return float(_ks_sorted(np.sort(x), cdf, "sample"))
+
+
+def ks_distance_batch(samples: Any, cdf: Callable[[np.ndarray], Any]) -> np.ndarray:
+    """Exact Kolmogorov-Smirnov distance of each row of a 2-D array, vectorised.
+
+    Row ``r`` gives exactly ``ks_distance(samples[r], cdf)``, bit for bit, so the result
+    does not depend on how replications are batched.
+
+    Parameters
+    ----------
+    samples : array_like
+        2-D array of shape ``(R, n)``: R samples of size n, R >= 1, n >= 1, finite values.
+    cdf : callable
+        Continuous cdf, vectorised elementwise over 2-D arrays (as ``scipy.stats`` and
+        :mod:`gansim.dgp` cdfs are).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of shape ``(R,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.stats import norm
+    >>> x = np.random.default_rng(1).normal(size=(3, 50))
+    >>> d = ks_distance_batch(x, norm.cdf)
+    >>> d.shape, bool(d[1] == ks_distance(x[1], norm.cdf))
+    ((3,), True)
+    """
+    x, cdf = _ks_distance_batch_iv(samples, cdf)
+    return _ks_sorted(np.sort(x, axis=-1), cdf, "samples")
+
+
+def _ks_sorted(xs: np.ndarray, cdf: Callable, name: str) -> np.ndarray:
+    """KS distance along the last axis of sorted values ``xs``."""
+    f = _cdf_values(cdf, xs, name)
+    n = xs.shape[-1]
+    # The empirical cdf is a right-continuous step function and F is continuous and
+    # non-decreasing, so |F_n - F| peaks at a data point: either at x_(i) itself, where
+    # F_n = i/n, or just left of it, where F_n = (i-1)/n and F is (by continuity) F(x_(i)).
+    # With ties x_(i) = ... = x_(j), the terms for k = i..j are k/n - F and F - (k-1)/n; the
+    # largest are j/n - F and F - (i-1)/n, which are exactly the deviations at and just
+    # left of the tied value.  The other terms are smaller and never win, so the maximum
+    # over all i is the exact supremum with or without ties.
+    # i/n is formed as arange/n, the same arithmetic as scipy.stats.kstest, so both agree
+    # to the last bit.
+    d_plus = np.max(np.arange(1.0, n + 1) / n - f, axis=-1)
+    d_minus = np.max(f - np.arange(0.0, n) / n, axis=-1)
+    return np.maximum(d_plus, d_minus)
+
+
+def _cdf_values(cdf: Callable, xs: np.ndarray, name: str) -> np.ndarray:
+    # Checked after the call rather than in the _iv helper: a cdf is only known by its output.
+    f = np.asarray(cdf(xs), dtype=np.float64)
+    if f.shape != xs.shape:
+        raise ValueError(
+            f"`cdf` must be vectorised: for `{name}` values of shape {xs.shape} it returned "
+            f"shape {f.shape}."
+        )
+    if not np.all((f >= 0) & (f <= 1)):
+        raise ValueError("`cdf` must return probabilities in [0, 1]; it returned other values.")
+    return f
+
+
+# --------------------------------------------------------------------------------------------
+# Input validation: one helper per entry point, returning cleaned arguments.
+
+
+def _sample_iv(x: Any, name: str, *, min_size: int) -> np.ndarray:
+    return _as_float_array(x, name, ndim=1, min_size=min_size)
+
+
+def _sample_sd_iv(x: Any, ddof: Any) -> tuple[np.ndarray, int]:
+    if isinstance(ddof, bool) or not isinstance(ddof, numbers.Integral) or ddof < 0:
+        raise ValueError(f"`ddof` must be an integer >= 0, got {ddof!r}.")
+    return _as_float_array(x, "x", ndim=1, min_size=int(ddof) + 1), int(ddof)
+
+
+def _ks_distance_iv(sample: Any, cdf: Any) -> tuple[np.ndarray, Callable]:
+    _callable_iv(cdf)
+    return _as_float_array(sample, "sample", ndim=1, min_size=1), cdf
+
+
+def _ks_distance_batch_iv(samples: Any, cdf: Any) -> tuple[np.ndarray, Callable]:
+    _callable_iv(cdf)
+    return _as_float_array(samples, "samples", ndim=2, min_size=1), cdf
+
+
+def _callable_iv(cdf: Any) -> None:
+    if not callable(cdf):
+        raise TypeError(
+            f"`cdf` must be a callable cdf such as scipy.stats.norm.cdf, got {type(cdf).__name__}."
+        )
+
+
+def _as_float_array(
+    x: Any, name: str, *, ndim: int, min_size: int, flags: bool = False, noun: str = "value"
+) -> np.ndarray:
+    """``x`` as a finite float64 array with ``ndim`` dimensions, or an error naming ``name``.
+
+    ``min_size`` bounds the length of the last axis (and of the first, for 2-D), counted in
+    ``noun`` units in the error message.  With
+    ``flags=True``, booleans are accepted and every value must be 0 or 1.  Shared by the
+    validation helpers of :mod:`gansim.functionals` and :mod:`gansim.performance`.
+    """
+    what = "booleans or 0/1 values" if flags else "real numbers"
+    if isinstance(x, pd.Series | pd.DataFrame | pd.Index):
+        x = _pandas_to_numpy(x, name, what, flags=flags)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"`{name}` must be a {ndim}-D array of {what}: {err}") from None
+    if arr.dtype.kind == "O" and flags:
+        arr = _object_flags(arr, name, what)
+    allowed = "biuf" if flags else "iuf"
+    if arr.dtype.kind not in allowed:
+        raise TypeError(f"`{name}` must hold {what}, got dtype {arr.dtype}.")
+    if arr.ndim != ndim:
+        raise ValueError(f"`{name}` must be {ndim}-D, got an array of shape {arr.shape}.")
+    if any(size < min_size for size in arr.shape):
+        unit = noun if min_size == 1 else f"{noun}s"
+        least = f"{min_size} row and {min_size} column" if ndim == 2 else f"{min_size} {unit}"
+        raise ValueError(f"`{name}` must have at least {least}, got shape {arr.shape}.")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = np.argwhere(bad)[:5]
+        where = (first[:, 0] if ndim == 1 else first).tolist()
+        raise ValueError(
+            f"`{name}` must hold only finite values; found {int(bad.sum())} NaN or infinite, "
+            f"first at {where}."
+        )
+    if flags and not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"`{name}` must hold {what}; found other values.")
+    return arr
+
+
+def _pandas_to_numpy(x: Any, name: str, what: str, *, flags: bool) -> np.ndarray:
+    # pandas' nullable dtypes (Float64, Int64, boolean) turn into object arrays holding
+    # pd.NA under np.asarray; asking pandas for float64 maps the missing values to NaN, which
+    # the finiteness check then reports.
+    dtypes = list(x.dtypes) if isinstance(x, pd.DataFrame) else [x.dtype]
+    for dt in dtypes:
+        is_bool = pd.api.types.is_bool_dtype(dt)
+        if not pd.api.types.is_numeric_dtype(dt) or (is_bool and not flags):
+            raise TypeError(f"`{name}` must hold {what}, got dtype {dt}.")
+    return x.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _object_flags(arr: np.ndarray, name: str, what: str) -> np.ndarray:
+    # Object arrays arise from pandas columns of Python bools; accept only genuine
+    # bool/number entries rather than letting astype(float) parse strings such as "1".
+    ok = all(isinstance(v, bool | np.bool_ | numbers.Real) for v in arr.flat)
+    if not ok:
+        raise TypeError(f"`{name}` must hold {what}; found non-numeric entries.")
+    return arr.astype(np.float64)

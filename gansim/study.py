@@ -1,0 +1,704 @@
+"""Declare a simulation study and run it: design -> generate -> analyse, as tidy rows.
+
+A :class:`Study` declares, as SimDesign's ``runSimulation`` does in R,
+
+- a **design**: conditions from :func:`gansim.design.condition_grid` (factors x levels, each
+  with its B), or none (one condition, id 0, B = ``replications``);
+- a **generate** step: by default ``dgp.sample(n, rng)``, the DGP a gansim DGP, a frozen
+  ``scipy.stats`` distribution or any object with ``sample(n, rng)``, chosen per condition;
+  or the user's ``generate(condition, rng) -> 1-D array``;
+- an **analyse** step: every method is applied to the same data (paired by construction);
+  a :class:`~gansim.methods.Method` (GAN, bootstrap, ...) gives a sample per replication on
+  which the study computes its **functionals** (:class:`~gansim.functionals.Functional`,
+  built-in or the user's) and its **distances** to the truth, plus the method's
+  diagnostics; a plain function ``fn(x, rng)`` gives a sample or its own estimates.
+
+:func:`run_study` runs it through :func:`gansim.runner.run_blocks` (fixed blocks, parallel,
+resumable) and returns a :class:`StudyResult` whose ``tidy`` frame has one row per
+(condition, replication, method, quantity); :meth:`StudyResult.summary` applies
+:func:`gansim.summary.summarise`.
+
+Randomness.  Replication r of condition c draws its data from
+``replication_streams(seed, r, c.id).data_rng()``; a GAN's initial weights and training
+noise from the replication's ``init`` and ``noise`` streams; each method's draws from its own
+stream (:func:`gansim.methods.method_seed`).
+
+Failures.  An exception inside generate or a method is recorded on that replication's rows
+(status ``"error"``, with its reason; recomputed on resume); a method's non-finite output is
+status ``"failed"``.  Warnings are kept per row.  A condition in which more than
+``max_failure_share`` of the replications have a row not ``"ok"`` (or all of them do) stops
+the study with a :class:`StudyError` naming the condition, the most common reason and how to
+replay one such replication (:func:`replay`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gansim.design import Condition, check_conditions
+from gansim.dgp import as_dgp
+from gansim.distances import DISTANCES, distances_batch, supported_distances
+from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional, make_functionals
+from gansim.methods import FunctionMethod, Method, as_method
+from gansim.rng import replication_streams
+from gansim.runner import ERROR, run_blocks
+
+__all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "replay", "run_study"]
+
+#: Columns of :attr:`StudyResult.tidy` after the design's factor columns.
+TIDY_COLUMNS = ["condition", "rep", "seed", "spawn_key", "method", "quantity",
+                *ESTIMATE_FIELDS, "truth", "status", "error", "warnings"]
+
+_DEFAULT_FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
+
+
+class StudyError(RuntimeError):
+    """A study stopped because too many replications failed; ``result`` holds what ran."""
+
+    def __init__(self, message: str, result: StudyResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """A simulation study: design, data-generating process, methods, functionals.
+
+    Parameters
+    ----------
+    methods : sequence
+        Methods applied to every replication's data: :class:`~gansim.methods.Method`
+        objects (``GAN()``, ``Bootstrap()``, ...), registry names (``"ecdf"``) or plain
+        functions ``fn(x, rng)`` (:class:`~gansim.methods.FunctionMethod`).  Labels must
+        be distinct.
+    dgp : optional
+        The data-generating process: one object for every condition (a gansim DGP, a frozen
+        ``scipy.stats`` distribution, anything with ``sample(n, rng)``); a mapping from the
+        levels of the factor ``dgp`` to such objects; or a function ``dgp(condition) ->``
+        such an object.  None: the factor ``dgp`` holds registry names (``"normal"``, ``"t"``,
+        ``"lognormal"``, ``"mixture"``).  With ``generate`` given, the DGP (if any) only
+        supplies truths and distances.
+    design : list of Condition, optional
+        Conditions from :func:`~gansim.design.condition_grid`; None for one condition
+        without factors (condition id 0) run ``replications`` times.
+    replications : int, optional
+        B when there is no ``design`` (>= 2); with a design, B is each condition's.
+    n : int, optional
+        Sample size, when ``n`` is not a factor of the design (>= 2).
+    m : int
+        Draws per method and replication for methods that sample (>= 2).
+    functionals : sequence or mapping
+        Built-in names (``"mean", "median", "sd", "q10", "q90"``, the default) or a mapping
+        ``name -> Functional | built-in name | callable(sample) -> float``.
+    distances : sequence of str
+        Among ``"ks", "w1", "cvm"`` (default all); one a DGP cannot provide is skipped for
+        it, with a note.
+    generate : callable, optional
+        ``generate(condition, rng) -> 1-D array`` with ``condition`` a dict of the factor
+        levels (and ``n`` when given here).
+    block_size : int
+        Replications per block (>= 1); part of the settings.
+    device : str
+        Torch device of the GANs: ``"cpu"`` or ``"cuda"``.
+    max_failure_share : float
+        Stop with :class:`StudyError` when a condition has more than this share of
+        replications with a failed row (in [0, 1]; default 0.2); all failed always stops.
+    name : str
+        Name of the study in settings and run records.
+
+    Examples
+    --------
+    >>> import scipy.stats as st
+    >>> from gansim.methods import Bootstrap, EmpiricalCDF
+    >>> study = Study([EmpiricalCDF(), Bootstrap()], dgp=st.gamma(2), replications=20, n=30,
+    ...               m=200, functionals=["mean", "sd"], distances=["ks"])
+    >>> res = run_study(study, seed=1, progress=False)
+    >>> res.tidy.groupby(["method", "quantity"]).size().tolist()
+    [20, 20, 20, 20, 20, 20]
+    """
+
+    methods: Sequence[Any]
+    dgp: Any = None
+    design: Sequence[Condition] | None = None
+    replications: int | None = None
+    n: int | None = None
+    m: int = 10_000
+    functionals: Any = _DEFAULT_FUNCTIONALS
+    distances: Sequence[str] = tuple(DISTANCES)
+    generate: Callable | None = None
+    block_size: int = 100
+    device: str = "cpu"
+    max_failure_share: float = 0.2
+    name: str = "study"
+    _functionals: dict = field(init=False, repr=False)
+
+    def __post_init__(self):
+        _study_iv(self)
+
+    # -- per condition -------------------------------------------------------------------
+
+    def levels(self, condition: Condition) -> dict:
+        """The condition's factor levels, with ``n`` when the study fixes it."""
+        out = dict(condition.factors)
+        if self.n is not None and "n" not in out:
+            out["n"] = self.n
+        return out
+
+    def dgp_for(self, condition: Condition) -> Any:
+        """The data-generating process of a condition (None when ``generate`` needs none)."""
+        levels = dict(condition.factors)
+        spec = self.dgp
+        if spec is None:
+            if "dgp" in levels:
+                return as_dgp(levels["dgp"], "factor `dgp`")
+            return None
+        if isinstance(spec, Mapping):
+            key = levels.get("dgp")
+            if key not in spec:
+                raise ValueError(f"`dgp` mapping has no entry for the factor level dgp={key!r}; "
+                                 f"it has {sorted(spec)}.")
+            return as_dgp(spec[key])
+        if callable(spec) and not hasattr(spec, "rvs") and not hasattr(spec, "sample"):
+            return as_dgp(spec(self.levels(condition)))
+        return as_dgp(spec)
+
+    def truths(self, dgp: Any) -> dict[str, float | None]:
+        """True value of each functional for ``dgp`` (None where unknown)."""
+        return {k: (None if dgp is None else f.true_value(dgp))
+                for k, f in self._functionals.items()}
+
+    def distances_for(self, dgp: Any) -> tuple[tuple[str, ...], list[str]]:
+        """The distances computable against ``dgp`` and a note for each skipped one."""
+        if not self.distances:
+            return (), []
+        if dgp is None:
+            return (), [f"distances {list(self.distances)} skipped: no DGP"]
+        return supported_distances(dgp, self.distances)
+
+    def notes(self, condition: Condition) -> list[str]:
+        """What this study cannot compute for a condition (a truth, a distance), and why."""
+        dgp = self.dgp_for(condition)
+        _, notes = self.distances_for(dgp)
+        unknown = [k for k, v in self.truths(dgp).items() if v is None]
+        if unknown:
+            notes.append(f"true value unknown for {unknown} under {dgp!r}: no bias, MSE or "
+                         "coverage for them")
+        return notes
+
+    def settings(self, condition: Condition | None = None) -> dict:
+        """JSON-able settings that determine the results (not B, the seed or n_jobs)."""
+        out = {
+            "study": self.name,
+            "methods": [m.settings() for m in self.methods],
+            "n": self.n, "m": self.m, "block_size": self.block_size, "device": self.device,
+            "functionals": {k: _describe(f) for k, f in self._functionals.items()},
+            "distances": list(self.distances),
+            "generate": None if self.generate is None else _describe(self.generate),
+        }
+        if condition is not None:
+            out["condition"] = condition.as_dict
+            out["condition_id"] = condition.id
+            out["dgp"] = repr(self.dgp_for(condition))
+        return out
+
+    @property
+    def conditions(self) -> list[Condition]:
+        """The design's conditions (one without factors when there is no design)."""
+        if self.design is None:
+            return [Condition((), self.replications)]
+        return list(self.design)
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What :func:`run_study` returns.
+
+    Attributes
+    ----------
+    tidy : DataFrame
+        One row per (condition, replication, method, quantity): the design's factor columns,
+        then :data:`TIDY_COLUMNS` (``estimate``, ``se``, ``lower``, ``upper``, ``truth``
+        NaN where not given; ``status`` ``"ok"``, ``"failed"`` or ``"error"``).
+    conditions : DataFrame
+        One row per condition: factors, ``condition`` (id), ``B``, ``blocks_computed``,
+        ``blocks_resumed``, ``n_error``, ``n_failed``, ``n_warned`` (replications with a row
+        of that status or a warning), ``notes``.
+    study : Study
+    seed : int
+    wall_time : float
+        Seconds spent in :func:`run_study`.
+    """
+
+    tidy: pd.DataFrame
+    conditions: pd.DataFrame
+    study: Study
+    seed: int
+    wall_time: float
+
+    @property
+    def factors(self) -> list[str]:
+        """Names of the design's factors."""
+        return [k for k, _ in self.study.conditions[0].factors]
+
+    def summary(self, *, ref: str | None = None, **kwargs) -> pd.DataFrame:
+        """Performance measures with MCSE: :func:`gansim.summary.summarise` by the factors."""
+        from gansim.summary import summarise
+
+        return summarise(self.tidy, by=self.factors, ref=ref, **kwargs)
+
+    def wide(self, field: str = "estimate") -> pd.DataFrame:
+        """One row per (condition, replication, method), a column per quantity (rows with
+        status ok only): the shape statsmodels formulas want."""
+        ok = self.tidy[self.tidy["status"] == "ok"]
+        keys = [*self.factors, "condition", "rep", "method"]
+        wide = ok.pivot_table(index=keys, columns="quantity", values=field, sort=False,
+                              aggfunc="first", dropna=False)
+        wide.columns.name = None
+        return wide.reset_index()
+
+    def failures(self) -> pd.DataFrame:
+        """Rows not ok, with the seed material to :func:`replay` each."""
+        return self.tidy[self.tidy["status"] != "ok"].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------
+# Running.
+
+
+def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progress: bool = True,
+              overwrite: bool = False) -> StudyResult:
+    """Run every condition of a study; resumable when ``out_dir`` is given.
+
+    Parameters
+    ----------
+    study : Study
+    seed : int
+        Study seed (>= 0); results depend on it, never on ``n_jobs`` or on interruptions.
+    n_jobs : int
+        Worker processes; -1 for all cores.
+    out_dir : path, optional
+        Keep finished blocks in ``out_dir/blocks/<condition>/`` and resume from them.
+    progress : bool
+        A progress bar with the time left.
+    overwrite : bool
+        Discard finished blocks in ``out_dir`` instead of resuming.
+
+    Returns
+    -------
+    StudyResult
+
+    Raises
+    ------
+    StudyError
+        When a condition's failure share passes ``study.max_failure_share``; the error's
+        ``result`` holds everything computed.
+    """
+    seed, n_jobs = _run_iv(study, seed, n_jobs)
+    t0 = time.perf_counter()
+    conditions = study.conditions
+    notes = {c.label: study.notes(c) for c in conditions}  # also checks every DGP up front
+    run = run_blocks(partial(study_block, study=study), conditions, seed=seed,
+                     block_size=study.block_size, settings=study.settings, out_dir=out_dir,
+                     n_jobs=n_jobs, progress=progress, overwrite=overwrite, desc=study.name)
+    factors = [k for k, _ in conditions[0].factors]
+    frames, rows = [], []
+    for cond, info in zip(conditions, run.blocks.itertuples(), strict=True):
+        frame = run.frames[cond.label]
+        if "method" not in frame:  # every block of the condition raised outside the methods
+            frame = frame.reindex(columns=TIDY_COLUMNS)
+        frame = frame.reindex(columns=[*factors, *TIDY_COLUMNS])
+        for k, v in cond.factors:
+            frame[k] = v
+        frame["condition"] = np.int64(cond.id)
+        frames.append(frame)
+        per_rep = frame.groupby("rep")
+        rows.append({**cond.as_dict, "condition": cond.id, "B": cond.replications,
+                     "blocks_computed": info.blocks_computed,
+                     "blocks_resumed": info.blocks_resumed,
+                     "n_error": int(per_rep["status"].agg(lambda s: (s == ERROR).any()).sum()),
+                     "n_failed": int(per_rep["status"].agg(lambda s: (s == "failed").any()).sum()),
+                     "n_warned": int(per_rep["warnings"].agg(lambda s: (s.fillna("") != "")
+                                                             .any()).sum()),
+                     "notes": "; ".join(notes[cond.label])})
+    tidy = pd.concat(frames, ignore_index=True)
+    tidy["error"] = tidy["error"].fillna("")
+    tidy["warnings"] = tidy["warnings"].fillna("")
+    result = StudyResult(tidy, pd.DataFrame(rows), study, seed, time.perf_counter() - t0)
+    _check_failures(result)
+    return result
+
+
+def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -> pd.DataFrame:
+    """Run one replication alone, letting any exception raise with its traceback.
+
+    Parameters
+    ----------
+    study : Study
+    seed : int
+        The study's seed.
+    rep : int
+        The replication index (``rep`` column).
+    condition : int, optional
+        The condition id (``condition`` column); may be left out when the study has one
+        condition.
+
+    Returns
+    -------
+    DataFrame
+        The replication's tidy rows, as in the study.  With a block-coupled engine
+        (``GANConfig(engine="torch")`` trains a block as one computation) the numbers can
+        differ from the study's in the last bits.
+    """
+    conds = study.conditions
+    if condition is None and len(conds) == 1:
+        cond = conds[0]
+    else:
+        match = [c for c in conds if c.id == condition]
+        if not match:
+            ids = [c.id for c in conds]
+            raise ValueError(f"`condition` must be one of the study's condition ids {ids}; "
+                             f"got {condition!r}.")
+        cond = match[0]
+    return study_block([int(rep)], int(seed), cond, study=study, strict=True)
+
+
+def _check_failures(result: StudyResult) -> None:
+    study = result.study
+    for cond in study.conditions:
+        rows = result.tidy[result.tidy["condition"] == cond.id]
+        bad = rows[rows["status"] != "ok"]
+        n_bad = bad["rep"].nunique()
+        share = n_bad / cond.replications
+        if n_bad == 0 or (share <= study.max_failure_share and n_bad < cond.replications):
+            continue
+        reason, count = Counter(bad["error"]).most_common(1)[0]
+        first = bad.iloc[0]
+        where = f"condition {cond.label!r} (id {cond.id})" if cond.label else "the study"
+        replay_args = f"seed={result.seed}, rep={int(first['rep'])}" + (
+            f", condition={cond.id}" if cond.label else "")
+        raise StudyError(
+            f"{n_bad} of {cond.replications} replications ({share:.0%}) failed in {where}, "
+            f"more than max_failure_share={study.max_failure_share}; most common reason "
+            f"({count} rows): {reason}.  Replay one with gansim.replay(study, {replay_args}) "
+            "to see its traceback; StudyError.result holds every row.", result)
+
+
+# ------------------------------------------------------------------------------------------
+# One block: generate, then analyse with every method.
+
+
+@contextmanager
+def _capture(strict: bool):
+    """Record warnings raised inside (as a list of messages); in strict mode, let them be."""
+    if strict:
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        messages: list[str] = []
+        yield messages
+        messages.extend(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+
+
+class _Rows:
+    """Accumulates one method's tidy rows for a block, one quantity at a time."""
+
+    def __init__(self, reps, streams, label):
+        self.reps, self.streams, self.label = reps, streams, label
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, quantity, values, truth, status, error, warned):
+        R = len(self.reps)
+        part = {"rep": np.asarray(self.reps, dtype=np.int64),
+                "seed": np.int64(self.streams[0].seed),
+                "spawn_key": [s.spawn_key for s in self.streams],
+                "method": self.label, "quantity": quantity}
+        for f in ESTIMATE_FIELDS:
+            part[f] = np.asarray(values.get(f, np.full(R, np.nan)), dtype=np.float64)
+        part["truth"] = np.float64(np.nan if truth is None else truth)
+        part["status"], part["error"], part["warnings"] = status, error, warned
+        self.parts.append(pd.DataFrame(part))
+
+
+def study_block(reps: Sequence[int], seed: int, condition: Condition, *, study: Study,
+                strict: bool = False) -> pd.DataFrame:
+    """Replications ``reps`` of one condition: generate once, analyse with every method.
+
+    Returns the tidy rows of :data:`TIDY_COLUMNS` (without the factor columns and
+    ``condition``, which :func:`run_study` adds).  With ``strict``, exceptions raise instead
+    of being recorded (:func:`replay`).
+    """
+    levels = study.levels(condition)
+    dgp = study.dgp_for(condition)
+    streams = [replication_streams(seed, r, condition.id) for r in reps]
+    data, gen_error, gen_warn = _generate(study, levels, dgp, streams, strict)
+    data_ok = gen_error == ""
+    truths = study.truths(dgp)
+    dists, _ = study.distances_for(dgp)
+    frames = []
+    for method in study.methods:
+        rows = _Rows(reps, streams, method.label)
+        if isinstance(method, FunctionMethod):
+            _analyse_each(method, rows, data, data_ok, gen_error, gen_warn, streams, study,
+                          dgp, truths, dists, strict)
+        else:
+            _analyse_block(method, rows, data, data_ok, gen_error, gen_warn, streams, study,
+                           dgp, truths, dists, strict)
+        frames.extend(rows.parts)
+    frame = pd.concat(frames, ignore_index=True)
+    # Replication, then the study's method order, then quantity order as produced.
+    return frame.sort_values("rep", kind="stable").reset_index(drop=True)
+
+
+def _generate(study, levels, dgp, streams, strict):
+    R = len(streams)
+    samples: list[np.ndarray | None] = [None] * R
+    error = np.full(R, "", dtype=object)
+    warned = np.full(R, "", dtype=object)
+    for i, s in enumerate(streams):
+        with _capture(strict) as caught:
+            try:
+                if study.generate is not None:
+                    x = study.generate(dict(levels), s.data_rng())
+                else:
+                    x = dgp.sample(int(levels["n"]), s.data_rng())
+                samples[i] = _check_data(x)
+            except Exception as exc:
+                if strict:
+                    raise
+                error[i] = f"generate: {type(exc).__name__}: {exc}"
+        warned[i] = "; ".join(caught)
+    sizes = Counter(x.size for x in samples if x is not None)
+    size = sizes.most_common(1)[0][0] if sizes else 2
+    data = np.zeros((R, size))
+    for i, x in enumerate(samples):
+        if x is None:
+            continue
+        if x.size != size:
+            error[i] = f"generate: returned {x.size} points where the block's others have {size}"
+            continue
+        data[i] = x
+    # Rows with bad data stay in the block (as zeros) so that its shape, hence every other
+    # replication's arithmetic, stays the same; their rows are errors for every method.
+    return data, error, warned
+
+
+def _check_data(x) -> np.ndarray:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(f"data must be a 1-D array of at least 2 points, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"data hold {int((~np.isfinite(arr)).sum())} non-finite values")
+    return arr
+
+
+def _quantities(points, n, functionals, dists, dgp):
+    """name -> fields for every functional and distance of each row of ``points``."""
+    out = {k: f.evaluate(points, n) for k, f in functionals.items()}
+    if dists:
+        for k, v in distances_batch(points, dgp, which=dists).items():
+            out[k] = {"estimate": v}
+    return out
+
+
+def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, streams, study,
+                   dgp, truths, dists, strict):
+    R = data.shape[0]
+    status = np.where(data_ok, "ok", ERROR).astype(object)
+    error = gen_error.copy()
+    names = [*study._functionals, *dists]
+    values: dict[str, dict] = {}
+    with _capture(strict) as caught:
+        try:
+            fitted = method.fit(data, streams, dgp=dgp, device=study.device)
+            points = fitted.sample(study.m) if method.uses_draws else np.array(data)
+            finite = np.isfinite(points).all(axis=1)
+            bad = data_ok & ~finite
+            status[bad], error[bad] = "failed", "non-finite draws (training diverged)"
+            points[~(data_ok & finite)] = 0.0  # kept out of the results; their rows fail
+            diag = fitted.diagnostics(data, points, dgp)
+            for k, v in diag.items():
+                bad = (status == "ok") & ~np.isfinite(v)
+                status[bad], error[bad] = "failed", f"non-finite {k} (training diverged)"
+            ok = status == "ok"
+            if ok.any():
+                got = _quantities(points[ok], data.shape[1], study._functionals, dists, dgp)
+                for k, fields in got.items():
+                    values[k] = {f: _scatter(v, ok, R) for f, v in fields.items()}
+            for k, v in diag.items():
+                values[k] = {"estimate": np.where(ok, v, np.nan)}
+                names.append(k)
+        except Exception as exc:  # one method's error is recorded, never fatal to the others
+            if strict:
+                raise
+            status[data_ok] = ERROR
+            error[data_ok] = f"{method.label}: {type(exc).__name__}: {exc}"
+    warned = _join(gen_warn, "; ".join(caught))
+    for k in names:
+        rows.add(k, values.get(k, {}), truths.get(k), status, error, warned)
+
+
+def _analyse_each(method: FunctionMethod, rows, data, data_ok, gen_error, gen_warn, streams,
+                  study, dgp, truths, dists, strict):
+    R = data.shape[0]
+    results: list[dict[str, dict] | None] = [None] * R
+    status = np.where(data_ok, "ok", ERROR).astype(object)
+    error = gen_error.copy()
+    warned = gen_warn.copy()
+    order: dict[str, None] = {}
+    for i in np.flatnonzero(data_ok):
+        with _capture(strict) as caught:
+            try:
+                out = method.apply(data[i], streams[i])
+                if isinstance(out, dict):
+                    got = {k: _fields(v) for k, v in out.items()}
+                else:
+                    if not np.isfinite(out).all():
+                        status[i], error[i] = "failed", "non-finite draws"
+                        out = np.zeros_like(out)
+                    got = _quantities(out[None, :], data.shape[1], study._functionals, dists, dgp)
+                    got = {k: {f: float(v[0]) for f, v in fields.items()}
+                           for k, fields in got.items()}
+                results[i] = got
+                order.update(dict.fromkeys(got))
+            except Exception as exc:
+                if strict:
+                    raise
+                status[i], error[i] = ERROR, f"{method.label}: {type(exc).__name__}: {exc}"
+        warned[i] = _join(warned[i], "; ".join(caught))
+    names = list(order) or [*study._functionals, *dists]
+    for k in names:
+        fields = {f: np.full(R, np.nan) for f in ESTIMATE_FIELDS}
+        st, err = status.copy(), error.copy()
+        for i, got in enumerate(results):
+            if got is None or st[i] != "ok":
+                continue
+            if k not in got:
+                st[i], err[i] = "failed", f"{method.label} returned no {k!r}"
+                continue
+            for f in ESTIMATE_FIELDS:
+                fields[f][i] = got[k].get(f, np.nan)
+            if not math.isfinite(fields["estimate"][i]):
+                st[i], err[i] = "failed", f"non-finite estimate of {k!r}"
+        rows.add(k, fields, truths.get(k), st, err, warned)
+
+
+def _fields(v) -> dict[str, float]:
+    est = v if isinstance(v, Estimate) else Estimate(float(v))
+    return {f: float(getattr(est, f)) for f in ESTIMATE_FIELDS}
+
+
+def _scatter(values, mask, R):
+    out = np.full(R, np.nan)
+    out[mask] = values
+    return out
+
+
+def _join(a, b):
+    """Join warning texts elementwise (``a`` an array or a string, ``b`` a string)."""
+    if not b:
+        return a
+    a = np.asarray(a, dtype=object)
+    return np.where(a == "", b, a + "; " + b)
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, Functional):
+        if obj.description:
+            return obj.description
+        obj = obj.fn
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+
+
+# ------------------------------------------------------------------------------------------
+# Input validation: one place per entry point.
+
+
+def _int_iv(value, name, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
+    return int(value)
+
+
+def _study_iv(study: Study) -> None:
+    set_ = partial(object.__setattr__, study)
+    methods = study.methods
+    if isinstance(methods, Method | str) or callable(methods):
+        methods = [methods]
+    if not isinstance(methods, Sequence) or not methods:
+        raise TypeError(f"`methods` must be a non-empty list of methods, got {methods!r}.")
+    methods = tuple(as_method(m) for m in methods)
+    labels = [m.label for m in methods]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"`methods` must have distinct labels, got {labels}; give one a "
+                         "label=...")
+    set_("methods", methods)
+    if study.design is None:
+        if study.replications is None:
+            raise ValueError("`replications` must be given (an integer >= 2) when there is no "
+                             "`design`.")
+        set_("replications", _int_iv(study.replications, "replications", 2))
+    else:
+        if study.replications is not None:
+            raise ValueError("`replications` must be left out with a `design`: each "
+                             "condition has its own B (condition_grid(B, ...)).")
+        set_("design", tuple(check_conditions(study.design)))
+    factors = [k for k, _ in study.conditions[0].factors]
+    if study.n is not None:
+        set_("n", _int_iv(study.n, "n", 2))
+        if "n" in factors:
+            raise ValueError("`n` is a factor of the design; leave the study's `n` out.")
+    elif "n" not in factors and study.generate is None:
+        raise ValueError("`n` must be given (an integer >= 2), as the study's `n` or a factor "
+                         "of the design, unless a `generate` function draws the data.")
+    for name in ("m", "block_size"):
+        set_(name, _int_iv(getattr(study, name), name, 2 if name == "m" else 1))
+    set_("_functionals", make_functionals(study.functionals))
+    dists = study.distances
+    dists = (dists,) if isinstance(dists, str) else tuple(dists)
+    allowed = ", ".join(repr(k) for k in DISTANCES)
+    if any(d not in DISTANCES for d in dists) or len(set(dists)) != len(dists):
+        raise ValueError(f"`distances` must hold distinct codes among {allowed}; got {dists!r}.")
+    set_("distances", dists)
+    clash = set(study._functionals) & set(dists)
+    if clash:
+        raise ValueError(f"functional names {sorted(clash)} clash with distance codes.")
+    if study.generate is not None and not callable(study.generate):
+        raise TypeError(f"`generate` must be a callable generate(condition, rng), got "
+                        f"{study.generate!r}.")
+    if study.dgp is None and study.generate is None and "dgp" not in factors:
+        raise ValueError("`dgp` must be given (a DGP, a scipy.stats distribution, a mapping "
+                         "or a function of the condition) unless the design has a factor "
+                         "`dgp` of registry names or a `generate` function draws the data.")
+    share = study.max_failure_share
+    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not 0 <= share <= 1:
+        raise ValueError(f"`max_failure_share` must be a number in [0, 1], got {share!r}.")
+    from gansim.gan.config import check_device
+
+    set_("device", check_device(study.device))
+    if not isinstance(study.name, str) or not study.name:
+        raise ValueError(f"`name` must be a non-empty string, got {study.name!r}.")
+    for cond in study.conditions:  # every DGP resolves now, not in a worker
+        study.dgp_for(cond)
+
+
+def _run_iv(study, seed, n_jobs):
+    if not isinstance(study, Study):
+        raise TypeError(f"`study` must be a gansim Study, got {type(study).__name__}.")
+    seed = _int_iv(seed, "seed", 0)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 \
+            or n_jobs < -1:
+        raise ValueError(f"`n_jobs` must be a positive integer or -1, got {n_jobs!r}.")
+    return seed, int(n_jobs)
