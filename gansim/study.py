@@ -263,8 +263,14 @@ class StudyResult:
         status ok only): the shape statsmodels formulas want."""
         ok = self.tidy[self.tidy["status"] == "ok"]
         keys = [*self.factors, "condition", "rep", "method"]
-        wide = ok.pivot_table(index=keys, columns="quantity", values=field, sort=False,
-                              aggfunc="first", dropna=False)
+        # Not pivot_table(dropna=False): it crosses the index levels, adding rows for
+        # combinations that never ran (n=50 with the id of the n=200 condition), all NaN.
+        # groupby keeps the (condition, rep, method) keys that exist, in order of appearance,
+        # and a quantity whose field is NaN throughout still gets its column.
+        cells = ok.groupby([*keys, "quantity"], sort=False, dropna=False)[field].first()
+        rows = pd.MultiIndex.from_frame(ok[keys].drop_duplicates())
+        wide = cells.unstack("quantity").reindex(index=rows,
+                                                 columns=pd.unique(ok["quantity"]))
         wide.columns.name = None
         return wide.reset_index()
 
