@@ -90,12 +90,12 @@ def write_run_record(path, **fields):
     return record
 
 
-def _get(summary: pd.DataFrame, estimator: str, measure: str, method: str = ""):
-    row = summary[(summary["estimator"] == estimator) & (summary["measure"] == measure)
-                  & (summary["method"].fillna("") == method)]
+def _get(summary: pd.DataFrame, method: str, quantity: str, stat: str):
+    row = summary[(summary["method"] == method) & (summary["quantity"] == quantity)
+                  & (summary["stat"] == stat)]
     if len(row) != 1:
-        raise KeyError(f"summary has {len(row)} rows for {estimator}/{measure}/{method}")
-    return float(row["value"].iloc[0]), float(row["mcse"].iloc[0])
+        raise KeyError(f"summary has {len(row)} rows for {method}/{quantity}/{stat}")
+    return float(row["est"].iloc[0]), float(row["mcse"].iloc[0])
 
 
 def _fmt(value, mcse=None, digits=4):
@@ -104,31 +104,39 @@ def _fmt(value, mcse=None, digits=4):
     return f"{value:.{digits}f} ({mcse:.{digits}f})"
 
 
-def poc_table(summary: pd.DataFrame, *, B: int, n: int, sigma: float, level: float,
+def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
               header: str = "") -> str:
-    """Markdown table: the lecture's numbers beside this run's, each of ours with its MCSE."""
+    """Markdown table: the lecture's numbers beside this run's, each of ours with its MCSE.
+
+    ``summary`` is the proof of concept's: :func:`gansim.summary.summarise` with
+    ``ref="ecdf"`` and the references of :func:`gansim.studies.poc.references`.
+    """
     L = LECTURE
     g = lambda *a: _get(summary, *a)  # noqa: E731
+    B = int(g("gan", "mean", "nsim")[0])
     lines = [header, "", f"B = {B:,} replications (ok), n = {n}, {level:.0%} intervals. "
-             "Ours: value (MCSE).", "",
+             "Ours: value (MCSE). X̄ is method `ecdf`, X̄* method `gan`. Rows marked "
+             "*reference* use what an analyst with one data set does not have (the true σ, "
+             "or the spread of the estimates over the replications).", "",
              "| quantity | lecture | this run |", "|---|---|---|"]
 
     def row(label, lecture, ours):
         lines.append(f"| {label} | {lecture} | {ours} |")
 
-    row("mean(X̄*)", L["mean_xbar_star"], _fmt(*g("xbar_star", "mean")))
-    row("mean(X̄)", L["mean_xbar"], _fmt(*g("xbar", "mean")))
-    row("var(X̄*)", L["var_xbar_star"], _fmt(*g("xbar_star", "var"), digits=5))
-    row("var(X̄)", L["var_xbar"], _fmt(*g("xbar", "var"), digits=5))
-    row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g("truth", "cr_bound")[0], digits=5))
+    row("mean(X̄*)", L["mean_xbar_star"], _fmt(*g("gan", "mean", "mean")))
+    row("mean(X̄)", L["mean_xbar"], _fmt(*g("ecdf", "mean", "mean")))
+    row("var(X̄*)", L["var_xbar_star"], _fmt(*g("gan", "mean", "var"), digits=5))
+    row("var(X̄)", L["var_xbar"], _fmt(*g("ecdf", "mean", "var"), digits=5))
+    row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g("truth", "mean", "cr_bound")[0], digits=5))
     row("var(X̄*) / var(X̄)", f"{L['var_xbar_star'] / L['var_xbar']:.2f}",
-        _fmt(*g("xbar_star", "var_ratio_vs_xbar"), digits=3))
-    names = {"known": "known σ", "plugin": "plug-in s", "mc": "MC-calibrated"}
-    for est, label, lect in (("xbar_star", "X̄*", L["cover_xbar_star"]),
-                             ("xbar", "X̄", L["cover_xbar"])):
-        for method, mname in names.items():
-            row(f"coverage({label}), {mname}", lect, _fmt(*g(est, "cover", method)))
-    low, high = g("truth", "cover_band_low")[0], g("truth", "cover_band_high")[0]
+        _fmt(*g("gan", "mean", "var_ratio"), digits=3))
+    names = {"cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
+             "cover_mc": "MC-calibrated (*reference*)"}
+    for method, label, lect in (("gan", "X̄*", L["cover_xbar_star"]),
+                                ("ecdf", "X̄", L["cover_xbar"])):
+        for stat, mname in names.items():
+            row(f"coverage({label}), {mname}", lect, _fmt(*g(method, "mean", stat)))
+    low, high = g("truth", "mean", "band_low")[0], g("truth", "mean", "band_high")[0]
     row(f"tolerance band {level} ± 1.96·√({level}·{1 - level:.2f}/B)",
         f"[{L['band'][0]}, {L['band'][1]}]", f"[{low:.4f}, {high:.4f}]")
 
@@ -137,25 +145,25 @@ def poc_table(summary: pd.DataFrame, *, B: int, n: int, sigma: float, level: flo
     def row2(label, ours):
         lines.append(f"| {label} | {ours} |")
 
-    row2("bias(X̄*)", _fmt(*g("xbar_star", "bias")))
-    row2("MSE(X̄*) / (σ²/n)", _fmt(*(v / (sigma**2 / n) for v in g("xbar_star", "mse")), 3))
-    row2("relative precision of X̄* vs X̄, %", _fmt(*g("xbar_star", "relprec_vs_xbar"), 2))
-    row2("mean sd of the GAN draws", _fmt(*g("sd_star", "mean")))
-    row2("mean KS of F_n, sup|F_n − Φ|", _fmt(*g("ks", "mean")))
-    row2("mean KS of the GAN, sup|F*_n − Φ|", _fmt(*g("ks_star", "mean")))
-    row2("mean paired difference KS* − KS", _fmt(*g("ks_star - ks", "mean")))
-    row2("share of replications with KS* < KS", _fmt(*g("ks_star < ks", "prop")))
-    row2("failed replications", f"{int(g('study', 'n_failed')[0])}")
+    row2("bias(X̄*)", _fmt(*g("gan", "mean", "bias")))
+    row2("MSE(X̄*) / (σ²/n)", _fmt(*(v / (sigma**2 / n) for v in g("gan", "mean", "mse")), 3))
+    row2("relative precision of X̄* vs X̄, %", _fmt(*g("gan", "mean", "relprec"), 2))
+    row2("mean sd of the GAN draws", _fmt(*g("gan", "sd", "mean")))
+    row2("mean KS of F_n, sup|F_n − Φ|", _fmt(*g("ecdf", "ks", "mean")))
+    row2("mean KS of the GAN, sup|F*_n − Φ|", _fmt(*g("gan", "ks", "mean")))
+    row2("mean paired difference KS* − KS", _fmt(*g("gan", "ks", "diff")))
+    row2("share of replications with KS* < KS", _fmt(*g("gan", "ks", "less")))
+    row2("share of GANs flagged collapsed", _fmt(*g("gan", "collapsed", "mean")))
 
     # Which interval reproduces the lecture's coverage: the known-σ interval of X̄* covers
     # about 2Φ(z·(σ/√n)/SE(X̄*)) − 1, which is below the nominal level once SE(X̄*) > σ/√n.
     z = stats.norm.ppf(0.5 + level / 2)
     se_lect = np.sqrt(L["var_xbar_star"])
     implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / se_lect) - 1
-    empse = g("xbar_star", "empse")[0]
+    empse = g("gan", "mean", "empse")[0]
     ours_implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / empse) - 1
-    inside = [f"{names[m]} ({g('xbar_star', 'cover', m)[0]:.4f})" for m in names
-              if low <= g("xbar_star", "cover", m)[0] <= high]
+    inside = [f"{names[m]} ({g('gan', 'mean', m)[0]:.4f})" for m in names
+              if low <= g("gan", "mean", m)[0] <= high]
     lines += [
         "", "**Which interval reproduces the lecture's coverage.** "
         f"With var(X̄*) = {L['var_xbar_star']} as in the lecture, the known-σ interval "
@@ -163,8 +171,9 @@ def poc_table(summary: pd.DataFrame, *, B: int, n: int, sigma: float, level: flo
         "coverage of X̄* must come from an interval whose width follows X̄*'s own spread "
         "(plug-in with the GAN draws' sd, or calibrated on the replications). "
         f"In this run SE(X̄*) = {empse:.4f} against σ/√n = {sigma / np.sqrt(n):.4f}, so the "
-        f"known-σ interval is expected to cover about {ours_implied:.4f}; the methods whose "
-        f"coverage of X̄* falls inside the band: {', '.join(inside) if inside else 'none'}.",
+        f"known-σ interval is expected to cover about {ours_implied:.4f}; the intervals whose "
+        f"coverage of X̄* falls inside the band: {', '.join(inside) if inside else 'none'}. "
+        "Of the three, only the plug-in interval can be computed from one data set.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -220,7 +229,8 @@ def plot_ks(frame: pd.DataFrame, path, *, n: int):
 
 
 # --------------------------------------------------------------------------------------------
-# The estimation grid (gansim.grid): tables and figures.
+# The rates study (gansim.studies.rates): tables and figures, from the long frames of
+# gansim.summary.summarise (columns stat, est, mcse; paired ones with a column ref).
 
 
 def _vm(value, mcse, digits=3):
@@ -231,7 +241,11 @@ def _vm(value, mcse, digits=3):
 
 
 def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n: int) -> str:
-    """Markdown: the GAN on raw against standardised data, per DGP (studies/rates_standardize)."""
+    """Markdown: the GAN on raw against standardised data, per DGP (``python -m gansim
+    rates_standardize``).
+
+    ``summary`` is :func:`gansim.summary.summarise` by ``dgp``; ``paired`` its frame with
+    ``ref="gan_raw"`` (the ``less`` rows of ``gan`` are used)."""
     lines = [f"# The GAN on raw vs standardised data, n = {n}, B = {B} per DGP", "",
              "Value (MCSE). `gan_raw`: `GANConfig()`; `gan`: `GANConfig(standardize=True)`; "
              "same data, same initial weights and training noise.", "",
@@ -239,17 +253,17 @@ def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n:
              "KS(gan_raw) | bias sd gan_raw | bias sd gan | bias q90 gan_raw | bias q90 gan |",
              "|---|---|---|---|---|---|---|---|---|"]
 
-    def v(dgp, method, quantity, measure):
+    def v(dgp, method, quantity, stat):
         row = summary[(summary.dgp == dgp) & (summary.method == method)
-                      & (summary.quantity == quantity) & (summary.measure == measure)]
-        return _vm(row.value.iloc[0], row.mcse.iloc[0])
+                      & (summary.quantity == quantity) & (summary.stat == stat)]
+        return _vm(row.est.iloc[0], row.mcse.iloc[0])
 
     for dgp in pd.unique(summary.dgp):
-        pr = paired[(paired.dgp == dgp) & (paired.quantity == "ks")
-                    & (paired.measure == "share_less")]
+        pr = paired[(paired.dgp == dgp) & (paired.method == "gan") & (paired.quantity == "ks")
+                    & (paired.stat == "less")]
         lines.append(f"| {dgp} | {v(dgp, 'ecdf', 'ks', 'mean')} | "
                      f"{v(dgp, 'gan_raw', 'ks', 'mean')} | {v(dgp, 'gan', 'ks', 'mean')} | "
-                     f"{_vm(pr.value.iloc[0], pr.mcse.iloc[0])} | "
+                     f"{_vm(pr.est.iloc[0], pr.mcse.iloc[0])} | "
                      f"{v(dgp, 'gan_raw', 'sd', 'bias')} | {v(dgp, 'gan', 'sd', 'bias')} | "
                      f"{v(dgp, 'gan_raw', 'q90', 'bias')} | {v(dgp, 'gan', 'q90', 'bias')} |")
     return "\n".join(lines) + "\n"
@@ -257,13 +271,14 @@ def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n:
 
 def frame_tables(frame: pd.DataFrame, *, index: list[str], columns: str, digits: int = 3,
                  caption: str = "") -> tuple[str, str]:
-    """A long ``value, mcse`` frame pivoted to a table of ``value (mcse)`` cells, as Markdown
-    and as LaTeX (booktabs), e.g. index ``["dgp", "n"]`` and columns ``"method"``; a
-    ``cell`` column, when present, gives the cells' text instead."""
+    """A long ``est, mcse`` frame (as :func:`gansim.summary.summarise` gives) pivoted to a
+    table of ``est (mcse)`` cells, as Markdown and as LaTeX (booktabs), e.g. index
+    ``["dgp", "n"]`` and columns ``"method"``; a ``cell`` column, when present, gives the
+    cells' text instead."""
     if "cell" in frame:  # preformatted cells, e.g. confidence intervals
         cells = frame
     else:
-        cells = frame.assign(cell=[_vm(v, m, digits) for v, m in zip(frame.value, frame.mcse,
+        cells = frame.assign(cell=[_vm(v, m, digits) for v, m in zip(frame.est, frame.mcse,
                                                                       strict=True)])
     order = list(pd.unique(frame[columns]))
     table = cells.pivot_table(index=index, columns=columns, values="cell", aggfunc="first",
@@ -290,13 +305,13 @@ def plot_distances(summary: pd.DataFrame, path, *, distance: str = "ks",
     """Mean distance against n on log-log axes, one panel per DGP and one line per method,
     with ±2 MCSE bars; ``reference`` maps a label to ``(ns, values)`` drawn dashed."""
     plt = _figure()
-    rows = summary[(summary.quantity == distance) & (summary.measure == "mean")]
+    rows = summary[(summary.quantity == distance) & (summary.stat == "mean")]
     dgps = list(pd.unique(rows.dgp))
     fig, axes = plt.subplots(1, len(dgps), figsize=(3.6 * len(dgps), 3.6), sharey=True,
                              squeeze=False)
     for ax, dgp in zip(axes[0], dgps, strict=True):
         for method, g in rows[rows.dgp == dgp].groupby("method", sort=False):
-            ax.errorbar(g.n, g.value, yerr=2 * g.mcse, marker="o", ms=3, lw=1, capsize=2,
+            ax.errorbar(g.n, g.est, yerr=2 * g.mcse, marker="o", ms=3, lw=1, capsize=2,
                         label=method)
         for label, (ns, vals) in (reference or {}).items():
             ax.plot(ns, vals, "k--", lw=1, label=label)
@@ -342,25 +357,30 @@ def plot_slopes(slopes: pd.DataFrame, path, *, exact: float | None = None, title
 def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFrame,
                   exact: dict, *, gan: str = "gan") -> str:
     """Markdown: the numbers behind the answers to the proof of concept's four questions
-    (studies/rates.py); the interpretation is written in the study's README."""
+    (``python -m gansim rates``); the interpretation is written in the study's README.
+
+    ``summary`` is :func:`gansim.summary.summarise` by ``dgp, n``; ``paired`` the paired
+    stats of ``gan`` against each reference method, with a column ``ref``
+    (:func:`gansim.studies.rates.paired`); ``slopes`` and ``exact`` as in ``slopes.csv``
+    and ``run.json``."""
     L = ["# The four questions: numbers", "",
          "Value (MCSE); 'resolved' means at least 2 MCSE away from the reference value.", ""]
     # Q1
-    q1 = paired[(paired.against == "ecdf") & (paired.quantity == "ks")]
-    share = q1[q1.measure == "share_less"]
-    diff = q1[q1.measure == "diff"].set_index(["dgp", "n"])
-    above = share[share.value - 2 * share.mcse > 0.5]
-    below = share[share.value + 2 * share.mcse < 0.5]
+    q1 = paired[(paired.ref == "ecdf") & (paired.method == gan) & (paired.quantity == "ks")]
+    share = q1[q1.stat == "less"]
+    diff = q1[q1.stat == "diff"].set_index(["dgp", "n"])
+    above = share[share.est - 2 * share.mcse > 0.5]
+    below = share[share.est + 2 * share.mcse < 0.5]
     L += ["## 1. Is sup|F_n − F| ≥ sup|F*_n − F|?", "",
           f"Share of replications with KS({gan}) < KS(ecdf), and mean paired difference "
           f"KS({gan}) − KS(ecdf):", "", "| dgp | n | share | difference |", "|---|---|---|---|"]
     for r in share.itertuples():
         d = diff.loc[(r.dgp, r.n)]
-        L.append(f"| {r.dgp} | {r.n} | {_vm(r.value, r.mcse)} | {_vm(d.value, d.mcse, 4)} |")
+        L.append(f"| {r.dgp} | {r.n} | {_vm(r.est, r.mcse)} | {_vm(d.est, d.mcse, 4)} |")
     L += ["", f"Share resolved above 1/2 in {len(above)} of {len(share)} conditions "
           f"({', '.join(f'{a.dgp} n={a.n}' for a in above.itertuples()) or 'none'}); "
-          f"resolved below 1/2 in {len(below)}.  Smallest share {share.value.min():.3f}, "
-          f"largest {share.value.max():.3f}: the inequality fails in some replications "
+          f"resolved below 1/2 in {len(below)}.  Smallest share {share.est.min():.3f}, "
+          f"largest {share.est.max():.3f}: the inequality fails in some replications "
           "in every condition.", ""]
     # Q2
     ks = slopes[slopes.distance == "ks"]
@@ -385,8 +405,8 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
           f"gain of T({gan}) over T(ecdf):", "",
           "| dgp | n | T | bias gan | bias ecdf | EmpSE gan | EmpSE ecdf | relprec gan vs ecdf |",
           "|---|---|---|---|---|---|---|---|"]
-    s = summary.set_index(["dgp", "n", "method", "quantity", "measure"])
-    p = paired.set_index(["dgp", "n", "against", "quantity", "measure"])
+    s = summary.set_index(["dgp", "n", "method", "quantity", "stat"])
+    p = paired[paired.method == gan].set_index(["dgp", "n", "ref", "quantity", "stat"])
     ns = sorted(summary.n.unique())
     for dgp in pd.unique(summary.dgp):
         for n in (ns[0], ns[len(ns) // 2], ns[-1]):
@@ -394,23 +414,27 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
                 c = [s.loc[(dgp, n, m, q, meas)] for m, meas in
                      ((gan, "bias"), ("ecdf", "bias"), (gan, "empse"), ("ecdf", "empse"))]
                 rp = p.loc[(dgp, n, "ecdf", q, "relprec")]
-                L.append(f"| {dgp} | {n} | {q} | " + " | ".join(_vm(x.value, x.mcse)
+                L.append(f"| {dgp} | {n} | {q} | " + " | ".join(_vm(x.est, x.mcse)
                                                                 for x in c)
-                         + f" | {_vm(rp.value, rp.mcse, 1)} |")
+                         + f" | {_vm(rp.est, rp.mcse, 1)} |")
     # Q4
     L += ["", "## 4. Does it outperform the bootstrap and its competitors?", "",
           f"MSE({gan}) / MSE(other) over all conditions and functionals (resolved = the "
           "ratio at least 2 MCSE from 1):", "",
           "| against | conditions | gan better (resolved) | gan worse (resolved) | "
           "median ratio |", "|---|---|---|---|---|"]
-    mr = paired[paired.measure == "mse_ratio"]
-    for other, g in mr.groupby("against", sort=False):
-        better = g[g.value + 2 * g.mcse < 1]
-        worse = g[g.value - 2 * g.mcse > 1]
+    mr = paired[(paired.method == gan) & (paired.stat == "mse_ratio")]
+    for other, g in mr.groupby("ref", sort=False):
+        better = g[g.est + 2 * g.mcse < 1]
+        worse = g[g.est - 2 * g.mcse > 1]
         L.append(f"| {other} | {len(g)} | {len(better)} | {len(worse)} | "
-                 f"{g.value.median():.2f} |")
-    wins = mr[mr.value + 2 * mr.mcse < 1]
+                 f"{g.est.median():.2f} |")
+    wins = mr[mr.est + 2 * mr.mcse < 1]
+    # Listed by condition (design order), then reference, then functional.
+    rank = lambda col: col.map({k: i for i, k in enumerate(pd.unique(col))})  # noqa: E731
+    wins = wins.assign(_d=rank(wins.dgp), _r=rank(wins.ref), _q=rank(wins.quantity)) \
+        .sort_values(["_d", "n", "_r", "_q"], kind="stable")
     L += ["", f"Conditions where {gan} has a resolved smaller MSE:", ""]
-    L += [f"- vs {r.against}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {_vm(r.value, r.mcse)}"
+    L += [f"- vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {_vm(r.est, r.mcse)}"
           for r in wins.itertuples()] or ["- none"]
     return "\n".join(L) + "\n"

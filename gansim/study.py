@@ -612,12 +612,13 @@ def _scatter(values, mask, R):
     return out
 
 
-def _join(a, b):
-    """Join warning texts elementwise (``a`` an array or a string, ``b`` a string)."""
+def _join(a, b: str):
+    """Join warning texts: ``a`` a string or an object array of them, ``b`` a string."""
     if not b:
         return a
-    a = np.asarray(a, dtype=object)
-    return np.where(a == "", b, a + "; " + b)
+    if isinstance(a, str):
+        return f"{a}; {b}" if a else b
+    return np.array([_join(x, b) for x in a], dtype=object)
 
 
 def _describe(obj: Any) -> str:

@@ -1,9 +1,13 @@
-"""Shared test helpers."""
+"""Shared test helpers.  Every test process runs torch on one thread, as the studies'
+workers do (gansim.runner), so timings and floating-point paths match the studies."""
 
 import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
+
+torch.set_num_threads(1)
 
 STUDIES = Path(__file__).resolve().parents[1] / "studies"
 

@@ -1,0 +1,119 @@
+"""One command line for the shipped studies: ``python -m gansim <study> [options]``.
+
+Every study shares ``--seed``, ``--n-jobs``, ``--out``, ``--overwrite`` and
+``--no-progress``; each adds its own options (``python -m gansim <study> --help``).  A user
+error (a bad option value, an ``--out`` that is a file, settings that differ from the blocks
+already in ``--out``) prints one line and exits with code 2, without a traceback; a study
+stopped by too many failed replications exits with code 1.
+
+A shipped study is a module of :mod:`gansim.studies` with
+
+- ``DESCRIPTION`` (str) and ``DEFAULTS`` (``{"seed": int, "out": str}``),
+- ``add_arguments(parser)``: its own options,
+- ``main(args) -> str``: build the study from the parsed options (the shared ones included),
+  run it, write its files to ``args.out`` and return the text to print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+__all__ = ["STUDIES", "main", "build_parser"]
+
+#: Shipped studies: subcommand -> module of :mod:`gansim.studies`.
+STUDIES = {
+    "poc": "gansim.studies.poc",
+    "rates": "gansim.studies.rates",
+    "rates_standardize": "gansim.studies.rates_standardize",
+    "losses": "gansim.studies.losses",
+    "recipe": "gansim.studies.recipe",
+}
+
+
+def _positive_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1, got {text!r}") \
+            from None
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or -1, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") \
+            from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
+def _out(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
+    return text
+
+
+def build_parser(study: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``python -m gansim``: one subcommand per shipped study.
+
+    Only the module of ``study`` is imported (all of them when None), so that running one
+    study does not import the others.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m gansim", description="Run a shipped gansim study.")
+    sub = parser.add_subparsers(dest="study", metavar="STUDY", required=True)
+    for name, module_name in STUDIES.items():
+        if study is not None and name != study:
+            sub.add_parser(name)
+            continue
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=module.DESCRIPTION.strip().splitlines()[0],
+                           description=module.DESCRIPTION,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        common = p.add_argument_group("shared by every study")
+        common.add_argument("--seed", type=_seed, default=module.DEFAULTS["seed"],
+                            help="study seed (default: %(default)s)")
+        common.add_argument("--n-jobs", type=_positive_jobs, default=2,
+                            help="worker processes, -1 for all cores; results do not depend "
+                                 "on it (default: %(default)s)")
+        common.add_argument("--out", type=_out, default=module.DEFAULTS["out"],
+                            help="output folder; a rerun resumes from its finished blocks "
+                                 "(default: %(default)s)")
+        common.add_argument("--overwrite", action="store_true",
+                            help="discard finished blocks in --out instead of resuming")
+        common.add_argument("--no-progress", action="store_true", help="no progress bar")
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Parse ``argv``, run the study, print its report; returns the exit code."""
+    from gansim.study import StudyError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(first if first in STUDIES else None).parse_args(argv)
+    args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        text = args._module.main(args)
+    except StudyError as exc:
+        print(f"gansim {args.study}: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as exc:
+        print(f"gansim {args.study}: error: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0

@@ -1,0 +1,172 @@
+"""The lecture's proof of concept: X̄ and KS of F_n against X̄* and KS of a GAN's F*_n.
+
+For each of B replications: draw n points from N(μ, σ²), compute X̄, the sd and the exact KS
+distance sup|F_n − F| (method ``ecdf``); train a GAN on the n points, draw m points from it
+and compute X̄*, sd* and sup|F*_n − F| with the GAN's diagnostics (method ``gan``).  The
+mean carries the plug-in t interval of :data:`gansim.functionals.FUNCTIONALS`; two more
+intervals of the lecture's table are *references* an analyst could not compute (they use
+the true σ, or the spread of X̄* over the replications).
+
+    python -m gansim poc                                  # the lecture's settings, B = 10,000
+    python -m gansim poc -B 200 --steps 500 --out /tmp/poc   # a quick look
+
+Writes replications.csv.gz (tidy), summary.csv, table.md, mean.png, ks.png and run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gansim import performance as perf
+from gansim import report
+from gansim.dgp import Normal
+from gansim.gan.config import ENGINES, GANConfig
+from gansim.gan.engine import resolve_engine
+from gansim.methods import GAN, EmpiricalCDF
+from gansim.study import Study, StudyResult, run_study
+from gansim.summary import summarise
+
+__all__ = ["DESCRIPTION", "DEFAULTS", "add_arguments", "main", "poc_study", "references",
+           "write_outputs"]
+
+DESCRIPTION = __doc__
+DEFAULTS = {"seed": 2020, "out": "results/poc"}
+LEVEL = 0.95
+
+
+def poc_study(*, replications: int = 10_000, n: int = 100, m: int = 10_000,
+              dgp: Normal | None = None, gan: GANConfig | None = None, block_size: int = 100,
+              device: str = "cpu") -> Study:
+    """The proof-of-concept study as a :class:`~gansim.study.Study`.
+
+    One condition without factors (condition id 0); the GAN draws from the replication's
+    ``draws`` stream (``stream=None``), as before methods had streams of their own, so the
+    committed results/poc reproduce.
+
+    Examples
+    --------
+    >>> from gansim import run_study
+    >>> study = poc_study(replications=4, n=50, m=500, gan=GANConfig(steps=50), block_size=4)
+    >>> run_study(study, seed=1, progress=False).wide().shape
+    (8, 13)
+    """
+    return Study([EmpiricalCDF(), GAN(GANConfig() if gan is None else gan, stream=None)],
+                 dgp=Normal() if dgp is None else dgp, replications=replications, n=n, m=m,
+                 functionals=["mean", "sd"], distances=["ks"], block_size=block_size,
+                 device=device, name="poc")
+
+
+def references(tidy: pd.DataFrame, *, sigma: float, mu: float, n: int,
+               level: float = LEVEL) -> pd.DataFrame:
+    """Reference measures of the lecture's table, in :func:`~gansim.summary.summarise`'s
+    schema, none of which an analyst could compute from one data set.
+
+    - ``cover_known_sigma``: coverage of ``T ± z σ/√n`` with the true σ;
+    - ``cover_mc``: coverage of ``T ± z EmpSE``, EmpSE the sd of T over the replications;
+    - method ``truth``: ``cr_bound`` σ²/n and the band ``band_low``/``band_high``,
+      ``level ± 1.96 sqrt(level (1 - level) / B)``.
+    """
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    means = tidy[(tidy["quantity"] == "mean") & (tidy["status"] == "ok")]
+    for method, g in means.groupby("method", sort=False):
+        x = g["estimate"].to_numpy()
+        for stat, half in (("cover_known_sigma", z * sigma / np.sqrt(n)),
+                           ("cover_mc", z * np.std(x, ddof=1))):
+            m = perf.proportion(np.abs(x - mu) <= half)
+            rows.append((method, "mean", stat, m.value, m.mcse))
+    B = means["rep"].nunique()
+    low, high = perf.coverage_band(level, B)
+    rows += [("truth", "mean", "cr_bound", sigma**2 / n, 0.0),
+             ("truth", "mean", "band_low", low, 0.0), ("truth", "mean", "band_high", high, 0.0)]
+    return pd.DataFrame(rows, columns=["method", "quantity", "stat", "est", "mcse"])
+
+
+def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) -> pd.DataFrame:
+    """Write the study's files (every one through a temporary name); returns the summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    study = result.study
+    dgp, tidy = study.dgp_for(study.conditions[0]), result.tidy
+    summary = pd.concat([summarise(tidy, ref="ecdf"),
+                         references(tidy, sigma=dgp.sd, mu=dgp.mean, n=study.n)],
+                        ignore_index=True)
+    tmp = out / "replications.csv.gz.tmp"
+    tidy.to_csv(tmp, index=False, compression="gzip")
+    tmp.replace(out / "replications.csv.gz")
+    report.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    failed = result.failures()
+    header = (f"# Proof of concept: X̄ and F_n against a GAN's X̄* and F*_n\n\n"
+              f"Data: n = {study.n} from {dgp!r}; m = {study.m:,} GAN draws per "
+              f"replication; seed {result.seed}; {failed['rep'].nunique()} failed "
+              "replications.")
+    report.write_atomic(out / "table.md", report.poc_table(
+        summary, n=study.n, sigma=dgp.sd, level=LEVEL, header=header))
+    wide = _poc_columns(result.wide())
+    for name, plot, kwargs in (
+            ("mean.png", report.plot_means, {"mean": dgp.mean, "sd": dgp.sd, "n": study.n}),
+            ("ks.png", report.plot_ks, {"n": study.n})):
+        tmp = out / f"tmp-{name}"
+        plot(wide, tmp, **kwargs)
+        tmp.replace(out / name)
+    gan = study.methods[1].config
+    report.write_run_record(
+        out / "run.json", seed=result.seed, replications=study.replications, n_jobs=n_jobs,
+        settings=study.settings(study.conditions[0]), engine=resolve_engine(gan, study.device),
+        started=started, wall_time_s=round(result.wall_time, 1),
+        blocks=result.conditions[["blocks_computed", "blocks_resumed"]].iloc[0].to_dict(),
+        n_failed=int(failed["rep"].nunique()),
+        failed=failed[["rep", "seed", "spawn_key", "method", "error"]].drop_duplicates()
+        .head(100).to_dict(orient="records"))
+    return summary
+
+
+def _poc_columns(wide: pd.DataFrame) -> pd.DataFrame:
+    """One row per replication: X̄, X̄*, KS and KS* of the ok replications (the figures)."""
+    e = wide[wide["method"] == "ecdf"].set_index("rep")
+    g = wide[wide["method"] == "gan"].set_index("rep")
+    frame = pd.DataFrame({"xbar": e["mean"], "ks": e["ks"], "xbar_star": g["mean"],
+                          "ks_star": g["ks"]}).dropna()
+    return frame.assign(status="ok").reset_index()
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The proof of concept's own options."""
+    p.add_argument("-B", "--replications", type=int, default=10_000,
+                   help="Monte Carlo replications B (default: %(default)s)")
+    p.add_argument("--n", type=int, default=100, help="data points per replication (>= 2)")
+    p.add_argument("--m", type=int, default=10_000, help="draws from each trained GAN (>= 2)")
+    p.add_argument("--mu", type=float, default=0.0, help="mean of the normal data")
+    p.add_argument("--sigma", type=float, default=1.0, help="sd of the normal data (> 0)")
+    p.add_argument("--steps", type=int, default=GANConfig.steps,
+                   help="GAN training steps, one D and one G update each (default: %(default)s)")
+    p.add_argument("--standardize", action=argparse.BooleanOptionalAction,
+                   default=GANConfig.standardize,
+                   help="train each GAN on its standardised data and map the draws back "
+                        "(default: on; --no-standardize trains on the raw data)")
+    p.add_argument("--engine", choices=ENGINES, default=GANConfig.engine,
+                   help="GAN training engine: 'fused' (C, CPU), 'torch' (batched PyTorch, any "
+                        "device) or 'auto', fused where it applies (default: %(default)s)")
+    p.add_argument("--block-size", type=int, default=100,
+                   help="replications trained together; part of the settings, since with the "
+                        "torch engine it fixes each replication's floating-point path "
+                        "(default: %(default)s)")
+    p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
+
+
+def main(args) -> str:
+    """Run the study with the parsed options, write its files, return table.md."""
+    study = poc_study(
+        replications=args.replications, n=args.n, m=args.m, dgp=Normal(args.mu, args.sigma),
+        gan=GANConfig(steps=args.steps, standardize=args.standardize, engine=args.engine),
+        block_size=args.block_size, device=args.device)
+    result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
+                       progress=not args.no_progress, overwrite=args.overwrite)
+    write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started)
+    table = Path(args.out, "table.md").read_text()
+    return f"{table}\nwall time {result.wall_time:.1f} s; results in {args.out}/"
