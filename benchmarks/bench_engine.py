@@ -211,7 +211,7 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
     training kernel, and sampling ``m`` draws per replication with their KS distances;
     each part the fastest of ``repeats`` runs."""
     from gansim.dgp import Normal
-    from gansim.estimators import ks_distance_batch
+    from gansim.functionals import ks_distance_batch
     from gansim.gan.engine import NoiseStream
     from gansim.rng import torch_generator
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-
 __all__ = ["Condition", "condition_grid", "check_conditions"]
 
 

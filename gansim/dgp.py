@@ -500,7 +500,7 @@ class ScipyDGP:
     --------
     >>> import scipy.stats as st
     >>> d = as_dgp(st.gamma(2))
-    >>> d, d.sample(3, np.random.default_rng(0)).shape, d.mean()
+    >>> d, d.sample(3, np.random.default_rng(0)).shape, float(d.mean())
     (gamma(2), (3,), 2.0)
     """
 
@@ -539,7 +539,7 @@ def as_dgp(obj: Any, name: str = "dgp") -> Any:
     >>> as_dgp(3.0)
     Traceback (most recent call last):
     ...
-    TypeError: `dgp` must be a gansim DGP, a frozen scipy.stats distribution, a name among 'normal', 't', 'lognormal', 'mixture' or an object with a sample(n, rng) method; got 3.0.
+    TypeError: `dgp` must be a gansim DGP, a frozen scipy.stats distribution, a name ...
     """
     if isinstance(obj, DGP):
         return obj

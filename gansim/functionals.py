@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-import numbers
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any

@@ -37,8 +37,8 @@ import torch
 from scipy import special
 
 from gansim.dgp import DGP
-from gansim.gan.config import GANConfig
 from gansim.functionals import ks_distance_batch
+from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
 from gansim.rng import ReplicationStreams, torch_generator

@@ -72,8 +72,9 @@ def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str |
     >>> tidy = pd.DataFrame({"rep": np.tile(np.arange(100), 2), "method": ["a"] * 100 + ["b"] * 100,
     ...                      "quantity": "mean", "estimate": x, "truth": 0.0, "status": "ok"})
     >>> s = summarise(tidy, ref="a")
-    >>> s[s.method == "b"].stat.tolist()
-    ['nsim', 'mean', 'var', 'empse', 'bias', 'mse', 'diff', 'less', 'var_ratio', 'relprec', 'mse_ratio']
+    >>> s[s.method == "b"].stat.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['nsim', 'mean', 'var', 'empse', 'bias', 'mse', 'diff', 'less', 'var_ratio', 'relprec',
+     'mse_ratio']
     """
     by = _summarise_iv(tidy, by, ref)
     ok = tidy[tidy["status"] == "ok"]

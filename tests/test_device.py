@@ -6,8 +6,9 @@ import torch
 
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import train_gans
-from gansim.poc import PocDesign, poc_block
 from gansim.rng import replication_streams, torch_generator
+from gansim.studies.poc import poc_study
+from gansim.study import study_block
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA GPU on this machine"))]
@@ -32,7 +33,8 @@ def test_engine_on_device_matches_cpu_float64(device):
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_study_block_runs_on_device(device):
-    design = PocDesign(n=20, m=200, gan=GANConfig(steps=20), block_size=4, device=device)
-    frame = poc_block([0, 1, 2, 3], 1, design)
+    study = poc_study(replications=4, n=20, m=200, gan=GANConfig(steps=20), block_size=4,
+                      device=device)
+    frame = study_block([0, 1, 2, 3], 1, study.conditions[0], study=study)
     assert (frame.status == "ok").all()
-    assert np.isfinite(frame[["xbar_star", "ks_star"]].to_numpy()).all()
+    assert np.isfinite(frame.estimate.to_numpy()).all()

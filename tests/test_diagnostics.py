@@ -13,7 +13,8 @@ from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import JSD_BINS, binned_jsd, collapsed, equilibrium, ks_threshold
 from gansim.gan.engine import GANBlock, MLPLayout
-from gansim.poc import DIAGNOSTICS, PocDesign, add_mc_intervals, poc_block, summarise_poc
+from gansim.studies.poc import poc_study
+from gansim.study import run_study
 
 
 def test_binned_jsd_equals_the_exact_binned_jsd_of_a_narrow_normal():
@@ -78,24 +79,24 @@ def test_collapse_rule():
     assert flags.tolist() == [False, True, True, False]
 
 
+DIAGNOSTICS = ["d_real", "d_fake", "value", "jsd_star", "collapsed"]
+
+
 def test_study_rows_carry_the_diagnostics():
     """A GAN after one step (still its initialisation, sd far below the data's) is flagged
     collapsed in every replication; after 400 steps on N(5, 2²), standardised, none is, D is
-    near ½ and the value near -log 4.  The summary reports both beside their levels."""
+    near ½ and the value near -log 4.  The study's tidy rows carry them as the GAN's
+    quantities."""
     def frame(steps):
-        design = PocDesign(n=50, m=2000, dgp=Normal(5.0, 2.0), block_size=8,
-                           gan=GANConfig(steps=steps, standardize=True))
-        return design, poc_block(list(range(8)), 5, design)
+        study = poc_study(replications=8, n=50, m=2000, dgp=Normal(5.0, 2.0), block_size=8,
+                          gan=GANConfig(steps=steps, standardize=True))
+        wide = run_study(study, seed=5, progress=False).wide()
+        return wide[wide.method == "gan"].reset_index(drop=True)
 
-    _, untrained = frame(1)
-    assert set(DIAGNOSTICS) <= set(untrained) and untrained.collapsed.all()
-    design, trained = frame(400)
-    assert not trained.collapsed.any()
+    untrained = frame(1)
+    assert set(DIAGNOSTICS) <= set(untrained) and (untrained.collapsed == 1).all()
+    trained = frame(400)
+    assert (trained.collapsed == 0).all()
     assert np.all(np.abs(trained.d_real - 0.5) < 0.15)
     assert np.all(np.abs(trained.value + math.log(4)) < 0.15)
     assert np.all(trained.jsd_star < untrained.jsd_star)
-    summary = summarise_poc(add_mc_intervals(trained, design), design).set_index(
-        ["estimator", "measure"])
-    assert summary.loc[("truth", "value_eq"), "value"] == pytest.approx(-math.log(4))
-    assert summary.loc[("truth", "d_eq"), "value"] == 0.5
-    assert summary.loc[("collapsed", "prop"), "value"] == 0.0

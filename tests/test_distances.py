@@ -9,7 +9,7 @@ from scipy import integrate, stats
 
 from gansim.dgp import LogNormal, Normal, NormalMixture, StudentT
 from gansim.distances import cramer_von_mises, distances_batch, integrated_cdf, wasserstein1
-from gansim.estimators import ks_distance
+from gansim.functionals import ks_distance
 
 DGPS = [Normal(1.0, 2.0), StudentT(3.0), LogNormal(0.0, 1.0), NormalMixture()]
 

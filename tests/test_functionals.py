@@ -9,7 +9,7 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 from gansim.dgp import LogNormal, Normal, NormalMixture, StudentT
-from gansim.estimators import ks_distance, ks_distance_batch, sample_mean, sample_sd
+from gansim.functionals import ks_distance, ks_distance_batch, sample_mean, sample_sd
 
 CDFS = [
     pytest.param(stats.norm.cdf, id="scipy-norm"),

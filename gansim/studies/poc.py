@@ -53,7 +53,7 @@ def poc_study(*, replications: int = 10_000, n: int = 100, m: int = 10_000,
     >>> from gansim import run_study
     >>> study = poc_study(replications=4, n=50, m=500, gan=GANConfig(steps=50), block_size=4)
     >>> run_study(study, seed=1, progress=False).wide().shape
-    (8, 13)
+    (8, 11)
     """
     return Study([EmpiricalCDF(), GAN(GANConfig() if gan is None else gan, stream=None)],
                  dgp=Normal() if dgp is None else dgp, replications=replications, n=n, m=m,
