@@ -431,8 +431,8 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
                  f"{g.est.median():.2f} |")
     wins = mr[mr.est + 2 * mr.mcse < 1]
     # Listed by condition (design order), then reference, then functional.
-    rank = lambda col: col.map({k: i for i, k in enumerate(pd.unique(col))})  # noqa: E731
-    wins = wins.assign(_d=rank(wins.dgp), _r=rank(wins.ref), _q=rank(wins.quantity)) \
+    rank = lambda c: wins[c].map({k: i for i, k in enumerate(pd.unique(mr[c]))})  # noqa: E731
+    wins = wins.assign(_d=rank("dgp"), _r=rank("ref"), _q=rank("quantity")) \
         .sort_values(["_d", "n", "_r", "_q"], kind="stable")
     L += ["", f"Conditions where {gan} has a resolved smaller MSE:", ""]
     L += [f"- vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {_vm(r.est, r.mcse)}"

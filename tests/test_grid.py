@@ -1,59 +1,21 @@
-"""The design grid and the estimation study: seeds, pairing, truths, failures, resume."""
+"""The design grid (gansim.design) and the estimation measures the rates study relies on:
+condition ids, truths, pairing, known values recovered, identical methods equal."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from gansim.design import Condition, condition_grid, run_grid
-from gansim.dgp import LogNormal, Normal, NormalMixture, StudentT
-from gansim.grid import (
-    QUANTITIES,
-    EstimationDesign,
-    compare_methods,
-    estimation_block,
-    run_estimation,
-    summarise_estimation,
-    true_values,
-)
-from gansim.methods import Bootstrap, EmpiricalCDF, Method, Parametric
+from gansim.design import Condition, check_conditions, condition_grid
+from gansim.dgp import LogNormal, make_dgp
+from gansim.methods import Bootstrap, EmpiricalCDF, Parametric
 from gansim.performance import mse_ratio
 from gansim.rng import replication_streams
-
-CHEAP = EstimationDesign((EmpiricalCDF(), Bootstrap(), Parametric()), m=500, block_size=5)
-
-
-class Exploding(Method):
-    """A method that raises for every block: its rows must fail, the others must not."""
-
-    name = "exploding"
-
-    def _fit(self, x, streams, *, dgp, device):
-        raise FloatingPointError("diverged at step 3")
-
-
-class NaNDraws(Parametric):
-    """Non-finite draws for replication 1 only."""
-
-    name = "nan_draws"
-
-    def _fit(self, x, streams, *, dgp, device):
-        fitted = super()._fit(x, streams, dgp=dgp, device=device)
-        sample = fitted.sample
-        reps = [s.rep for s in streams]
-
-        def bad(m):
-            out = sample(m)
-            out[[r == 1 for r in reps]] = np.nan
-            return out
-
-        fitted.sample = bad
-        return fitted
+from gansim.study import Study, run_study, study_block
 
 
 def _mixture_quantile(p):
@@ -61,17 +23,19 @@ def _mixture_quantile(p):
     return optimize.brentq(lambda x: cdf(x) - p, -10, 10, xtol=1e-14)
 
 
-@pytest.mark.parametrize("dgp, ref", [
-    (Normal(), stats.norm()), (StudentT(3.0), stats.t(3)),
-    (LogNormal(), stats.lognorm(1.0)), (NormalMixture(), None)], ids=["normal", "t", "ln", "mix"])
-def test_true_values_against_scipy(dgp, ref):
-    got = true_values(dgp)
+@pytest.mark.parametrize("name, ref", [
+    ("normal", stats.norm()), ("t", stats.t(3)), ("lognormal", stats.lognorm(1.0)),
+    ("mixture", None)])
+def test_true_values_of_the_registry_dgps_against_scipy(name, ref):
+    study = Study([EmpiricalCDF()], design=condition_grid(2, dgp=[name], n=[10]))
+    got = study.truths(study.dgp_for(study.conditions[0]))
     if ref is None:  # the mixture: moments by hand, quantiles by root finding
         want = {"mean": 0.0, "sd": np.sqrt(4 + 0.25), "median": 0.0,
                 "q10": _mixture_quantile(0.1), "q90": _mixture_quantile(0.9)}
     else:
         want = {"mean": ref.mean(), "sd": ref.std(), "median": ref.median(),
                 "q10": ref.ppf(0.1), "q90": ref.ppf(0.9)}
+    assert set(got) == set(want)
     for k, v in want.items():
         assert_allclose(got[k], v, rtol=1e-10, atol=1e-12, err_msg=k)
 
@@ -83,100 +47,79 @@ def test_condition_ids_depend_on_factors_not_position():
     ids_b = {c.label: c.id for c in b}
     assert ids_a["dgp=t,n=25"] == ids_b["dgp=t,n=25"]
     assert len(set(ids_a.values())) == 4
+    # The id the committed results/rates used for dgp=normal, n=25 (results/rates/run.json).
+    assert ids_a["dgp=normal,n=25"] == 992427553
+    assert Condition((), 5).id == 0
     with pytest.raises(ValueError, match="`replications`"):
         Condition((("n", 5),), 1)
     with pytest.raises(ValueError, match="factor `n`"):
         condition_grid(5, n=[])
+    with pytest.raises(TypeError, match="factor `n`"):
+        Condition((("n", True),), 5)
+
+
+def test_condition_grid_order_and_per_condition_replications():
+    grid = condition_grid(lambda f: 1000 if f["n"] <= 100 else 400, dgp=["normal", "t"],
+                          n=[50, 200])
+    assert [(c["dgp"], c["n"], c.replications) for c in grid] == [
+        ("normal", 50, 1000), ("normal", 200, 400), ("t", 50, 1000), ("t", 200, 400)]
+    with pytest.raises(ValueError, match="distinct"):
+        check_conditions([grid[0], grid[0]])
+    with pytest.raises(ValueError, match="same factors"):
+        check_conditions([grid[0], *condition_grid(5, n=[3])])
+    with pytest.raises(TypeError, match="Condition"):
+        check_conditions("dgp=normal")
 
 
 def test_all_methods_see_the_same_data_and_the_ecdf_is_exact():
-    cond = Condition((("dgp", "lognormal"), ("n", 30)), 5)
-    frame = estimation_block([0, 1, 2], 9, cond, CHEAP)
+    study = Study([EmpiricalCDF(), Bootstrap(), Parametric()],
+                  design=condition_grid(5, dgp=["lognormal"], n=[30]), m=500, block_size=5)
+    cond = study.conditions[0]
+    frame = study_block([0, 1, 2], 9, cond, study=study)
+    est = frame.set_index(["rep", "method", "quantity"])["estimate"]
     dgp = LogNormal()
-    for i, r in enumerate([0, 1, 2]):
+    for r in (0, 1, 2):
         x = dgp.sample(30, replication_streams(9, r, cond.id).data_rng())
-        assert frame.at[i, "ecdf__mean"] == pytest.approx(x.mean(), rel=1e-14)
-        assert frame.at[i, "ecdf__median"] == pytest.approx(np.median(x), rel=1e-14)
-        assert frame.at[i, "ecdf__ks"] == stats.kstest(x, dgp.cdf).statistic
+        assert est[(r, "ecdf", "mean")] == pytest.approx(x.mean(), rel=1e-14)
+        assert est[(r, "ecdf", "median")] == pytest.approx(np.median(x), rel=1e-14)
+        assert est[(r, "ecdf", "ks")] == stats.kstest(x, dgp.cdf).statistic
         # The parametric plug-in is fitted to the same data: its draws centre on x̄.
-        assert abs(frame.at[i, "parametric__mean"] - x.mean()) < 5 * x.std() / np.sqrt(500)
+        assert abs(est[(r, "parametric", "mean")] - x.mean()) < 5 * x.std() / np.sqrt(500)
     assert (frame["status"] == "ok").all()
-
-
-def test_failures_are_recorded_per_method_and_never_fatal():
-    design = EstimationDesign((EmpiricalCDF(), Exploding(), NaNDraws()), m=50, block_size=3)
-    cond = Condition((("dgp", "normal"), ("n", 10)), 3)
-    frame = estimation_block([0, 1, 2], 1, cond, design)
-    assert (frame["ecdf__status"] == "ok").all()
-    assert (frame["exploding__status"] == "failed").all()
-    assert frame["exploding__error"].str.contains("FloatingPointError: diverged").all()
-    assert list(frame["nan_draws__status"]) == ["ok", "failed", "ok"]
-    assert "non-finite draws" in frame.at[1, "nan_draws__error"]
-    assert np.isnan(frame.at[1, "nan_draws__ks"]) and np.isfinite(frame.at[0, "nan_draws__ks"])
-    assert (frame["status"] == "failed").all()
-    assert "exploding: FloatingPointError" in frame.at[0, "error"]
-
-
-def test_grid_resumes_to_identical_results_and_ignores_n_jobs(tmp_path):
-    grid = condition_grid(lambda f: 6 if f["n"] == 20 else 4, dgp=["normal", "mixture"],
-                          n=[20, 40])
-    full = run_estimation(grid, CHEAP, seed=3, progress=False).replications
-    # Interrupt: run only the first two conditions into out, then the whole grid.
-    run_estimation(grid[:2], CHEAP, seed=3, out_dir=tmp_path, progress=False)
-    resumed = run_estimation(grid, CHEAP, seed=3, out_dir=tmp_path, progress=False, n_jobs=2)
-    pd.testing.assert_frame_equal(full, resumed.replications)
-    assert resumed.conditions["blocks_resumed"].tolist() == [2, 1, 0, 0]
-    # Tidy: one row per replication x method, factors as columns.
-    assert len(full) == (6 + 4) * 2 * 3
-    assert list(full.columns[:3]) == ["dgp", "n", "condition"]
-    assert set(QUANTITIES) <= set(full.columns)
-    with pytest.raises(ValueError, match="other settings"):
-        run_estimation(grid, EstimationDesign(CHEAP.methods, m=501, block_size=5), seed=3,
-                       out_dir=tmp_path, progress=False)
-
-
-def test_block_that_raises_becomes_failed_rows_of_every_method():
-    def block(reps, seed, condition):
-        raise MemoryError("out of memory")
-
-    run = run_grid(block, condition_grid(3, n=[5]), seed=1, block_size=3, settings={},
-                   progress=False)
-    cond = condition_grid(3, n=[5])[0]
-    assert (run.replications["status"] == "failed").all()
-    assert run.replications["spawn_key"].iloc[0] == f"{cond.id}:0"
 
 
 def test_ecdf_measures_recover_known_values_within_4_mcse():
     B, n = 400, 25
-    design = EstimationDesign((EmpiricalCDF(), Bootstrap()), m=1000, block_size=100)
-    tidy = run_estimation(condition_grid(B, dgp=["normal"], n=[n]), design, seed=5,
-                          progress=False).replications
-    s = summarise_estimation(tidy, design).set_index(["method", "quantity", "measure"])
+    study = Study([EmpiricalCDF(), Bootstrap()], design=condition_grid(B, dgp=["normal"],
+                                                                       n=[n]),
+                  m=1000, block_size=100)
+    res = run_study(study, seed=5, progress=False)
+    s = res.summary().set_index(["method", "quantity", "stat"])
     bias = s.loc[("ecdf", "mean", "bias")]
-    assert abs(bias.value) < 4 * bias.mcse
+    assert abs(bias.est) < 4 * bias.mcse
     empse = s.loc[("ecdf", "mean", "empse")]
-    assert abs(empse.value - 1 / np.sqrt(n)) < 4 * empse.mcse
+    assert abs(empse.est - 1 / np.sqrt(n)) < 4 * empse.mcse
     ks = s.loc[("ecdf", "ks", "mean")]
-    assert abs(ks.value - stats.kstwo(n).mean()) < 4 * ks.mcse
+    assert abs(ks.est - stats.kstwo(n).mean()) < 4 * ks.mcse
     # E[sd] = c4(n) sigma for the ecdf's sd (divisor n - 1).
     c4 = math.sqrt(2 / (n - 1)) * math.exp(math.lgamma(n / 2) - math.lgamma((n - 1) / 2))
     sd_bias = s.loc[("ecdf", "sd", "bias")]
-    assert abs(sd_bias.value - (c4 - 1)) < 4 * sd_bias.mcse
+    assert abs(sd_bias.est - (c4 - 1)) < 4 * sd_bias.mcse
     # Paired: the bootstrap's T is the ecdf's plus resampling noise, never more precise.
-    cmp = compare_methods(tidy, design, "bootstrap", ["ecdf"]).set_index(["quantity", "measure"])
-    assert cmp.loc[("mean", "relprec")].value < 0
-    assert cmp.loc[("pairs", "n")].value == B
+    cmp = res.summary(ref="ecdf").set_index(["method", "quantity", "stat"])
+    assert cmp.loc[("bootstrap", "mean", "relprec")].est < 0
+    assert cmp.loc[("bootstrap", "mean", "nsim")].est == B
 
 
 def test_identical_methods_compare_as_equal():
-    design = EstimationDesign((EmpiricalCDF(), EmpiricalCDF(label="ecdf2")), m=10, block_size=10)
-    tidy = run_estimation(condition_grid(20, dgp=["t"], n=[15]), design, seed=2,
-                          progress=False).replications
-    cmp = compare_methods(tidy, design, "ecdf2", ["ecdf"]).set_index(["quantity", "measure"])
-    assert cmp.loc[("ks", "share_less")].value == 0
-    assert cmp.loc[("ks", "diff")].value == 0
-    assert cmp.loc[("mean", "relprec")].value == pytest.approx(0, abs=1e-9)
-    assert cmp.loc[("mean", "mse_ratio")].value == pytest.approx(1)
+    study = Study([EmpiricalCDF(), EmpiricalCDF(label="ecdf2")],
+                  design=condition_grid(20, dgp=["t"], n=[15]), m=10, block_size=10)
+    cmp = run_study(study, seed=2, progress=False).summary(ref="ecdf")
+    cmp = cmp[cmp.method == "ecdf2"].set_index(["quantity", "stat"])
+    assert cmp.loc[("ks", "less")].est == 0
+    assert cmp.loc[("ks", "diff")].est == 0
+    assert cmp.loc[("mean", "relprec")].est == pytest.approx(0, abs=1e-9)
+    assert cmp.loc[("mean", "mse_ratio")].est == pytest.approx(1)
 
 
 def test_mse_ratio_mcse_is_calibrated():
@@ -196,17 +139,6 @@ def test_mse_ratio_mcse_is_calibrated():
     assert_array_equal(m.value, np.mean(a**2) / np.mean(b**2))
 
 
-def test_study_script_writes_every_output(tmp_path, load_study):
-    script = load_study("rates")
-    out = tmp_path / "rates"
-    args = ["--scale", "0.004", "--ns", "20", "40", "--m", "200", "--steps", "10",
-            "--block-size", "4", "--n-jobs", "1", "--no-progress", "--out", str(out)]
-    assert script.main(args) == 0
-    for name in ("replications.parquet", "summary.csv", "paired.csv", "slopes.csv",
-                 "tables.md", "tables.tex", "answers.md", "ks.png", "w1.png", "cvm.png",
-                 "slopes.png", "run.json"):
-        assert (out / name).stat().st_size > 0, name
-    tidy = pd.read_parquet(out / "replications.parquet")
-    assert set(tidy["method"]) == {"ecdf", "bootstrap", "smoothed", "parametric", "gan",
-                                   "oracle"}
-    assert "## 4." in (out / "answers.md").read_text()
+def test_registry_dgp_of_the_factor_is_the_default_family():
+    study = Study([EmpiricalCDF()], design=condition_grid(2, dgp=["t"], n=[10]))
+    assert repr(study.dgp_for(study.conditions[0])) == repr(make_dgp("t"))

@@ -1,18 +1,29 @@
-"""Rate fits: a known slope recovered, numpy as the independent fit, and the kstwo check."""
+"""The rates study: rate fits (a known slope recovered, numpy as the independent fit, the
+kstwo check), the study on the new stack reproducing the committed results/rates numbers bit
+for bit, and its command line writing every file in the new schema."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 from gansim.dgp import Normal
-from gansim.estimators import ks_distance_batch
+from gansim.functionals import ks_distance_batch
 from gansim.rates import fit_rates, ks_exact_slope, rate_slopes
+from gansim.studies import rates as rates_study
+from gansim.study import TIDY_COLUMNS, StudyResult, run_study
 
 NS = [25, 50, 100, 200, 400, 800]
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+#: Columns of the committed results/rates/replications.parquet (the previous code's schema:
+#: one row per replication x method, a column per quantity).
+QUANTITIES = ["mean", "median", "sd", "q10", "q90", "ks", "w1", "cvm"]
 
 
 def _known_slopes(seed=0, B=200):
@@ -110,3 +121,143 @@ def test_bad_inputs_raise_naming_them():
         ks_exact_slope([100])
     with pytest.raises(ValueError, match="`scale`"):
         ks_exact_slope(NS, scale="median")
+
+
+# ------------------------------------------------------------------------------------------
+# The study on the new stack against the committed results (made by commit 1ed3375).
+
+
+def _committed(dgp: str) -> pd.DataFrame:
+    old = pd.read_parquet(RESULTS / "rates" / "replications.parquet")
+    return old[old["dgp"] == dgp].reset_index(drop=True)
+
+
+def _as_tidy(old: pd.DataFrame, study) -> pd.DataFrame:
+    """The committed wide rows in the new tidy schema, with the study's truths."""
+    ids = ["dgp", "n", "condition", "rep", "seed", "spawn_key", "method", "status", "error"]
+    tidy = old.melt(id_vars=ids, value_vars=QUANTITIES, var_name="quantity",
+                    value_name="estimate")
+    truths = {c["dgp"]: study.truths(study.dgp_for(c)) for c in study.conditions}
+    tidy["truth"] = [truths[d].get(q, np.nan) for d, q in zip(tidy.dgp, tidy.quantity,
+                                                                strict=True)]
+    tidy["truth"] = tidy["truth"].astype(float)
+    tidy[["se", "lower", "upper"]] = np.nan
+    tidy["warnings"] = ""
+    return tidy[["dgp", "n", *TIDY_COLUMNS]]
+
+
+def test_new_stack_reproduces_the_committed_replications_bit_for_bit():
+    # The shipped declaration at its cheapest condition, one block (B = 1000 x 0.1): same
+    # condition id (CRC of the factors), data, GAN streams (torch engine, block of 100) and
+    # method streams as the committed run, so every number must be identical, not close.
+    study = rates_study.build_study(ns=[25], dgps=["normal"], scale=0.1)
+    assert [c.replications for c in study.conditions] == [100]
+    new = run_study(study, seed=rates_study.DEFAULTS["seed"], progress=False).wide()
+    old = _committed("normal")
+    old = old[(old["n"] == 25) & (old["rep"] < 100)]
+    both = new.merge(old, on=["condition", "rep", "method"], suffixes=("", "_old"),
+                     validate="one_to_one")
+    assert len(both) == 100 * 6 == len(new)
+    assert set(both["method"]) == {"ecdf", "bootstrap", "smoothed", "parametric", "gan",
+                                   "oracle"}
+    for q in QUANTITIES:
+        assert_array_equal(both[q].to_numpy(), both[f"{q}_old"].to_numpy(), err_msg=q)
+
+
+def test_new_summaries_reproduce_the_committed_summary_paired_and_slopes():
+    # The committed replications of one DGP (all n) through the new summarise, paired and
+    # slopes: every stat both schemas have equals the committed files' value and MCSE.
+    study = rates_study.build_study(dgps=["normal"])
+    tidy = _as_tidy(_committed("normal"), study)
+    conds = pd.DataFrame(json.loads((RESULTS / "rates" / "run.json").read_text())["conditions"])
+    result = StudyResult(tidy, conds[conds["dgp"] == "normal"], study, 4, 0.0)
+    summary = result.summary()
+    old = pd.read_csv(RESULTS / "rates" / "summary.csv")
+    old = old[(old["dgp"] == "normal") & old["measure"].isin(["bias", "empse", "mse", "mean"])]
+    got = old.merge(summary, left_on=["n", "method", "quantity", "measure"],
+                    right_on=["n", "method", "quantity", "stat"], validate="one_to_one")
+    assert len(got) == len(old) == 6 * 6 * (5 * 3 + 3)
+    assert_array_equal(got["est"], got["value"])
+    assert_array_equal(got["mcse_y"], got["mcse_x"])
+
+    pairs = rates_study.paired(tidy)
+    assert set(pairs["method"]) == {"gan"}
+    assert list(pd.unique(pairs["ref"])) == list(rates_study.AGAINST)
+    old = pd.read_csv(RESULTS / "rates" / "paired.csv")
+    old = old[(old["dgp"] == "normal") & (old["measure"] != "n")]
+    old["measure"] = old["measure"].replace({"share_less": "less"})
+    got = old.merge(pairs, left_on=["n", "against", "quantity", "measure"],
+                    right_on=["n", "ref", "quantity", "stat"], validate="one_to_one")
+    assert len(got) == len(old) == 6 * 4 * (3 * 2 + 5 * 2)
+    assert_array_equal(got["est"], got["value"])
+    assert_array_equal(got["mcse_y"], got["mcse_x"])
+
+    slopes, exact = rates_study._slopes(result)
+    old = pd.read_csv(RESULTS / "rates" / "slopes.csv")
+    old = old[old["dgp"] == "normal"].reset_index(drop=True)
+    assert_allclose(slopes["slope"], old["slope"], rtol=1e-12)
+    assert_allclose(slopes["se"], old["se"], rtol=1e-10)
+    committed = json.loads((RESULTS / "rates" / "run.json").read_text())["exact_ks_slopes"]
+    assert exact == pytest.approx(committed, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_command_line_writes_every_output_in_the_new_schema(tmp_path):
+    from gansim.cli import main
+
+    out = tmp_path / "rates"
+    args = ["rates", "--scale", "0.004", "--ns", "25", "50", "--m", "200", "--steps", "10",
+            "--block-size", "4", "--n-jobs", "1", "--no-progress", "--out", str(out)]
+    assert main(args) == 0
+    for name in ("replications.parquet", "replications.csv.gz", "summary.csv", "paired.csv",
+                 "slopes.csv", "tables.md", "tables.tex", "answers.md", "ks.png", "w1.png",
+                 "cvm.png", "slopes.png", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    tidy = pd.read_parquet(out / "replications.parquet")
+    assert list(tidy.columns) == ["dgp", "n", *TIDY_COLUMNS]
+    # B = max(2, round(1000 x 0.004)) = 4 per condition, 4 DGPs x 2 n, six methods.
+    assert tidy.groupby(["dgp", "n", "method"])["rep"].nunique().eq(4).all()
+    assert len(tidy.groupby(["dgp", "n", "method"])) == 4 * 2 * 6
+    # The CSV is the same frame (R reads it with read.csv).
+    csv = pd.read_csv(out / "replications.csv.gz", keep_default_na=False,
+                      na_values={c: [""] for c in ["estimate", "se", "lower", "upper", "truth"]})
+    assert_allclose(csv["estimate"], tidy["estimate"], rtol=1e-15)
+    assert (csv["spawn_key"].astype(str) == tidy["spawn_key"]).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["dgp", "n", "method", "quantity", "stat", "est", "mcse"]
+    pairs = pd.read_csv(out / "paired.csv")
+    assert set(pairs["method"]) == {"gan"}
+    assert set(pairs["ref"]) == set(rates_study.AGAINST)
+    assert {"diff", "less", "relprec", "mse_ratio"} <= set(pairs["stat"])
+    slopes = pd.read_csv(out / "slopes.csv")
+    assert set(slopes["distance"]) == {"ks", "w1", "cvm"}
+    assert set(slopes["method"]) == set(tidy["method"])
+    text = (out / "answers.md").read_text()
+    assert "## 4." in text and "| ecdf | 40 |" in text  # 4 DGPs x 2 n x 5 functionals
+    assert "| dgp | n | less | diff |" in (out / "tables.md").read_text()
+    run = json.loads((out / "run.json").read_text())
+    assert run["settings"]["study"] == "rates" and run["seed"] == 4
+
+
+@pytest.mark.slow
+def test_pilot_command_line_writes_its_table(tmp_path):
+    from gansim.cli import main
+
+    out = tmp_path / "pilot"
+    assert main(["rates_standardize", "-B", "3", "--n", "20", "--steps", "5", "--n-jobs", "1",
+                 "--no-progress", "--out", str(out)]) == 0
+    tidy = pd.read_csv(out / "replications.csv")
+    assert set(tidy["method"]) >= {"ecdf", "gan_raw", "gan"}
+    table = (out / "table.md").read_text()
+    # One row per DGP, nine cells each, every one filled.
+    rows = [r for r in table.splitlines() if r.startswith("| ") and r.split(" | ")[0][2:]
+            in ("normal", "t", "lognormal", "mixture")]
+    assert len(rows) == 4
+    assert all(r.count("|") == 10 and "|  |" not in r for r in rows)
+
+
+def test_command_line_rejects_a_bad_scale(capsys):
+    from gansim.cli import main
+
+    assert main(["rates", "--scale", "0", "--no-progress", "--out", "/nonexistent/x"]) == 2
+    assert "`scale`" in capsys.readouterr().err
