@@ -1,0 +1,397 @@
+"""GAN games compared on the proof-of-concept design: n = 100 from N(0, 1), m = 10,000 draws.
+
+Every variant (a game, its number of discriminator steps, its gradient penalty) is a method
+of one study, so all of them and the empirical cdf (method ``ecdf``) see the same B data
+sets and are compared pair by pair.  The recipe is otherwise the one that was the default
+when the study first ran: raw data (``standardize=False``), the batched PyTorch engine.
+
+    python -m gansim losses                                        # B = 1,000
+    python -m gansim losses -B 50 --steps 200 --out /tmp/losses    # a quick look
+
+Writes replications.csv.gz (tidy), summary.csv, table.md, ks.png, curves.png (D's and G's
+losses of a few replications) and run.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gansim import report
+from gansim.dgp import Normal
+from gansim.gan.config import GANConfig
+from gansim.gan.engine import resolve_engine, train_gans
+from gansim.gan.losses import get_loss
+from gansim.methods import GAN, EmpiricalCDF
+from gansim.rng import replication_streams
+from gansim.study import Study, StudyResult, run_study
+from gansim.summary import summarise
+
+__all__ = ["DEFAULTS", "DESCRIPTION", "DIAGNOSTICS", "ENGINE", "ESTIMATION", "KEEP",
+           "VARIANTS", "add_arguments", "fmt", "gan_config", "legacy_replications",
+           "loss_curves", "losses_study", "main", "markdown", "measures", "plot_curves",
+           "plot_ks", "write_outputs"]
+
+DESCRIPTION = __doc__
+DEFAULTS = {"seed": 2020, "out": "results/losses"}
+
+#: The engine results/losses was computed with (it predates the fused engine): kept so the
+#: committed numbers reproduce exactly; the fused engine gives statistically equivalent, not
+#: bit-identical, results.
+ENGINE = "torch"
+
+#: The variants: the four games of gansim.gan.losses; k = 5 for the non-saturating one;
+#: WGAN-GP with the paper's k = 5 critic steps, with the two-sided and one-sided penalty.
+#: Each name is the GAN method's label (no spaces, no '__').
+VARIANTS = {
+    "nonsaturating": {},
+    "nonsaturating-k5": {"d_steps": 5},
+    "minimax": {"loss": "minimax"},
+    "least-squares": {"loss": "least-squares"},
+    "wasserstein-gp-k5": {"loss": "wasserstein", "d_steps": 5},
+    "wasserstein-gp1-k5": {"loss": "wasserstein", "d_steps": 5, "gp_one_sided": True},
+}
+
+#: Columns of the per-replication frame of the previous code (commit 1ed3375), in order:
+#: :func:`legacy_replications` rebuilds it from the tidy rows.
+KEEP = ["rep", "status", "error", "xbar", "sd", "ks", "xbar_star", "sd_star", "ks_star",
+        "d_real", "d_fake", "value", "jsd_star", "collapsed"]
+
+# Old column names of the quantities: (of the data, via ecdf; of the GAN's draws).
+_LEGACY = {"mean": ("xbar", "xbar_star"), "sd": ("sd", "sd_star"), "ks": ("ks", "ks_star")}
+_DIAGNOSTICS = ["d_real", "d_fake", "value", "jsd_star", "collapsed"]
+
+
+def gan_config(variant: str, *, steps: int = GANConfig.steps) -> GANConfig:
+    """The GAN recipe of a variant of :data:`VARIANTS`."""
+    # Raw data, the package default when this study ran; results/recipe shows standardising
+    # changes nothing resolvable at N(0, 1).
+    return GANConfig(steps=steps, standardize=False, engine=ENGINE, **VARIANTS[variant])
+
+
+def losses_study(variants=tuple(VARIANTS), *, replications: int = 1000, n: int = 100,
+                 m: int = 10_000, steps: int = GANConfig.steps, device: str = "cpu") -> Study:
+    """The study: the empirical cdf and one GAN method per variant, on N(0, 1) data.
+
+    One condition without factors (condition id 0) and ``stream=None`` (each GAN draws from
+    the replication's ``draws`` stream), as the previous code had, so the committed
+    results/losses reproduce bit for bit (tests/test_losses_recipe.py).
+
+    Examples
+    --------
+    >>> s = losses_study(["minimax"], replications=2, steps=5)
+    >>> [m.label for m in s.methods]
+    ['ecdf', 'minimax']
+    """
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        raise ValueError(f"`variants` must be a non-empty list among {list(VARIANTS)}; "
+                         f"got {list(variants)}.")
+    gans = [GAN(gan_config(v, steps=steps), label=v, stream=None) for v in variants]
+    return Study([EmpiricalCDF(), *gans], dgp=Normal(), replications=replications, n=n, m=m,
+                 functionals=["mean", "sd"], distances=["ks"], device=device, name="losses")
+
+
+def legacy_replications(tidy: pd.DataFrame, method: str, *, ref: str = "ecdf") -> pd.DataFrame:
+    """One GAN method's rows in the previous code's per-replication schema (:data:`KEEP`).
+
+    ``xbar``, ``sd``, ``ks`` come from ``ref``'s rows, ``xbar_star``, ``sd_star``,
+    ``ks_star`` and the diagnostics from ``method``'s.  As before, a replication is ``ok``
+    only if every row of both methods is, and every number of a replication that is not is
+    missing.  ``tidy`` must hold one condition (filter a multi-DGP frame first).
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"rep": [0, 0, 0], "method": ["ecdf", "g", "g"],
+    ...                      "quantity": ["mean", "mean", "collapsed"],
+    ...                      "estimate": [0.1, 0.2, 0.0], "status": "ok", "error": ""})
+    >>> row = legacy_replications(tidy, "g").iloc[0]
+    >>> float(row["xbar"]), float(row["xbar_star"]), bool(row["collapsed"]), row["status"]
+    (0.1, 0.2, False, 'ok')
+    >>> bool(np.isnan(row["ks"]))  # not in the tidy rows
+    True
+    """
+    rows = tidy[tidy["method"].isin([ref, method])]
+    if "condition" in rows and rows["condition"].nunique() > 1:
+        raise ValueError("`tidy` must hold one condition; filter it first.")
+    est = {m: g.pivot_table(index="rep", columns="quantity", values="estimate",
+                            aggfunc="first", dropna=False)
+           for m, g in rows.groupby("method", sort=False)}
+    reps = np.sort(rows["rep"].unique())
+    bad = rows[rows["status"] != "ok"].groupby("rep")
+    status = bad["status"].first().reindex(reps).fillna("ok")
+    error = bad["error"].agg(lambda s: "; ".join(dict.fromkeys(e for e in s if e)))
+    error = error.reindex(reps).fillna("")
+    ok = (status == "ok").to_numpy()
+    out = pd.DataFrame({"rep": reps.astype(np.int64), "status": status.to_numpy(),
+                        "error": error.to_numpy()})
+
+    def column(m, quantity):
+        # A quantity the study did not compute (a DGP without a ppf: no jsd_star) is missing.
+        if quantity not in est[m]:
+            return np.full(reps.size, np.nan)
+        return np.where(ok, est[m][quantity].reindex(reps).to_numpy(dtype=float), np.nan)
+
+    for quantity, (data_col, gan_col) in _LEGACY.items():
+        out[data_col], out[gan_col] = column(ref, quantity), column(method, quantity)
+    for name in _DIAGNOSTICS:
+        out[name] = column(method, name)
+    # A yes/no flag, missing where the replication failed, as the previous code stored it.
+    out["collapsed"] = pd.array(np.where(ok, out["collapsed"] == 1.0, pd.NA), dtype="boolean")
+    return out[KEEP]
+
+
+def measures(summary: pd.DataFrame, tidy: pd.DataFrame, method: str, *, config: GANConfig,
+             dgp: Normal, n: int, ref: str = "ecdf") -> dict:
+    """One row of the comparison table: ``(value, mcse)`` of each measure of a GAN method.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`gansim.summary.summarise` of ``tidy`` with ``ref="ecdf"``, one condition.
+    tidy : DataFrame
+        The study's tidy rows (for the failure counts), one condition.
+    method : str
+        The GAN method's label.
+    config : GANConfig
+        Its recipe (for the value of the game at equilibrium).
+    dgp : Normal
+        The truth (σ for sd*/σ and the Cramér–Rao bound σ²/n).
+    n : int
+        Data points per replication.
+    ref : str
+        The reference method's label (the empirical cdf).
+    """
+    def get(quantity, stat, who=method):
+        row = summary[(summary["method"] == who) & (summary["quantity"] == quantity)
+                      & (summary["stat"] == stat)]
+        if len(row) != 1:
+            return (math.nan, math.nan)
+        return float(row["est"].iloc[0]), float(row["mcse"].iloc[0])
+
+    cr = dgp.var / n
+    mse, sd_star = get("mean", "mse"), get("sd", "mean")
+    rows = tidy[tidy["method"] == method]
+    n_failed = int(rows.loc[rows["status"] != "ok", "rep"].nunique())
+    return {
+        "B_ok": int(rows["rep"].nunique()) - n_failed,
+        "failed": n_failed,
+        "var_xbar_star": get("mean", "var"),
+        "var_xbar": get("mean", "var", ref),
+        "var_ratio": get("mean", "var_ratio"),
+        "relprec_pct": get("mean", "relprec"),
+        "bias_xbar_star": get("mean", "bias"),
+        "mse_over_cr": (mse[0] / cr, mse[1] / cr),
+        "sd_star_over_sigma": (sd_star[0] / dgp.sd, sd_star[1] / dgp.sd),
+        "ks_star": get("ks", "mean"),
+        "ks": get("ks", "mean", ref),
+        "p_ks_star_lt_ks": get("ks", "less"),
+        "d_real": get("d_real", "mean"),
+        "d_fake": get("d_fake", "mean"),
+        "value": get("value", "mean"),
+        "value_eq": (get_loss(config.loss).value_at_equilibrium, 0.0),
+        "jsd_star": get("jsd_star", "mean"),
+        "collapsed": get("collapsed", "mean"),
+    }
+
+
+def fmt(cell, digits: int = 4) -> str:
+    """``value (MCSE)`` of a ``(value, mcse)`` pair; plain for counts and exact values.
+
+    Examples
+    --------
+    >>> fmt((0.5, 0.01)), fmt((-1.386294, 0.0)), fmt(3)
+    ('0.5000 (0.0100)', '-1.386', '3')
+    """
+    if not isinstance(cell, tuple):
+        return str(cell)
+    value, mcse = cell
+    if not math.isfinite(value):
+        return "–"
+    if not mcse or not math.isfinite(mcse):
+        return f"{value:.{digits}g}"
+    return f"{value:.{digits}f} ({mcse:.{digits}f})"
+
+
+def markdown(rows: dict, columns: dict, label: str = "variant") -> str:
+    """A markdown table: one row per entry of ``rows``, ``columns`` maps keys to headers."""
+    lines = [f"| {label} | " + " | ".join(columns.values()) + " |",
+             "|---" * (len(columns) + 1) + "|"]
+    digits = {"relprec_pct": 2}
+    for name, row in rows.items():
+        cells = [fmt(row[k], digits.get(k, 4)) for k in columns]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+#: Columns of table.md, as the previous code wrote them.
+ESTIMATION = {"var_xbar_star": "var(X̄*)", "var_ratio": "var(X̄*)/var(X̄)",
+              "relprec_pct": "rel. precision vs X̄, %", "bias_xbar_star": "bias(X̄*)",
+              "mse_over_cr": "MSE(X̄*)/(σ²/n)", "sd_star_over_sigma": "sd*/σ",
+              "ks_star": "mean KS*", "p_ks_star_lt_ks": "P(KS* < KS_n)"}
+DIAGNOSTICS = {"d_real": "D on data", "d_fake": "D on draws", "value": "value",
+               "value_eq": "value at eq.", "jsd_star": "JSD* (nats)",
+               "collapsed": "collapsed", "failed": "failed"}
+
+
+def plot_ks(frames: dict, path, *, n: int):
+    """KS distributions: KS_n of the data and KS* of each variant (step histograms).
+
+    ``frames`` maps a variant to its :func:`legacy_replications` frame.
+    """
+    plt = report._figure()
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    first = next(iter(frames.values()))
+    allks = np.concatenate([f.ks_star.dropna() for f in frames.values()])
+    bins = np.linspace(0, min(np.quantile(allks, 0.995), 0.6), 70)
+    ax.hist(first.ks.dropna(), bins=bins, density=True, color="0.75", label="KS_n (data)")
+    for name, f in frames.items():
+        ax.hist(f.ks_star.dropna().clip(upper=bins[-1]), bins=bins, density=True,
+                histtype="step", lw=1.4, label=name)
+    ax.set_xlabel("sup |F − Φ|")
+    ax.set_ylabel("density")
+    ax.set_title(f"KS distance to the truth, n = {n}, B = {len(first):,} per variant")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_curves(curves: dict, path):
+    """D's and G's losses against the step, a few replications per variant."""
+    plt = report._figure()
+    k = len(curves)
+    cols = (k + 1) // 2
+    fig, axes = plt.subplots(2, cols, figsize=(4 * cols, 6.5), squeeze=False)
+    for ax, (name, losses) in zip(axes.ravel(), curves.items(), strict=False):
+        steps = np.arange(losses.shape[0])
+        for r in range(losses.shape[2]):
+            ax.plot(steps, losses[:, 0, r], lw=0.6, color=f"C{r}")
+            ax.plot(steps, losses[:, 1, r], lw=0.6, color=f"C{r}", ls="--")
+        ax.set_title(f"{name} (D solid, G dashed)", fontsize=9)
+        ax.set_xlabel("step")
+    for ax in axes.ravel()[k:]:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def loss_curves(cfg: GANConfig, seed: int, n: int, reps: int = 3,
+                device: str = "cpu") -> np.ndarray:
+    """Losses ``(steps, 2, reps)`` of replications 0..reps-1 (condition 0), trained as a
+    block of their own: the torch engine couples a block's arithmetic, so these are not
+    bit-identical to the study's blocks of 100; the curves illustrate."""
+    streams = [replication_streams(seed, r) for r in range(reps)]
+    x = np.stack([Normal().sample(n, s.data_rng()) for s in streams])
+    block = train_gans(x, cfg, init_seeds=[s.init for s in streams],
+                       noise_seeds=[s.noise for s in streams], device=device,
+                       record_losses=True)
+    return block.losses.double().cpu().numpy()
+
+
+def _write_tidy(path: Path, tidy: pd.DataFrame) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tidy.to_csv(tmp, index=False, compression="gzip")
+    tmp.replace(path)
+
+
+def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
+                  curves: bool = True) -> pd.DataFrame:
+    """Write the study's files (each through a temporary name); returns the summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    study, tidy, seed = result.study, result.tidy, result.seed
+    dgp = study.dgp_for(study.conditions[0])
+    gans = study.methods[1:]
+    summary = summarise(tidy, ref="ecdf")
+    _write_tidy(out / "replications.csv.gz", tidy)
+    report.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    rows = {g.label: measures(summary, tidy, g.label, config=g.config, dgp=dgp, n=study.n)
+            for g in gans}
+    steps = gans[0].config.steps
+    table = (f"# GAN games on the proof-of-concept design\n\n"
+             f"n = {study.n} from N(0, 1), m = {study.m:,} draws, {steps} steps, "
+             f"B = {study.replications:,} per variant, seed {seed} (the same data sets "
+             "for every variant). Value (MCSE).\n\n## Estimation\n\n"
+             + markdown(rows, ESTIMATION) + "\n\n## Equilibrium and failure diagnostics\n\n"
+             + markdown(rows, DIAGNOSTICS) + "\n")
+    report.write_atomic(out / "table.md", table)
+    frames = {g.label: legacy_replications(tidy, g.label) for g in gans}
+    _save_plot(plot_ks, frames, out / "ks.png", n=study.n)
+    if curves:
+        traces = {g.label: loss_curves(g.config, seed, study.n, device=study.device)
+                  for g in gans}
+        _save_plot(plot_curves, traces, out / "curves.png")
+    failed = result.failures()
+    report.write_run_record(
+        out / "run.json", seed=seed, replications=study.replications, n_jobs=n_jobs,
+        settings=study.settings(study.conditions[0]),
+        engine=resolve_engine(gans[0].config, study.device), started=started,
+        wall_time_s=round(result.wall_time, 1),
+        blocks=result.conditions[["blocks_computed", "blocks_resumed"]].iloc[0].to_dict(),
+        n_failed=int(failed["rep"].nunique()),
+        failed=failed[["rep", "seed", "spawn_key", "method", "error"]].drop_duplicates()
+        .head(100).to_dict(orient="records"))
+    return summary
+
+
+def _save_plot(plot, data, path: Path, **kwargs) -> None:
+    # Through a temporary name (with the real suffix, which matplotlib reads the format
+    # from), so an interrupted run leaves no half figure.
+    tmp = path.with_name(f"tmp-{path.name}")
+    plot(data, tmp, **kwargs)
+    tmp.replace(path)
+
+
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") \
+                from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
+        return value
+    return parse
+
+
+def add_common_arguments(p: argparse.ArgumentParser, *, replications: int) -> None:
+    """Options shared by the losses and recipe studies."""
+    p.add_argument("-B", "--replications", type=_at_least(2), default=replications,
+                   help="Monte Carlo replications B, the same data sets for every variant "
+                        "(default: %(default)s)")
+    p.add_argument("--n", type=_at_least(2), default=100,
+                   help="data points per replication (default: %(default)s)")
+    p.add_argument("--m", type=_at_least(2), default=10_000,
+                   help="draws from each trained GAN (default: %(default)s)")
+    p.add_argument("--steps", type=_at_least(1), default=GANConfig.steps,
+                   help="GAN training steps (default: %(default)s)")
+    p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The losses study's own options."""
+    add_common_arguments(p, replications=1000)
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
+                   metavar="VARIANT",
+                   help=f"variants to run, among {', '.join(VARIANTS)} (default: all)")
+    p.add_argument("--no-curves", action="store_true",
+                   help="skip curves.png (it trains 3 GANs per variant once more)")
+
+
+def main(args) -> str:
+    """Run the study with the parsed options, write its files, return table.md."""
+    study = losses_study(list(dict.fromkeys(args.variants)), replications=args.replications,
+                         n=args.n, m=args.m, steps=args.steps, device=args.device)
+    result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
+                       progress=not args.no_progress, overwrite=args.overwrite)
+    write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started,
+                  curves=not args.no_curves)
+    table = Path(args.out, "table.md").read_text()
+    return f"{table}\nwall time {result.wall_time:.1f} s; results in {args.out}/"
