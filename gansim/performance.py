@@ -3,9 +3,8 @@
 Every measure and every MCSE formula lives in this one module (Morris, White & Crowther
 2019, "Using simulation studies to evaluate statistical methods", Stat Med 38:2074-2102; as
 implemented by the R package rsimsum).  Functions take 1-D arrays of per-replication values
-(B >= 2 finite values) and return a :class:`Measure`; :func:`summarise_estimates` and
-:func:`summarise_coverage` turn a tidy frame of replications into a long frame
-``estimator, measure, method, value, mcse``.
+(B >= 2 finite values) and return a :class:`Measure`; :func:`gansim.summary.summarise` applies
+them to a study's tidy rows.
 
 Paired measures (:func:`mean_difference`, :func:`relprec`, :func:`variance_ratio`) assume
 that row i of both inputs comes from the same replication, as when a GAN and the empirical
@@ -17,18 +16,14 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from gansim.functionals import _as_float_array
 
 __all__ = [
-    "MEASURES",
     "CoverageBand",
     "Measure",
     "bias",
@@ -41,36 +36,13 @@ __all__ = [
     "proportion",
     "quantile",
     "relprec",
-    "summarise_coverage",
-    "summarise_estimates",
     "variance",
     "variance_ratio",
     "mse_ratio",
 ]
 
-#: Measure codes of the long frames built by :func:`summarise_estimates` and
-#: :func:`summarise_coverage`, with their meanings.
-MEASURES: Mapping[str, str] = MappingProxyType(
-    {
-        "n": "number of replications used (non-missing values); mcse is 0",
-        "mean": "mean of the estimates over replications",
-        "bias": "mean of the estimates minus the true value",
-        "var": "unbiased sample variance of the estimates over replications",
-        "empse": "empirical standard error: sd of the estimates over replications",
-        "mse": "mean squared error: mean of (estimate - truth)^2",
-        "cover": "coverage: share of replications whose interval contains the truth",
-    }
-)
-
 #: Normal 97.5% quantile, rounded as in Morris et al. (2019) and rsimsum.
 _Z95 = 1.96
-
-#: Measures :func:`summarise_estimates` can compute, in their default order.
-_ESTIMATE_MEASURES = ("mean", "bias", "var", "empse", "mse")
-_NEEDS_TRUTH = frozenset({"bias", "mse"})
-
-_COLUMNS = ["estimator", "measure", "method", "value", "mcse"]
-
 
 @dataclass(frozen=True)
 class Measure:
@@ -509,120 +481,6 @@ def mse_ratio(est_a: Any, est_b: Any, truth: float) -> Measure:
 
 
 # --------------------------------------------------------------------------------------------
-# Tidy builders.
-
-
-def summarise_estimates(
-    frame: pd.DataFrame,
-    estimators: Mapping[Hashable, Hashable],
-    *,
-    truth: float | Mapping[Hashable, float] | None,
-    measures: Sequence[str] = _ESTIMATE_MEASURES,
-) -> pd.DataFrame:
-    """Performance measures of point estimators, as a long frame.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        One row per replication.
-    estimators : mapping
-        Estimator label -> name of the column of ``frame`` holding its estimates.
-    truth : float, mapping or None
-        True value of the estimand; a mapping gives one per estimator label (estimators of
-        different estimands).  Only needed, and then required, for ``"bias"`` and ``"mse"``.
-    measures : sequence of str, optional
-        Codes among ``"mean", "bias", "var", "empse", "mse"`` (see :data:`MEASURES`), in the
-        order wanted; a single code may be given as a string.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``estimator, measure, method, value, mcse``; ``method`` is ``""``.  For each
-        estimator a row ``"n"`` (value = replications used, mcse = 0) comes first, then the
-        measures.
-
-    Notes
-    -----
-    Replications whose value is NaN (failed fits) are left out of that estimator's
-    measures only; ``n`` reports how many remain.  With fewer than 2 left, the measures
-    are NaN and a RuntimeWarning is issued.  Infinite values are an error.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> reps = pd.DataFrame({"xbar": [0.1, -0.2, 0.3, 0.0], "gan": [0.2, None, 0.5, -0.1]})
-    >>> out = summarise_estimates(reps, {"mean": "xbar", "GAN": "gan"}, truth=0.0,
-    ...                           measures=("bias", "empse"))
-    >>> out[["estimator", "measure", "value"]].round(4)
-      estimator measure   value
-    0      mean       n  4.0000
-    1      mean    bias  0.0500
-    2      mean   empse  0.2082
-    3       GAN       n  3.0000
-    4       GAN    bias  0.2000
-    5       GAN   empse  0.3000
-    """
-    columns, truths, measures = _summarise_estimates_iv(frame, estimators, truth, measures)
-    rows = []
-    for label, column in columns.items():
-        x = _column_values(frame, column, label, flags=False)
-        rows.append((label, "n", "", float(x.size), 0.0))
-        if x.size < 2:
-            _warn_too_few(label, "", column)
-        for code in measures:
-            m = _estimate_measure(code, x, truths.get(label))
-            rows.append((label, code, "", m.value, m.mcse))
-    return pd.DataFrame(rows, columns=_COLUMNS)
-
-
-def summarise_coverage(
-    frame: pd.DataFrame, covers: Mapping[tuple[Hashable, Hashable], Hashable]
-) -> pd.DataFrame:
-    """Coverage of interval methods, as a long frame.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        One row per replication.
-    covers : mapping
-        ``(estimator, method)`` -> name of a column of ``frame`` holding, per replication,
-        whether that interval covered the truth (booleans or 0/1; NaN/None/pd.NA when the
-        interval could not be computed).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``estimator, measure, method, value, mcse``: for each key a row ``"n"``
-        (replications used) and a row ``"cover"``.  Missing flags are left out as in
-        :func:`summarise_estimates`.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> reps = pd.DataFrame({"c_boot": [True, True, False, True],
-    ...                      "c_wald": [True, True, True, None]})
-    >>> out = summarise_coverage(reps, {("mean", "bootstrap"): "c_boot",
-    ...                                 ("mean", "wald"): "c_wald"})
-    >>> out[["method", "measure", "value"]]
-          method measure  value
-    0  bootstrap       n   4.00
-    1  bootstrap   cover   0.75
-    2       wald       n   3.00
-    3       wald   cover   1.00
-    """
-    covers = _summarise_coverage_iv(frame, covers)
-    rows = []
-    for (label, method), column in covers.items():
-        flags = _column_values(frame, column, label, flags=True)
-        rows.append((label, "n", method, float(flags.size), 0.0))
-        if flags.size < 2:
-            _warn_too_few(label, method, column)
-        m = _proportion(flags) if flags.size >= 2 else Measure(math.nan, math.nan)
-        rows.append((label, "cover", method, m.value, m.mcse))
-    return pd.DataFrame(rows, columns=_COLUMNS)
-
-
-# --------------------------------------------------------------------------------------------
 # Computations on validated float arrays.  The public functions and the tidy builders share
 # these, so each formula exists exactly once.
 
@@ -684,50 +542,6 @@ def _variance_ratio(a: np.ndarray, b: np.ndarray) -> Measure:
     return Measure(ratio, ratio * math.sqrt(float(np.sum(d**2)) / (B * (B - 1))))
 
 
-def _estimate_measure(code: str, x: np.ndarray, truth: float | None) -> Measure:
-    if x.size < 2:
-        return Measure(math.nan, math.nan)
-    if code == "mean":
-        return _mean(x)
-    if code == "bias":
-        return _bias(x, truth)
-    if code == "var":
-        return _variance(x)
-    if code == "empse":
-        return _empse(x)
-    return _mse(x, truth)
-
-
-def _warn_too_few(label: Hashable, method: str, column: Hashable) -> None:
-    # Called from the builders themselves, so stacklevel 3 points at the user's call.
-    which = f"estimator {label!r}" + (f", method {method!r}" if method else "")
-    warnings.warn(
-        f"{which}: column {column!r} has fewer than 2 non-missing replications; its measures "
-        "are NaN.",
-        RuntimeWarning,
-        stacklevel=3,
-    )
-
-
-def _column_values(
-    frame: pd.DataFrame, column: Hashable, label: Hashable, *, flags: bool
-) -> np.ndarray:
-    s = frame[column]
-    # A column holding None (failed replications) has object dtype; once the missing rows
-    # are gone, infer_objects recovers float or bool without parsing strings.
-    kept = s[~s.isna()].infer_objects()
-    if kept.empty:
-        # Every replication failed: nothing left whose type could be checked.
-        return np.empty(0)
-    name = f"frame[{column!r}]"
-    return _as_float_array(kept, name, ndim=1, min_size=0, flags=flags)
-
-
-# --------------------------------------------------------------------------------------------
-# Input validation: one helper per entry point (or family of entry points sharing a
-# signature), returning cleaned arguments.
-
-
 def _estimates_iv(x: Any, name: str) -> np.ndarray:
     return _as_float_array(x, name, ndim=1, min_size=2, noun="replication")
 
@@ -771,70 +585,6 @@ def _coverage_band_iv(nominal: Any, B: Any) -> tuple[float, int]:
     if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 1:
         raise ValueError(f"`B` must be an integer >= 1, got {B!r}.")
     return float(nominal), int(B)
-
-
-def _summarise_estimates_iv(
-    frame: Any, estimators: Any, truth: Any, measures: Any
-) -> tuple[dict, dict, tuple[str, ...]]:
-    _frame_iv(frame)
-    if not isinstance(estimators, Mapping) or not estimators:
-        raise TypeError(
-            "`estimators` must be a non-empty mapping of estimator label -> column name, "
-            f"e.g. {{'GAN': 'gan_mean'}}; got {estimators!r}."
-        )
-    for label, column in estimators.items():
-        _column_iv(frame, column, f"estimators[{label!r}]")
-
-    if isinstance(measures, str):
-        measures = (measures,)
-    measures = tuple(measures)
-    allowed = ", ".join(repr(c) for c in _ESTIMATE_MEASURES)
-    for code in measures:
-        if code not in _ESTIMATE_MEASURES:
-            raise ValueError(f"`measures` must hold codes among {allowed}; got {code!r}.")
-    if len(set(measures)) != len(measures):
-        raise ValueError(f"`measures` must not repeat a code, got {measures}.")
-
-    truths: dict = {}
-    needed = [c for c in measures if c in _NEEDS_TRUTH]
-    if needed:
-        if truth is None:
-            raise ValueError(f"`truth` is required for the measures {needed}; got None.")
-        for label in estimators:
-            if isinstance(truth, Mapping):
-                if label not in truth:
-                    raise ValueError(f"`truth` has no value for estimator {label!r}.")
-                truths[label] = _truth(truth[label], f"truth[{label!r}]")
-            else:
-                truths[label] = _truth(truth, "truth")
-    return dict(estimators), truths, measures
-
-
-def _summarise_coverage_iv(frame: Any, covers: Any) -> dict:
-    _frame_iv(frame)
-    if not isinstance(covers, Mapping) or not covers:
-        raise TypeError(
-            "`covers` must be a non-empty mapping of (estimator, method) -> column name, "
-            f"e.g. {{('mean', 'bootstrap'): 'cover_boot'}}; got {covers!r}."
-        )
-    for key, column in covers.items():
-        if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError(f"`covers` keys must be (estimator, method) pairs, got {key!r}.")
-        _column_iv(frame, column, f"covers[{key!r}]")
-    return dict(covers)
-
-
-def _frame_iv(frame: Any) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}.")
-
-
-def _column_iv(frame: pd.DataFrame, column: Any, where: str) -> None:
-    if not isinstance(column, Hashable) or column not in frame.columns:
-        raise ValueError(
-            f"`{where}` must name a column of `frame`; got {column!r}, columns are "
-            f"{list(frame.columns)}."
-        )
 
 
 def _truth(value: Any, name: str) -> float:

@@ -20,12 +20,9 @@ from numpy.testing import assert_allclose
 
 from gansim import performance as perf
 from gansim.performance import (
-    MEASURES,
     CoverageBand,
     Measure,
     coverage_band,
-    summarise_coverage,
-    summarise_estimates,
 )
 
 X = np.array([1.0, 2.0, 4.0, 7.0])  # mean 3.5, deviations -2.5, -1.5, 0.5, 3.5
@@ -199,76 +196,6 @@ def reps():
     )
 
 
-def test_summarise_estimates_long_frame(reps):
-    out = summarise_estimates(reps, {"mean": "xbar", "GAN": "gan"}, truth=TRUTH)
-    assert list(out.columns) == ["estimator", "measure", "method", "value", "mcse"]
-    assert list(out["measure"]) == ["n", "mean", "bias", "var", "empse", "mse"] * 2
-    assert list(out["estimator"]) == ["mean"] * 6 + ["GAN"] * 6
-    assert (out["method"] == "").all()
-    by = out.set_index(["estimator", "measure"])
-    assert tuple(by.loc[("mean", "n")][["value", "mcse"]]) == (4.0, 0.0)
-    assert tuple(by.loc[("GAN", "n")][["value", "mcse"]]) == (3.0, 0.0)
-    # NaN replication dropped for GAN only: its measures use [1.5, 3.0, 2.0].
-    kept = np.array([1.5, 3.0, 2.0])
-    expected = {
-        "mean": perf.mean(kept),
-        "bias": perf.bias(kept, TRUTH),
-        "var": perf.variance(kept),
-        "empse": perf.empse(kept),
-        "mse": perf.mse(kept, TRUTH),
-    }
-    for code, m in expected.items():
-        assert tuple(by.loc[("GAN", code)][["value", "mcse"]]) == (m.value, m.mcse)
-    assert tuple(by.loc[("mean", "mse")][["value", "mcse"]]) == (5.5, math.sqrt(153 / 12))
-
-
-def test_summarise_estimates_truth_per_estimator_and_measure_subset(reps):
-    out = summarise_estimates(
-        reps, {"mean": "xbar", "median": "med"}, truth={"mean": 3.5, "median": 2.0}, measures="bias"
-    )
-    assert list(out["measure"]) == ["n", "bias", "n", "bias"]
-    assert_allclose(out["value"], [4.0, 0.0, 4.0, 0.25])
-    no_truth = summarise_estimates(reps, {"mean": "xbar"}, truth=None, measures=("var",))
-    assert no_truth["value"].tolist() == [4.0, 7.0]
-
-
-def test_summarise_estimates_too_few_values_gives_nan_with_warning():
-    frame = pd.DataFrame({"gan": [np.nan, 1.0, np.nan]})
-    with pytest.warns(RuntimeWarning, match="fewer than 2 non-missing"):
-        out = summarise_estimates(frame, {"GAN": "gan"}, truth=0.0, measures=("bias",))
-    assert out["value"].iloc[0] == 1.0 and np.isnan(out["value"].iloc[1])
-    all_failed = pd.DataFrame({"gan": [None, None], "cover": [None, None]})
-    with pytest.warns(RuntimeWarning, match="estimator 'GAN', method 'wald'"):
-        cov = summarise_coverage(all_failed, {("GAN", "wald"): "cover"})
-    assert cov["value"].iloc[0] == 0.0 and np.isnan(cov["value"].iloc[1])
-    with pytest.warns(RuntimeWarning):
-        est = summarise_estimates(all_failed, {"GAN": "gan"}, truth=0.0)
-    assert est["value"].iloc[0] == 0.0 and est["value"].iloc[1:].isna().all()
-
-
-def test_summarise_coverage_fills_method(reps):
-    covers = {
-        ("mean", "bootstrap"): "cover_boot",
-        ("GAN", "wald"): "cover_gan",
-        ("GAN", "boot"): "cover_obj",
-    }
-    out = summarise_coverage(reps, covers)
-    assert list(out.columns) == ["estimator", "measure", "method", "value", "mcse"]
-    assert list(out["measure"]) == ["n", "cover"] * 3
-    assert list(out["method"]) == ["bootstrap", "bootstrap", "wald", "wald", "boot", "boot"]
-    assert_allclose(out["value"], [4, 0.75, 3, 2 / 3, 3, 2 / 3])
-    assert_allclose(
-        out["mcse"],
-        [0, math.sqrt(0.75 * 0.25 / 4), 0, math.sqrt(2 / 9 / 3), 0, math.sqrt(2 / 9 / 3)],
-    )
-    assert set(out["measure"]) <= set(MEASURES)
-
-
-def test_measures_documents_every_code():
-    assert {"n", "mean", "bias", "var", "empse", "mse", "cover"} == set(MEASURES)
-    assert all(isinstance(v, str) and v for v in MEASURES.values())
-
-
 # --------------------------------------------------------------------------------------------
 # Bad inputs.
 
@@ -305,19 +232,3 @@ def test_quantile_warns_when_interval_is_truncated():
         perf.quantile(np.arange(10.0), 0.02)
 
 
-def test_builders_bad_inputs(reps):
-    with pytest.raises(TypeError, match="`frame` must be a pandas DataFrame"):
-        summarise_estimates(reps.to_dict(), {"a": "xbar"}, truth=0.0)
-    with pytest.raises(ValueError, match=r"`estimators\['a'\]` must name a column"):
-        summarise_estimates(reps, {"a": "nope"}, truth=0.0)
-    with pytest.raises(ValueError, match="`measures` must hold codes among"):
-        summarise_estimates(reps, {"a": "xbar"}, truth=0.0, measures=("rmse",))
-    with pytest.raises(ValueError, match="`truth` is required"):
-        summarise_estimates(reps, {"a": "xbar"}, truth=None)
-    with pytest.raises(ValueError, match="`truth` has no value for estimator 'b'"):
-        summarise_estimates(reps, {"a": "xbar", "b": "med"}, truth={"a": 0.0})
-    with pytest.raises(ValueError, match="`covers` keys must be"):
-        summarise_coverage(reps, {"boot": "cover_boot"})
-    bad = reps.assign(xbar=[1.0, np.inf, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"frame\['xbar'\]` must hold only finite"):
-        summarise_estimates(bad, {"a": "xbar"}, truth=0.0)
