@@ -41,10 +41,11 @@ from joblib import Parallel, delayed
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import train_gans
 from gansim.gan.reference import train_gan_reference
-from gansim.poc import run_poc
 from gansim.report import machine, versions
 from gansim.rng import replication_streams
 from gansim.runner import _tune_malloc
+from gansim.studies.poc import poc_study
+from gansim.study import run_study
 
 TARGETS = {"full_study_s": 180.0, "speedup": 30.0, "flop_fraction": 0.5, "peak_gib": 2.0}
 
@@ -200,10 +201,11 @@ class PeakMemory:
 def full_study(B, jobs):
     with tempfile.TemporaryDirectory() as tmp, PeakMemory() as mem:
         t0 = time.perf_counter()
-        run = run_poc(replications=B, seed=2020, n_jobs=jobs, out_dir=tmp, progress=False)
+        run = run_study(poc_study(replications=B), seed=2020, n_jobs=jobs, out_dir=tmp,
+                        progress=False)
         wall = time.perf_counter() - t0
     return {"B": B, "jobs": jobs, "wall_s": wall, "peak_gib": mem.peak / 2**30,
-            "failed": run.n_failed}
+            "failed": int(run.failures()["rep"].nunique())}
 
 
 def where_time_goes(cfg, n, m, block_size, repeats=3):

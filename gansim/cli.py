@@ -22,7 +22,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["STUDIES", "main", "build_parser"]
+__all__ = ["STUDIES", "build_parser", "int_at_least", "main"]
 
 #: Shipped studies: subcommand -> module of :mod:`gansim.studies`.
 STUDIES = {
@@ -45,15 +45,18 @@ def _positive_jobs(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") \
-            from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
+def int_at_least(low: int):
+    """An argparse ``type``: an integer >= ``low``, else a message naming the bound."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") \
+                from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
+        return value
+    return parse
 
 
 def _out(text: str) -> str:
@@ -83,7 +86,7 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
                            description=module.DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         common = p.add_argument_group("shared by every study")
-        common.add_argument("--seed", type=_seed, default=module.DEFAULTS["seed"],
+        common.add_argument("--seed", type=int_at_least(0), default=module.DEFAULTS["seed"],
                             help="study seed (default: %(default)s)")
         common.add_argument("--n-jobs", type=_positive_jobs, default=2,
                             help="worker processes, -1 for all cores; results do not depend "

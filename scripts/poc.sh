@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 PY=${PYTHON:-python}
-exec "$PY" studies/poc.py "$@"
+exec "$PY" -m gansim poc "$@"

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gansim import report
+from gansim.cli import int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine, train_gans
@@ -348,29 +349,16 @@ def _save_plot(plot, data, path: Path, **kwargs) -> None:
     tmp.replace(path)
 
 
-def _at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") \
-                from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
-        return value
-    return parse
-
-
 def add_common_arguments(p: argparse.ArgumentParser, *, replications: int) -> None:
     """Options shared by the losses and recipe studies."""
-    p.add_argument("-B", "--replications", type=_at_least(2), default=replications,
+    p.add_argument("-B", "--replications", type=int_at_least(2), default=replications,
                    help="Monte Carlo replications B, the same data sets for every variant "
                         "(default: %(default)s)")
-    p.add_argument("--n", type=_at_least(2), default=100,
+    p.add_argument("--n", type=int_at_least(2), default=100,
                    help="data points per replication (default: %(default)s)")
-    p.add_argument("--m", type=_at_least(2), default=10_000,
+    p.add_argument("--m", type=int_at_least(2), default=10_000,
                    help="draws from each trained GAN (default: %(default)s)")
-    p.add_argument("--steps", type=_at_least(1), default=GANConfig.steps,
+    p.add_argument("--steps", type=int_at_least(1), default=GANConfig.steps,
                    help="GAN training steps (default: %(default)s)")
     p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
 

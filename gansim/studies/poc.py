@@ -24,6 +24,7 @@ from scipy import stats
 
 from gansim import performance as perf
 from gansim import report
+from gansim.cli import int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, GANConfig
 from gansim.gan.engine import resolve_engine
@@ -137,13 +138,15 @@ def _poc_columns(wide: pd.DataFrame) -> pd.DataFrame:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The proof of concept's own options."""
-    p.add_argument("-B", "--replications", type=int, default=10_000,
+    p.add_argument("-B", "--replications", type=int_at_least(2), default=10_000,
                    help="Monte Carlo replications B (default: %(default)s)")
-    p.add_argument("--n", type=int, default=100, help="data points per replication (>= 2)")
-    p.add_argument("--m", type=int, default=10_000, help="draws from each trained GAN (>= 2)")
+    p.add_argument("--n", type=int_at_least(2), default=100,
+                   help="data points per replication (>= 2)")
+    p.add_argument("--m", type=int_at_least(2), default=10_000,
+                   help="draws from each trained GAN (>= 2)")
     p.add_argument("--mu", type=float, default=0.0, help="mean of the normal data")
     p.add_argument("--sigma", type=float, default=1.0, help="sd of the normal data (> 0)")
-    p.add_argument("--steps", type=int, default=GANConfig.steps,
+    p.add_argument("--steps", type=int_at_least(1), default=GANConfig.steps,
                    help="GAN training steps, one D and one G update each (default: %(default)s)")
     p.add_argument("--standardize", action=argparse.BooleanOptionalAction,
                    default=GANConfig.standardize,
@@ -152,7 +155,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default=GANConfig.engine,
                    help="GAN training engine: 'fused' (C, CPU), 'torch' (batched PyTorch, any "
                         "device) or 'auto', fused where it applies (default: %(default)s)")
-    p.add_argument("--block-size", type=int, default=100,
+    p.add_argument("--block-size", type=int_at_least(1), default=100,
                    help="replications trained together; part of the settings, since with the "
                         "torch engine it fixes each replication's floating-point path "
                         "(default: %(default)s)")
