@@ -84,7 +84,10 @@ def machine() -> dict:
 
 def write_run_record(path, **fields):
     """``run.json``: the command line, versions, machine and whatever ``fields`` says."""
-    record = {"command": " ".join([Path(sys.executable).name, *sys.argv]),
+    argv = list(sys.argv)
+    if argv and Path(argv[0]).parts[-2:] == ("gansim", "__main__.py"):
+        argv[0:1] = ["-m", "gansim"]  # as typed: python -m gansim ...
+    record = {"command": " ".join([Path(sys.executable).name, *argv]),
               **fields, "versions": versions(), "machine": machine()}
     write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
     return record
