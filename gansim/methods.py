@@ -53,6 +53,7 @@ __all__ = [
     "FunctionMethod",
     "Method",
     "as_method",
+    "callable_id",
     "Oracle",
     "Parametric",
     "SmoothedBootstrap",
@@ -551,9 +552,7 @@ class FunctionMethod(Method):
         super().__init__(label=label, stream=stream)
 
     def settings(self):
-        fn = self.fn
-        where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-        return {**super().settings(), "function": where}
+        return {**super().settings(), "function": callable_id(self.fn)}
 
     def apply(self, x: np.ndarray, streams: ReplicationStreams):
         """``fn`` on one replication's data, its result checked: a finite 1-D float64 sample,
@@ -579,6 +578,26 @@ class FunctionMethod(Method):
     def _fit(self, x, streams, *, dgp, device):
         raise TypeError(f"method {self.label!r} is a plain function; a study applies it to "
                         "each replication (FunctionMethod.apply).")
+
+
+def callable_id(fn: Any) -> str:
+    """``module.qualname`` of a callable and, where its source can be read, the first 12
+    hex digits of the source's SHA-256: what a study records of a user's function.
+
+    Examples
+    --------
+    >>> callable_id(np.mean).startswith("numpy.mean")
+    True
+    """
+    import hashlib
+    import inspect
+
+    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):  # built-ins, C functions, code typed at a prompt
+        return name
+    return f"{name} [source sha256 {hashlib.sha256(source.encode()).hexdigest()[:12]}]"
 
 
 def as_method(obj: Any) -> Method:

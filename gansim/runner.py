@@ -222,9 +222,11 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                     resumed[cond.label] += 1
                     continue
             todo.append((cond, start, stop))
-    total = sum(len(block_ranges(c.replications, block_size)) for c in conditions) * block_size
-    bar = tqdm(total=total, initial=len(done) * block_size, unit="rep", desc=desc,
-               disable=not progress, smoothing=0.1)
+    # Counted in kept replications: the padding of a condition's last block is not shown.
+    kept = {(c.label, a): min(b, c.replications) - a
+            for c in conditions for a, b in block_ranges(c.replications, block_size)}
+    bar = tqdm(total=sum(kept.values()), initial=sum(kept[k] for k in done), unit="rep",
+               desc=desc, disable=not progress, smoothing=0.1)
     try:
         if todo:
             jobs = (delayed(_run_block)(block_fn, c, a, b, seed) for c, a, b in todo)
@@ -236,7 +238,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                     frame.to_parquet(tmp, index=False)
                     os.replace(tmp, path)
                 done[label, start] = frame
-                bar.update(block_size)
+                bar.update(kept[label, start])
     finally:
         bar.close()
     frames = {}

@@ -51,7 +51,7 @@ from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp
 from gansim.distances import DISTANCES, distances_batch, supported_distances
 from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional, make_functionals
-from gansim.methods import FunctionMethod, Method, as_method
+from gansim.methods import FunctionMethod, Method, as_method, callable_id
 from gansim.rng import replication_streams
 from gansim.runner import ERROR, run_blocks
 
@@ -622,11 +622,13 @@ def _join(a, b: str):
 
 
 def _describe(obj: Any) -> str:
+    """A user callable in a study's settings: its name and a hash of its source, so that a
+    resume after the function changed is refused rather than mixing old and new results."""
     if isinstance(obj, Functional):
-        if obj.description:
+        if type(obj) is not Functional:  # a built-in: fixed by gansim's version
             return obj.description
         obj = obj.fn
-    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+    return callable_id(obj)
 
 
 # ------------------------------------------------------------------------------------------

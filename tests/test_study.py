@@ -336,3 +336,27 @@ def test_gan_method_same_estimates_alone_or_with_others():
     both = run_study(Study([Bootstrap(), GAN(GANConfig(steps=20))], **base), seed=2,
                      progress=False).tidy
     pd.testing.assert_frame_equal(alone, both[both.method == "gan"].reset_index(drop=True))
+
+
+def _first(x, rng):
+    return {"first": float(x[0])}
+
+
+def _second(x, rng):
+    return {"first": float(x[1])}
+
+
+def test_resume_refuses_a_changed_user_function(tmp_path):
+    """A user function is recorded with a hash of its source: resuming after it changed
+    would mix results of two functions, so it is refused."""
+    base = dict(dgp=st.norm(), replications=4, n=5, distances=[])
+    run_study(Study([FunctionMethodFor(_first)], **base), seed=1, progress=False,
+              out_dir=tmp_path)
+    with pytest.raises(ValueError, match="differing: methods"):
+        run_study(Study([FunctionMethodFor(_second)], **base), seed=1, progress=False,
+                  out_dir=tmp_path)
+
+
+def FunctionMethodFor(fn):
+    """The same label for two different functions."""
+    return gansim.FunctionMethod(fn, label="user")
