@@ -32,6 +32,10 @@ __all__ = [
     "empse",
     "mean",
     "mean_difference",
+    "modelse",
+    "relbias",
+    "relerror",
+    "rmse",
     "mse",
     "proportion",
     "quantile",
@@ -341,6 +345,61 @@ def quantile(x: Any, q: float) -> Measure:
 # Paired comparisons of two methods over the same replications.
 
 
+def relbias(est: Any, truth: float) -> Measure:
+    """Relative bias ``(mean(est) - truth) / truth``; MCSE that of the bias over ``|truth|``.
+
+    Examples
+    --------
+    >>> round(relbias([1.0, 1.2, 1.4], 1.0).value, 12)
+    0.2
+    """
+    x, truth = _estimates_truth_iv(est, truth)
+    if truth == 0:
+        raise ValueError("`truth` must be non-zero for the relative bias.")
+    b = _bias(x, truth)
+    return Measure(b.value / truth, b.mcse / abs(truth))
+
+
+def rmse(est: Any, truth: float) -> Measure:
+    """Root mean squared error ``sqrt(MSE)``; MCSE by the delta method,
+    ``MCSE(MSE) / (2 RMSE)``.
+
+    Examples
+    --------
+    >>> rmse([1.0, -1.0, 1.0, -1.0], 0.0).value
+    1.0
+    """
+    x, truth = _estimates_truth_iv(est, truth)
+    return _rmse(x, truth)
+
+
+def modelse(se: Any) -> Measure:
+    """Model-based SE ``sqrt(mean(se²))``; MCSE ``sqrt(var(se²) / (4 B ModSE²))`` (the delta
+    method on the square root, as rsimsum).
+
+    Examples
+    --------
+    >>> modelse([3.0, 4.0, 3.0, 4.0]).value
+    3.5355339059327378
+    """
+    return _modelse(_estimates_iv(se, "se"))
+
+
+def relerror(est: Any, se: Any) -> Measure:
+    """Relative % error in the model SE, ``100 (ModSE / EmpSE - 1)``.
+
+    MCSE (Morris et al. 2019, Table 6; rsimsum)
+    ``100 (ModSE / EmpSE) sqrt(var(se²) / (4 B ModSE⁴) + 1 / (2 (B - 1)))``.
+
+    Examples
+    --------
+    >>> round(relerror([0.0, 2.0, -2.0, 0.0], [1.0, 1.0, 2.0, 2.0]).value, 3)
+    -3.175
+    """
+    x, se = _paired_iv(est, se, ("est", "se"), need_variance=False)
+    return _relerror(x, se)
+
+
 def mean_difference(a: Any, b: Any) -> Measure:
     """Mean paired difference ``mean(a - b)``; MCSE ``sd(a - b) / sqrt(B)``.
 
@@ -515,8 +574,37 @@ def _mse(x: np.ndarray, truth: float) -> Measure:
     return Measure(value, math.sqrt(float(np.sum((sq - value) ** 2)) / (B * (B - 1))))
 
 
+def _rmse(x: np.ndarray, truth: float) -> Measure:
+    m = _mse(x, truth)
+    r = math.sqrt(m.value)
+    return Measure(r, m.mcse / (2 * r) if r > 0 else 0.0)
+
+
+def _modelse(se: np.ndarray) -> Measure:
+    se2 = se**2
+    mod = math.sqrt(float(se2.mean()))
+    return Measure(mod, math.sqrt(np.var(se2, ddof=1) / (4 * se2.size * mod**2))
+                   if mod > 0 else 0.0)
+
+
+def _relerror(x: np.ndarray, se: np.ndarray) -> Measure:
+    B = x.size
+    mod = _modelse(se).value
+    emp = float(np.std(x, ddof=1))
+    ratio = mod / emp
+    mcse = 100 * ratio * math.sqrt(np.var(se**2, ddof=1) / (4 * B * mod**4) + 1 / (2 * (B - 1)))
+    return Measure(100 * (ratio - 1), mcse)
+
+
 def _proportion(flags: np.ndarray) -> Measure:
     p = float(np.mean(flags))
+    if p in (0.0, 1.0):
+        # The binomial MCSE is 0 here, which claims certainty; report instead the exact
+        # (Clopper-Pearson) 95% interval's width over 2 x 1.96, so est ± 1.96 mcse spans it.
+        from statsmodels.stats.proportion import proportion_confint
+
+        lo, hi = proportion_confint(int(flags.sum()), flags.size, alpha=0.05, method="beta")
+        return Measure(p, float(hi - lo) / (2 * _Z95))
     return Measure(p, math.sqrt(p * (1 - p) / flags.size))
 
 

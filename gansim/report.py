@@ -132,7 +132,7 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
     row("var(X̄)", L["var_xbar"], _fmt(*g("ecdf", "mean", "var"), digits=5))
     row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g("truth", "mean", "cr_bound")[0], digits=5))
     row("var(X̄*) / var(X̄)", f"{L['var_xbar_star'] / L['var_xbar']:.2f}",
-        _fmt(*g("gan", "mean", "var_ratio"), digits=3))
+        _fmt(*g("gan", "mean", "varratio"), digits=3))
     names = {"cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
              "cover_mc": "MC-calibrated (*reference*)"}
     for method, label, lect in (("gan", "X̄*", L["cover_xbar_star"]),
@@ -426,7 +426,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
           "ratio at least 2 MCSE from 1):", "",
           "| against | conditions | gan better (resolved) | gan worse (resolved) | "
           "median ratio |", "|---|---|---|---|---|"]
-    mr = paired[(paired.method == gan) & (paired.stat == "mse_ratio")]
+    mr = paired[(paired.method == gan) & (paired.stat == "mseratio")]
     for other, g in mr.groupby("ref", sort=False):
         better = g[g.est + 2 * g.mcse < 1]
         worse = g[g.est - 2 * g.mcse > 1]

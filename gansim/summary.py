@@ -1,155 +1,260 @@
-"""The summary of a study: performance measures with MCSE from its tidy per-replication rows.
+"""The summary of a simulation study: every performance measure with its Monte Carlo SE.
 
-One function, :func:`summarise`, over the long tidy frame of
-:class:`gansim.study.StudyResult` (one row per condition, replication, method, quantity),
-giving one long frame ``[*by, method, quantity, stat, est, mcse]``.  Every formula and MCSE
-is in :mod:`gansim.performance`.
+:func:`simsum`, in the spirit of R's rsimsum, works on any long frame of estimates (one row
+per replication x method, any design factors) and gives one long frame
+``[*by, <methodvar>, "stat", "est", "mcse"]`` with the measures of Morris, White & Crowther
+(2019, "Using simulation studies to evaluate statistical methods", Table 6) and gansim's
+paired comparisons.  :func:`summarise` applies it to a study's tidy rows
+(:attr:`gansim.study.StudyResult.tidy`), one quantity at a time.  Every formula and MCSE is
+in :mod:`gansim.performance`.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from gansim import performance as perf
 
-__all__ = ["STATS", "SUMMARY_COLUMNS", "summarise"]
+__all__ = ["STATS", "SUMMARY_COLUMNS", "simsum", "summarise"]
 
 #: Columns of :func:`summarise`'s frame after the ``by`` columns.
 SUMMARY_COLUMNS = ["method", "quantity", "stat", "est", "mcse"]
 
-#: The ``stat`` codes of :func:`summarise`, with what they mean.
+#: The ``stat`` codes, in output order, with what they mean.  A proportion of 0 or 1 gets as
+#: MCSE the width of its exact (Clopper-Pearson) 95% interval over 2 x 1.96 instead of 0.
 STATS = MappingProxyType({
-    "nsim": "replications with an ok, non-missing estimate (mcse 0)",
+    "nsim": "replications with a non-missing estimate (mcse 0)",
+    "nmiss": "replications left out: estimate missing or status not ok (mcse 0)",
     "mean": "mean of the estimates",
+    "bias": "mean estimate minus the truth",
+    "relbias": "bias / truth (a proportion)",
     "var": "variance of the estimates over replications",
     "empse": "empirical SE: sd of the estimates over replications",
-    "bias": "mean estimate minus the truth (needs the truth)",
+    "modse": "model-based SE: root mean of se²",
+    "relerror": "100 (modse / empse - 1): % error of the model-based SE",
     "mse": "mean squared error against the truth",
-    "modse": "model-based SE: root mean of se² (needs se)",
-    "cover": "share of intervals [lower, upper] containing the truth (needs bounds, truth)",
-    "width": "mean interval width upper - lower (needs bounds)",
-    "diff": "mean paired difference estimate - estimate of `ref` (same replications)",
-    "less": "share of replications where the estimate is below `ref`'s (distances: closer)",
-    "var_ratio": "var(estimates) / var(`ref`'s), paired, delta-method MCSE",
-    "relprec": "100 (var(`ref`) / var(method) - 1): % gain in precision over `ref`, "
-               "paired, delta-method MCSE",
-    "mse_ratio": "MSE / MSE of `ref`, paired, delta-method MCSE (needs the truth)",
+    "rmse": "root mean squared error",
+    "cover": "share of intervals containing the truth",
+    "becover": "bias-eliminated coverage: share of intervals containing the mean estimate",
+    "power": "share of intervals excluding `null` (rejections of H0: θ = null)",
+    "width": "mean interval width",
+    "diff": "mean paired difference estimate - estimate of `ref`",
+    "less": "share of paired replications where the estimate is below `ref`'s "
+            "(for a distance: closer to the truth)",
+    "relprec": "100 (var(`ref`) / var - 1): % gain in precision over `ref`, paired, "
+               "delta-method MCSE (no normality assumed)",
+    "varratio": "var / var(`ref`), paired, delta-method MCSE",
+    "mseratio": "MSE / MSE of `ref`, paired, delta-method MCSE",
 })
 
+_ORDER = {s: i for i, s in enumerate(STATS)}
 
-def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str | None = None
-              ) -> pd.DataFrame:
-    """Performance measures with their Monte Carlo SEs, per (by, method, quantity).
+
+def simsum(data: pd.DataFrame, estimate: str, true: float | str | None = None, *,
+           se: str | None = None, methodvar: str | None = None,
+           by: Sequence[str] | None = None, ref: str | None = None,
+           ci: tuple[str, str] | None = None, level: float = 0.95, null: float = 0.0,
+           pair: Sequence[str] | None = None) -> pd.DataFrame:
+    """Performance measures with their Monte Carlo SEs, as rsimsum's ``simsum``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per replication (x method, x condition).
+    estimate : str
+        Column of the estimates; NaN counts as missing (``nmiss``).
+    true : float, str or None
+        The true value, or a column holding it (constant within each group; NaN: unknown).
+        Without it: no bias, relbias, mse, rmse, cover, mseratio.
+    se : str, optional
+        Column of the model-based SEs (modse, relerror; Wald intervals when ``ci`` is None).
+    methodvar : str, optional
+        Column of the method labels.
+    by : sequence of str, optional
+        Design-factor columns to summarise within.
+    ref : str, optional
+        Reference method: every other method is compared with it over the replications
+        where both have an estimate (diff, less, relprec, varratio, mseratio).
+    ci : (str, str), optional
+        Columns of the interval bounds; else Wald intervals ``estimate ± z se`` at ``level``.
+    level : float
+        Level of the Wald intervals, in (0, 1).
+    null : float
+        The value tested for ``power``: the share of intervals that exclude it.
+    pair : sequence of str, optional
+        Columns that identify a replication for pairing with ``ref`` (default ``rep`` and,
+        where present, ``condition``; else the row order within each method).
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, methodvar, "stat", "est", "mcse"]`` (methodvar left out when None), the
+        stats of :data:`STATS` whose inputs exist, in that order per group.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame({"rep": np.tile(np.arange(500), 2), "m": np.repeat(["a", "b"], 500),
+    ...                   "theta": rng.normal(1.0, 0.1, 1000), "s": 0.1})
+    >>> out = simsum(d, "theta", 1.0, se="s", methodvar="m", ref="a")
+    >>> out[out.m == "b"].stat.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['nsim', 'nmiss', 'mean', 'bias', 'relbias', 'var', 'empse', 'modse', 'relerror', 'mse',
+     'rmse', 'cover', 'becover', 'power', 'width', 'diff', 'less', 'relprec', 'varratio',
+     'mseratio']
+    >>> cover = out[(out.m == "b") & (out.stat == "cover")]
+    >>> bool(abs(cover.est.iloc[0] - 0.95) < 4 * cover.mcse.iloc[0])
+    True
+    """
+    d, by, keys = _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null,
+                             pair)
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows: list[tuple] = []
+    groups = [*by, methodvar] if methodvar else list(by)
+    for key, g in (d.groupby(groups, sort=False) if groups else [((), d)]):
+        head = key if isinstance(key, tuple) else (key,)
+        _single(g, z, null, lambda s, m, head=head: rows.append((*head, s, m.value, m.mcse)))
+    if ref is not None:
+        for key, g in (d.groupby(list(by), sort=False) if by else [((), d)]):
+            head = key if isinstance(key, tuple) else (key,)
+            wide = _pairs(g, methodvar, keys)
+            truth = _truth(g)
+            for method in pd.unique(g[methodvar]):
+                if method == ref or ref not in wide or method not in wide:
+                    continue
+                pair_ = wide[[method, ref]].dropna()
+                _paired(pair_[method].to_numpy(), pair_[ref].to_numpy(), truth,
+                        lambda s, m, h=(*head, method): rows.append((*h, s, m.value, m.mcse)))
+    out = pd.DataFrame(rows, columns=[*groups, "stat", "est", "mcse"])
+    out["_s"] = out["stat"].map(_ORDER)
+    first = {k: i for i, k in enumerate(dict.fromkeys(map(tuple, out[groups].to_numpy())))}
+    out["_g"] = [first[tuple(r)] for r in out[groups].to_numpy()] if groups else 0
+    out = out.sort_values(["_g", "_s"], kind="stable").drop(columns=["_g", "_s"])
+    return out.reset_index(drop=True)
+
+
+def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str | None = None,
+              level: float = 0.95, null: float = 0.0) -> pd.DataFrame:
+    """:func:`simsum` of a study's tidy rows, per (by, method, quantity).
 
     Parameters
     ----------
     tidy : DataFrame
         Rows with columns ``method``, ``quantity``, ``estimate``, ``status`` and, where used,
-        ``rep``, ``condition``, ``se``, ``lower``, ``upper``, ``truth`` (NaN: not given),
-        as :attr:`gansim.study.StudyResult.tidy`.  Only rows with ``status == "ok"`` count.
+        ``rep``, ``condition``, ``se``, ``lower``, ``upper``, ``truth`` (NaN: not given), as
+        :attr:`gansim.study.StudyResult.tidy`.  Rows whose status is not ``"ok"`` count as
+        missing (``nmiss``).
     by : sequence of str, optional
-        Design factor columns to summarise within.
+        Design factor columns.
     ref : str, optional
-        A method label: every other method is compared with it, pair by pair over the
-        replications where both have an ok estimate of the quantity (``diff``, ``less``,
-        ``var_ratio``, ``relprec``, ``mse_ratio``).
+        Reference method of the paired comparisons.
+    level, null : float
+        As in :func:`simsum` (Wald intervals where a quantity has an SE but no bounds).
 
     Returns
     -------
     DataFrame
-        Columns ``[*by, "method", "quantity", "stat", "est", "mcse"]``, stats of
-        :data:`STATS` where their inputs exist.
+        Columns ``[*by, "method", "quantity", "stat", "est", "mcse"]``.
 
     Examples
     --------
-    >>> rng = np.random.default_rng(1)
-    >>> x = rng.normal(size=200)
-    >>> tidy = pd.DataFrame({"rep": np.tile(np.arange(100), 2), "method": ["a"] * 100 + ["b"] * 100,
-    ...                      "quantity": "mean", "estimate": x, "truth": 0.0, "status": "ok"})
-    >>> s = summarise(tidy, ref="a")
-    >>> s[s.method == "b"].stat.tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['nsim', 'mean', 'var', 'empse', 'bias', 'mse', 'diff', 'less', 'var_ratio', 'relprec',
-     'mse_ratio']
+    >>> tidy = pd.DataFrame({"rep": range(4), "method": "a", "quantity": "mean",
+    ...                      "estimate": [0.1, -0.2, 0.3, 0.0], "truth": 0.0, "status": "ok"})
+    >>> summarise(tidy).query("stat == 'bias'")[["method", "quantity", "est"]]
+      method quantity    est
+    3      a     mean  0.05
     """
-    by = _summarise_iv(tidy, by, ref)
-    ok = tidy[tidy["status"] == "ok"]
-    ok = ok[ok["estimate"].notna()]
-    rows: list[tuple] = []
-    for key, g in ok.groupby([*by, "method", "quantity"], sort=False):
-        *head, method, quantity = key
+    by = _tidy_iv(tidy, by, ref)
+    d = tidy.copy()
+    d["estimate"] = d["estimate"].where(d["status"] == "ok")
+    ci = ("lower", "upper") if {"lower", "upper"} <= set(d) else None
+    parts = []
+    for q, g in d.groupby("quantity", sort=False):
+        # A quantity without SEs or bounds in any row has none: no Wald interval from NaN.
+        se = "se" if "se" in g and g["se"].notna().any() else None
+        has_ci = ci is not None and g["lower"].notna().any()
+        out = simsum(g, "estimate", "truth" if "truth" in g else None, se=se,
+                     methodvar="method", by=by, ref=ref if ref in set(g["method"]) else None,
+                     ci=ci if has_ci else None, level=level, null=null)
+        parts.append(out.assign(quantity=q))
+    if not parts:
+        return pd.DataFrame(columns=[*by, *SUMMARY_COLUMNS])
+    out = pd.concat(parts, ignore_index=True)[[*by, *SUMMARY_COLUMNS]]
+    # Conditions, then methods in order of appearance, then quantities, then stats.
+    keys = [*by, "method"]
+    first = {k: i for i, k in enumerate(dict.fromkeys(map(tuple, d[keys].to_numpy())))}
+    out["_k"] = [first[tuple(r)] for r in out[keys].to_numpy()]
+    return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
 
-        def add(stat, m, head=head, method=method, quantity=quantity):
-            rows.append((*head, method, quantity, stat, float(m.value), float(m.mcse)))
 
-        _single(g, add)
-    if ref is not None:
-        keys = [k for k in ("condition", "rep") if k in ok]
-        for key, g in ok.groupby([*by, "quantity"], sort=False):
-            *head, quantity = key
-            wide = g.pivot_table(index=keys, columns="method", values="estimate",
-                                 aggfunc="first")
-            truth = _truth(g)
-            for method in pd.unique(g["method"]):
-                if method == ref or ref not in wide:
-                    continue
-
-                def add(stat, m, head=head, method=method, quantity=quantity):
-                    rows.append((*head, method, quantity, stat, float(m.value), float(m.mcse)))
-
-                pair = wide[[method, ref]].dropna()
-                _paired(pair[method].to_numpy(), pair[ref].to_numpy(), truth, add)
-    out = pd.DataFrame(rows, columns=[*by, *SUMMARY_COLUMNS])
-    # Within a group the single-method stats first, then the paired ones.
-    order = {s: i for i, s in enumerate(STATS)}
-    out["_s"] = out["stat"].map(order)
-    group_order = {k: i for i, k in enumerate(dict.fromkeys(
-        map(tuple, out[[*by, "method", "quantity"]].to_numpy())))}
-    out["_g"] = [group_order[tuple(r)] for r in out[[*by, "method", "quantity"]].to_numpy()]
-    out = out.sort_values(["_g", "_s"], kind="stable").drop(columns=["_g", "_s"])
-    return out.reset_index(drop=True)
+# ------------------------------------------------------------------------------------------
+# One group.
 
 
 def _truth(g: pd.DataFrame) -> float | None:
-    if "truth" not in g:
+    if "_true" not in g:
         return None
-    values = pd.unique(g["truth"].dropna())
+    values = pd.unique(g["_true"].dropna())
     if len(values) > 1:
-        raise ValueError(f"`truth` must be constant within a group; got {values[:3]} for "
-                         f"quantity {g['quantity'].iloc[0]!r}.")
+        raise ValueError(f"`true` must be constant within a group; got {values[:3]}.")
     return float(values[0]) if len(values) else None
 
 
-def _single(g: pd.DataFrame, add) -> None:
-    x = g["estimate"].to_numpy(dtype=float)
+def _single(g: pd.DataFrame, z: float, null: float, add) -> None:
+    ok = g[g["_est"].notna()]
+    x = ok["_est"].to_numpy(dtype=float)
     B = x.size
     add("nsim", perf.Measure(B, 0.0))
+    add("nmiss", perf.Measure(len(g) - B, 0.0))
     if B < 2:
         return
     truth = _truth(g)
     add("mean", perf.mean(x))
-    constant = np.all(x == x[0])
-    if not constant:
-        add("var", perf.variance(x))
-        add("empse", perf.empse(x))
     if truth is not None:
         add("bias", perf.bias(x, truth))
+        if truth != 0:
+            add("relbias", perf.relbias(x, truth))
+    varies = not np.all(x == x[0])
+    if varies:
+        add("var", perf.variance(x))
+        add("empse", perf.empse(x))
+    se = ok["_se"].to_numpy(dtype=float) if "_se" in ok else None
+    if se is not None and np.isfinite(se).all():
+        add("modse", perf.modelse(se))
+        if varies:
+            add("relerror", perf.relerror(x, se))
+    if truth is not None:
         add("mse", perf.mse(x, truth))
-    if "se" in g and g["se"].notna().all():
-        se2 = g["se"].to_numpy(dtype=float) ** 2
-        modse = math.sqrt(se2.mean())
-        # rsimsum: sqrt(var(se²) / (4 B modse²)), the delta method on sqrt(mean(se²)).
-        mcse = math.sqrt(np.var(se2, ddof=1) / (4 * B * modse**2)) if modse > 0 else 0.0
-        add("modse", perf.Measure(modse, mcse))
-    if {"lower", "upper"} <= set(g) and g["lower"].notna().all() and g["upper"].notna().all():
-        lo, hi = g["lower"].to_numpy(dtype=float), g["upper"].to_numpy(dtype=float)
-        if truth is not None:
-            add("cover", perf.proportion((lo <= truth) & (truth <= hi)))
-        add("width", perf.mean(hi - lo))
+        add("rmse", perf.rmse(x, truth))
+    if "_lo" in ok:
+        lo, hi = ok["_lo"].to_numpy(dtype=float), ok["_hi"].to_numpy(dtype=float)
+    elif se is not None:
+        lo, hi = x - z * se, x + z * se
+    else:
+        return
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        return
+    if truth is not None:
+        add("cover", perf.proportion((lo <= truth) & (truth <= hi)))
+    add("becover", perf.proportion((lo <= x.mean()) & (x.mean() <= hi)))
+    add("power", perf.proportion((null < lo) | (null > hi)))
+    add("width", perf.mean(hi - lo))
+
+
+def _pairs(g: pd.DataFrame, methodvar: str, keys: list[str]) -> pd.DataFrame:
+    if keys:
+        return g.pivot_table(index=keys, columns=methodvar, values="_est", aggfunc="first",
+                             dropna=False)
+    # Row order within each method pairs the replications.
+    return pd.DataFrame({m: s["_est"].reset_index(drop=True)
+                         for m, s in g.groupby(methodvar, sort=False)})
 
 
 def _paired(a: np.ndarray, b: np.ndarray, truth: float | None, add) -> None:
@@ -159,15 +264,78 @@ def _paired(a: np.ndarray, b: np.ndarray, truth: float | None, add) -> None:
     add("less", perf.proportion(a < b))
     if np.all(a == a[0]) or np.all(b == b[0]):
         return
-    vr = perf.variance_ratio(a, b)
-    add("var_ratio", vr)
     inv = perf.variance_ratio(b, a)
     add("relprec", perf.Measure(100 * (inv.value - 1), 100 * inv.mcse))
+    add("varratio", perf.variance_ratio(a, b))
     if truth is not None and np.any(b != truth):
-        add("mse_ratio", perf.mse_ratio(a, b, truth))
+        add("mseratio", perf.mse_ratio(a, b, truth))
 
 
-def _summarise_iv(tidy, by, ref) -> list[str]:
+# ------------------------------------------------------------------------------------------
+# Input validation: one place per entry point.
+
+
+def _column(data, name, arg):
+    if not isinstance(name, str) or name not in data:
+        raise ValueError(f"`{arg}` must name a column of `data`; got {name!r} (columns: "
+                         f"{list(data.columns)}).")
+    values = data[name]
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise TypeError(f"`{arg}` column {name!r} must hold numbers, got dtype {values.dtype}.")
+    return values.astype(float)
+
+
+def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pair):
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a DataFrame, got {type(data).__name__}.")
+    d = pd.DataFrame(index=data.index)
+    d["_est"] = _column(data, estimate, "estimate")
+    if np.isinf(d["_est"]).any():
+        raise ValueError(f"`estimate` column {estimate!r} holds infinite values.")
+    if isinstance(true, str):
+        d["_true"] = _column(data, true, "true")
+    elif true is not None:
+        if isinstance(true, bool) or not isinstance(true, numbers.Real) or not math.isfinite(true):
+            raise ValueError(f"`true` must be a finite number or a column name; got {true!r}.")
+        d["_true"] = float(true)
+    if se is not None:
+        d["_se"] = _column(data, se, "se")
+    if ci is not None:
+        if isinstance(ci, str) or len(ci) != 2:
+            raise ValueError(f"`ci` must be a pair of column names (lower, upper); got {ci!r}.")
+        d["_lo"], d["_hi"] = _column(data, ci[0], "ci"), _column(data, ci[1], "ci")
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for b in by:
+        if b not in data:
+            raise ValueError(f"`by` names columns not in `data`: {b!r}.")
+        d[b] = data[b]
+    if methodvar is not None:
+        if methodvar not in data:
+            raise ValueError(f"`methodvar` must name a column of `data`; got {methodvar!r}.")
+        d[methodvar] = data[methodvar]
+    if ref is not None:
+        if methodvar is None:
+            raise ValueError("`ref` needs `methodvar`, the column of method labels.")
+        if ref not in set(data[methodvar]):
+            raise ValueError(f"`ref` must be one of the methods "
+                             f"{list(pd.unique(data[methodvar]))}; got {ref!r}.")
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+        raise ValueError(f"`level` must be a number in (0, 1), got {level!r}.")
+    if isinstance(null, bool) or not isinstance(null, numbers.Real) or not math.isfinite(null):
+        raise ValueError(f"`null` must be a finite number, got {null!r}.")
+    if pair is None:
+        keys = [k for k in ("condition", "rep") if k in data]
+    else:
+        keys = [pair] if isinstance(pair, str) else list(pair)
+        missing = [k for k in keys if k not in data]
+        if missing:
+            raise ValueError(f"`pair` names columns not in `data`: {missing}.")
+    for k in keys:
+        d[k] = data[k]
+    return d, by, keys
+
+
+def _tidy_iv(tidy: Any, by, ref) -> list[str]:
     if not isinstance(tidy, pd.DataFrame):
         raise TypeError(f"`tidy` must be a DataFrame of tidy rows, got {type(tidy).__name__}.")
     need = {"method", "quantity", "estimate", "status"}

@@ -119,7 +119,7 @@ def test_identical_methods_compare_as_equal():
     assert cmp.loc[("ks", "less")].est == 0
     assert cmp.loc[("ks", "diff")].est == 0
     assert cmp.loc[("mean", "relprec")].est == pytest.approx(0, abs=1e-9)
-    assert cmp.loc[("mean", "mse_ratio")].est == pytest.approx(1)
+    assert cmp.loc[("mean", "mseratio")].est == pytest.approx(1)
 
 
 def test_mse_ratio_mcse_is_calibrated():

@@ -240,7 +240,7 @@ def test_losses_cli_writes_its_outputs(tmp_path):
     assert len(tidy[tidy["method"] == "nonsaturating"]) == 4 * 8  # + 5 diagnostics
     summary = pd.read_csv(out / "summary.csv")
     assert summary.columns.tolist() == ["method", "quantity", "stat", "est", "mcse"]
-    assert "var_ratio" in set(summary["stat"])
+    assert "varratio" in set(summary["stat"])
     table = (out / "table.md").read_text()
     for header in [*losses.ESTIMATION.values(), *losses.DIAGNOSTICS.values()]:
         assert header in table, header

@@ -75,10 +75,10 @@ def test_paired_stats_against_ref(tidy):
     assert diff[1] == pytest.approx(np.std(b - a, ddof=1) / math.sqrt(300))
     assert _get(s, stat="less", **q)[0] == pytest.approx(np.mean(b < a))
     ratio = np.var(b, ddof=1) / np.var(a, ddof=1)
-    assert _get(s, stat="var_ratio", **q)[0] == pytest.approx(ratio)
+    assert _get(s, stat="varratio", **q)[0] == pytest.approx(ratio)
     assert _get(s, stat="relprec", **q)[0] == pytest.approx(100 * (1 / ratio - 1))
     mse_ratio = np.mean((b - 0.5) ** 2) / np.mean((a - 0.5) ** 2)
-    assert _get(s, stat="mse_ratio", **q)[0] == pytest.approx(mse_ratio)
+    assert _get(s, stat="mseratio", **q)[0] == pytest.approx(mse_ratio)
     # b is a shifted by 0.05 on average: the paired difference resolves it, 4 MCSE.
     assert abs(diff[0] - 0.05) < 4 * diff[1]
 
@@ -124,5 +124,5 @@ def test_bad_input_names_the_argument(tidy, kwargs, match):
 def test_truth_must_be_constant_within_a_group(tidy):
     t = tidy.copy()
     t.loc[t.index[0], "truth"] = 0.7
-    with pytest.raises(ValueError, match="`truth` must be constant"):
+    with pytest.raises(ValueError, match="`true` must be constant within a group"):
         summarise(t, by=["n"])

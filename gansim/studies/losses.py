@@ -183,7 +183,7 @@ def measures(summary: pd.DataFrame, tidy: pd.DataFrame, method: str, *, config: 
         "failed": n_failed,
         "var_xbar_star": get("mean", "var"),
         "var_xbar": get("mean", "var", ref),
-        "var_ratio": get("mean", "var_ratio"),
+        "var_ratio": get("mean", "varratio"),
         "relprec_pct": get("mean", "relprec"),
         "bias_xbar_star": get("mean", "bias"),
         "mse_over_cr": (mse[0] / cr, mse[1] / cr),

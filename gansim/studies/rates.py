@@ -116,7 +116,7 @@ def paired(tidy: pd.DataFrame, gan: str = "gan", against=AGAINST,
     -------
     DataFrame
         Columns ``[*by, method, ref, quantity, stat, est, mcse]``: the paired stats
-        (``diff``, ``less``, ``var_ratio``, ``relprec``, ``mse_ratio``) of ``gan`` with
+        (``diff``, ``less``, ``varratio``, ``relprec``, ``mseratio``) of ``gan`` with
         ``ref`` as the reference, over the replications where both are ok.
     """
     parts = []
@@ -124,7 +124,7 @@ def paired(tidy: pd.DataFrame, gan: str = "gan", against=AGAINST,
         # Only the two methods: the other methods' single stats would be computed for nothing.
         rows = summarise(tidy[tidy["method"].isin([gan, ref])], by=list(by), ref=ref)
         rows = rows[(rows["method"] == gan)
-                    & rows["stat"].isin(["diff", "less", "var_ratio", "relprec", "mse_ratio"])]
+                    & rows["stat"].isin(["diff", "less", "varratio", "relprec", "mseratio"])]
         parts.append(rows.assign(ref=ref))
     out = pd.concat(parts, ignore_index=True)
     cols = [*by, "method", "ref", "quantity", "stat", "est", "mcse"]
@@ -271,7 +271,7 @@ def _tables(summary, pairs, slopes, exact, labels, m, gan) -> tuple[str, str]:
                 "quantity", digits=4)
     for other in pd.unique(pairs.ref):
         for stat, what in (("relprec", f"relative % precision gain of {gan} over {other}"),
-                           ("mse_ratio", f"MSE({gan}) / MSE({other})")):
+                           ("mseratio", f"MSE({gan}) / MSE({other})")):
             rows = pairs[(pairs.ref == other) & (pairs.stat == stat)
                          & pairs.quantity.isin(FUNCTIONALS)]
             section(f"Q4: {what}", rows, ["dgp", "n"], "quantity",
