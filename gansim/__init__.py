@@ -37,7 +37,7 @@ from gansim.methods import (
     SmoothedBootstrap,
 )
 from gansim.study import Study, StudyError, StudyResult, replay, run_study
-from gansim.summary import summarise
+from gansim.summary import simsum, summarise
 
 try:
     __version__ = version("gansim")
@@ -69,5 +69,6 @@ __all__ = [
     "condition_grid",
     "replay",
     "run_study",
+    "simsum",
     "summarise",
 ]
