@@ -447,11 +447,10 @@ class _GANFit(Fitted):
         """The equilibrium and failure diagnostics of :mod:`gansim.gan.diagnostics`:
         ``d_real``, ``d_fake``, ``value`` always; ``jsd_star`` where the DGP has a ppf and
         ``collapsed`` (1/0) where it has a cdf."""
-        device, dtype = self.block.discriminator.device, self.block.discriminator.dtype
+        device = self.block.discriminator.device
         with torch.no_grad():
-            # The draws were float32 (or the block's dtype) before the float64 copy: exact.
             out = equilibrium(self.block, torch.as_tensor(data, device=device),
-                              torch.as_tensor(draws, device=device).to(dtype))
+                              torch.as_tensor(draws, device=device))
         if callable(getattr(dgp, "ppf", None)):
             out["jsd_star"] = binned_jsd(draws, dgp.ppf)
         if callable(getattr(dgp, "cdf", None)):

@@ -532,7 +532,10 @@ def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, str
             points = fitted.sample(study.m) if method.uses_draws else np.array(data)
             finite = np.isfinite(points).all(axis=1)
             bad = data_ok & ~finite
+            constant = np.all(data == data[:, :1], axis=1)
             status[bad], error[bad] = "failed", "non-finite draws (training diverged)"
+            # A GAN on standardised data cannot train on constant data: say so.
+            error[bad & constant] = "non-finite draws: the data are constant (sd 0)"
             points[~(data_ok & finite)] = 0.0  # kept out of the results; their rows fail
             diag = fitted.diagnostics(data, points, dgp)
             for k, v in diag.items():

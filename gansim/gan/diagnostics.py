@@ -119,8 +119,9 @@ def equilibrium(block, data: torch.Tensor, draws: torch.Tensor, *,
     """
     loss = get_loss(block.config.loss)
     with torch.no_grad():
-        o_real = block.discriminate(data.to(block.discriminator.dtype))
-        o_fake = torch.cat([block.discriminate(draws[:, s:s + chunk].to(o_real.dtype))
+        # discriminate() standardises in float64, then casts to the networks' dtype.
+        o_real = block.discriminate(data)
+        o_fake = torch.cat([block.discriminate(draws[:, s:s + chunk])
                             for s in range(0, draws.shape[1], chunk)], dim=1)
         o_real, o_fake = o_real.double(), o_fake.double()
         value = -loss.d_value(o_real.unsqueeze(-1), o_fake.unsqueeze(-1)).squeeze(-1)

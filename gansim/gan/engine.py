@@ -278,7 +278,7 @@ class GANBlock:
     generator : Tensor, shape (R, P_G)
         Generator parameters used for sampling (the averaged ones when EMA is on).
     discriminator : Tensor, shape (R, P_D)
-    center, scale : Tensor, shape (R,)
+    center, scale : Tensor, shape (R,), float64
         Affine map from the training scale back to the data's (0 and 1 unless
         ``config.standardize``).
     losses : Tensor, shape (steps, 2, R), or None
@@ -314,11 +314,14 @@ class GANBlock:
         for s in range(0, m, chunk):
             x, _ = mlp_forward(layers, z[:, s:s + chunk], cfg.negative_slope, keep=False)
             out[:, s:s + chunk] = x.squeeze(-1)
-        return out * self.scale.unsqueeze(1) + self.center.unsqueeze(1)
+        # Back to the data's scale in float64 (center and scale are float64).
+        return out.to(torch.float64) * self.scale.unsqueeze(1) + self.center.unsqueeze(1)
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
         """Discriminator logits of points ``x`` of shape (R, N) on the data's scale."""
+        x = x.to(torch.float64)
         xs = ((x - self.center.unsqueeze(1)) / self.scale.unsqueeze(1)).unsqueeze(-1)
+        xs = xs.to(self.discriminator.dtype)
         R = self.discriminator.shape[0]
         layers = self.d_layout.views(self.d_layout.to_flat(self.discriminator), R)
         logits, _ = mlp_forward(layers, xs,
@@ -410,15 +413,18 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     """
     cfg = config
     dtype = _dtype(cfg)
-    x = torch.as_tensor(np.asarray(data), dtype=dtype, device=device)
+    # Standardised, and mapped back in sample(), in float64 whatever the training dtype:
+    # cast to float32 first, data at N(1e7, 1) would keep about one significant digit.
+    x = torch.as_tensor(np.asarray(data, dtype=np.float64), device=device)
     R, n = x.shape
     if cfg.standardize:
         center = x.mean(dim=1)
         scale = x.std(dim=1)
         x = (x - center.unsqueeze(1)) / scale.unsqueeze(1)
     else:
-        center = torch.zeros(R, dtype=dtype, device=device)
-        scale = torch.ones(R, dtype=dtype, device=device)
+        center = torch.zeros(R, dtype=torch.float64, device=device)
+        scale = torch.ones(R, dtype=torch.float64, device=device)
+    x = x.to(dtype)
     real = x.unsqueeze(-1)
 
     g_layout, d_layout = _g_layout(cfg), _d_layout(cfg)
