@@ -14,7 +14,9 @@ stay in their modules, one idea each:
 - seed streams per replication (:mod:`gansim.rng`), the design (:mod:`gansim.design`), the
   study (:mod:`gansim.study`) and its block runner (:mod:`gansim.runner`),
 - performance measures with Monte Carlo standard errors (:mod:`gansim.performance`) and the
-  summary of a study's tidy results (:mod:`gansim.summary`),
+  summary of a study's tidy results (:mod:`gansim.summary`), its tables
+  (:func:`summary_table`, :mod:`gansim.tables`) and rsimsum-style plots (:func:`autoplot`,
+  :mod:`gansim.plots`),
 - convergence rates by statsmodels formulas (:mod:`gansim.rates`), tables and figures
   (:mod:`gansim.report`), the shipped studies (:mod:`gansim.presets`) and their command
   line (``python -m gansim``, :mod:`gansim.cli`).
@@ -36,8 +38,10 @@ from gansim.methods import (
     Parametric,
     SmoothedBootstrap,
 )
+from gansim.plots import autoplot
 from gansim.study import Study, StudyError, StudyResult, replay, run_study
 from gansim.summary import simsum, summarise
+from gansim.tables import summary_table
 
 try:
     __version__ = version("gansim")
@@ -66,9 +70,11 @@ __all__ = [
     "StudyError",
     "StudyResult",
     "__version__",
+    "autoplot",
     "condition_grid",
     "replay",
     "run_study",
     "simsum",
     "summarise",
+    "summary_table",
 ]

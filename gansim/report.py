@@ -19,6 +19,7 @@ from gansim.gan.fused import compiler_version
 __all__ = [
     "LECTURE",
     "write_atomic",
+    "write_csv",
     "versions",
     "machine",
     "write_run_record",
@@ -53,6 +54,40 @@ def write_atomic(path, text: str):
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Write ``frame`` as CSV that R's ``read.csv`` reads as it is, through a temporary file.
+
+    Boolean columns become 0/1 (missing: an empty field, R's NA), since R reads pandas'
+    ``True``/``False`` as text; a path ending in ``.gz`` is gzipped (``read.csv`` reads it
+    directly).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = pd.DataFrame({"rep": [0, 1], "ok": [True, False],
+    ...                   "flag": pd.array([True, None], dtype="boolean")})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_csv(f, Path(d) / "x.csv.gz")
+    ...     print(pd.read_csv(Path(d) / "x.csv.gz").to_csv(index=False).strip())
+    rep,ok,flag
+    0,1,1.0
+    1,0,
+    """
+    path = Path(path)
+    out = frame.copy(deep=False)
+    for col in out.columns:
+        values = out[col]
+        if values.dtype == object:  # Python bools with None, as an object column
+            kept = values.dropna()
+            if len(kept) and all(isinstance(v, bool | np.bool_) for v in kept):
+                values = values.astype("boolean")
+        if pd.api.types.is_bool_dtype(values):
+            out[col] = values.astype("Int8")
+    tmp = path.with_name(path.name + ".tmp")
+    out.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
     os.replace(tmp, path)
 
 

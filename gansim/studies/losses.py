@@ -296,9 +296,7 @@ def loss_curves(cfg: GANConfig, seed: int, n: int, reps: int = 3,
 
 
 def _write_tidy(path: Path, tidy: pd.DataFrame) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tidy.to_csv(tmp, index=False, compression="gzip")
-    tmp.replace(path)
+    report.write_csv(tidy, path)
 
 
 def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
@@ -311,7 +309,7 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     gans = study.methods[1:]
     summary = summarise(tidy, ref="ecdf")
     _write_tidy(out / "replications.csv.gz", tidy)
-    report.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    report.write_csv(summary, out / "summary.csv")
     rows = {g.label: measures(summary, tidy, g.label, config=g.config, dgp=dgp, n=study.n)
             for g in gans}
     steps = gans[0].config.steps

@@ -10,7 +10,9 @@ the true σ, or the spread of X̄* over the replications).
     python -m gansim poc                                  # the lecture's settings, B = 10,000
     python -m gansim poc -B 200 --steps 500 --out /tmp/poc   # a quick look
 
-Writes replications.csv.gz (tidy), summary.csv, table.md, mean.png, ks.png and run.json.
+Writes replications.csv.gz (tidy), summary.csv, summary.md and summary.tex (the whole summary
+as tables), table.md, mean.png, ks.png, zip.png (the zip plot of the mean's plug-in
+interval), forest.png (the coverage of the three intervals) and run.json.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim import performance as perf
-from gansim import report
+from gansim import plots, report, tables
 from gansim.cli import int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, GANConfig
@@ -97,10 +99,8 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
     summary = pd.concat([summarise(tidy, ref="ecdf"),
                          references(tidy, sigma=dgp.sd, mu=dgp.mean, n=study.n)],
                         ignore_index=True)
-    tmp = out / "replications.csv.gz.tmp"
-    tidy.to_csv(tmp, index=False, compression="gzip")
-    tmp.replace(out / "replications.csv.gz")
-    report.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    report.write_csv(tidy, out / "replications.csv.gz")
+    report.write_csv(summary, out / "summary.csv")
     failed = result.failures()
     header = (f"# Proof of concept: X̄ and F_n against a GAN's X̄* and F*_n\n\n"
               f"Data: n = {study.n} from {dgp!r}; m = {study.m:,} GAN draws per "
@@ -108,12 +108,28 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
               "replications.")
     report.write_atomic(out / "table.md", report.poc_table(
         summary, n=study.n, sigma=dgp.sd, level=LEVEL, header=header))
+    # Variances are ~1e-2 with MCSEs ~1e-4: two more decimals than the other stats; the
+    # percentages (relerror, relprec) need two.
+    digits = {s: 6 if s in ("var", "mse", "cr_bound") else 2 if s in ("relerror", "relprec")
+              else 4 for s in summary["stat"]}
+    caption = (f"Proof of concept, B = {study.replications:,}, n = {study.n}: every stat "
+               "as value (MCSE), by quantity and method (truth: reference values).")
+    for fmt in ("md", "tex"):
+        report.write_atomic(out / f"summary.{fmt}", tables.summary_table(
+            summary, rows=["quantity", "stat"], columns="method", digits=digits, fmt=fmt,
+            caption=caption, label="tab:poc-summary"))
     wide = _poc_columns(result.wide())
     for name, plot, kwargs in (
             ("mean.png", report.plot_means, {"mean": dgp.mean, "sd": dgp.sd, "n": study.n}),
             ("ks.png", report.plot_ks, {"n": study.n})):
         tmp = out / f"tmp-{name}"
         plot(wide, tmp, **kwargs)
+        tmp.replace(out / name)
+    for name, fig in (("zip.png", plots.zip_plot(tidy, "mean", level=LEVEL)),
+                      ("forest.png", plots.forest(_coverages(summary), "cover",
+                                                  target=LEVEL))):
+        tmp = out / f"tmp-{name}"
+        fig.savefig(tmp, dpi=120, format="png")
         tmp.replace(out / name)
     gan = study.methods[1].config
     report.write_run_record(
@@ -125,6 +141,16 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
         failed=failed[["rep", "seed", "spawn_key", "method", "error"]].drop_duplicates()
         .head(100).to_dict(orient="records"))
     return summary
+
+
+def _coverages(summary: pd.DataFrame) -> pd.DataFrame:
+    """The coverage of the mean's three intervals as one stat with a factor ``interval``
+    (the forest plot's rows)."""
+    names = {"cover": "plug-in s", "cover_known_sigma": "known σ (reference)",
+             "cover_mc": "MC-calibrated (reference)"}
+    rows = summary[(summary["quantity"] == "mean") & summary["stat"].isin(list(names))]
+    return rows.assign(interval=rows["stat"].map(names), stat="cover")[
+        ["interval", "method", "quantity", "stat", "est", "mcse"]]
 
 
 def _poc_columns(wide: pd.DataFrame) -> pd.DataFrame:

@@ -153,15 +153,13 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     tmp = out / "replications.parquet.tmp"
     tidy.to_parquet(tmp, index=False)
     tmp.replace(out / "replications.parquet")
-    tmp = out / "replications.csv.gz.tmp"
-    tidy.to_csv(tmp, index=False, compression="gzip")
-    tmp.replace(out / "replications.csv.gz")
+    report.write_csv(tidy, out / "replications.csv.gz")
     summary = result.summary()
     against = [a for a in against if a in set(tidy["method"])]
     pairs = paired(tidy, gan, against, by=result.factors)
     slopes, exact = _slopes(result)
     for name, frame in (("summary", summary), ("paired", pairs), ("slopes", slopes)):
-        report.write_atomic(out / f"{name}.csv", frame.to_csv(index=False))
+        report.write_csv(frame, out / f"{name}.csv")
 
     labels = [m.label for m in result.study.methods]
     md, tex = _tables(summary, pairs, slopes, exact, labels, result.study.m, gan)

@@ -56,7 +56,7 @@ def main(args: argparse.Namespace) -> str:
                        progress=not args.no_progress, overwrite=args.overwrite)
     out = Path(args.out)
     tidy = result.tidy
-    report.write_atomic(out / "replications.csv", tidy.to_csv(index=False))
+    report.write_csv(tidy, out / "replications.csv")
     summary = summarise(tidy, by=["dgp"])
     paired = summarise(tidy[tidy["method"].isin(["gan", "gan_raw"])], by=["dgp"],
                        ref="gan_raw")

@@ -152,7 +152,7 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
     tidy = tidy[["dgp", *[c for c in tidy.columns if c != "dgp"]]]
     summary = summarise(tidy, by=["dgp"], ref="ecdf")
     _write_tidy(out / "replications.csv.gz", tidy)
-    report.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    report.write_csv(summary, out / "summary.csv")
     first = next(iter(results.values())).study
     gans = first.methods[1:]
     text = [f"# Training recipes at N(0, 1) and N(5, 2²)\n\nn = {first.n}, m = {first.m:,}, "
