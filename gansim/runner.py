@@ -145,6 +145,16 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
     os.replace(tmp, path)
 
 
+def _write_block(frame: pd.DataFrame, path: Path) -> None:
+    """Write-then-rename, with a temporary name of this process and the data on disk before
+    the rename, so a crash leaves the old file or the new one, never half of one."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _reusable(frame: pd.DataFrame, start: int, stop: int) -> bool:
     """A stored block is reused only when it holds exactly its replications and no error."""
     reps = np.unique(frame["rep"].to_numpy()) if "rep" in frame else np.array([])
@@ -233,10 +243,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
             results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
             for label, start, frame in results:
                 if label in dirs:
-                    path = _block_path(dirs[label], start, start + block_size)
-                    tmp = path.with_suffix(".tmp")
-                    frame.to_parquet(tmp, index=False)
-                    os.replace(tmp, path)
+                    _write_block(frame, _block_path(dirs[label], start, start + block_size))
                 done[label, start] = frame
                 bar.update(kept[label, start])
     finally:

@@ -51,7 +51,7 @@ from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp
 from gansim.distances import DISTANCES, distances_batch, supported_distances
 from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional, make_functionals
-from gansim.methods import FunctionMethod, Method, as_method, callable_id
+from gansim.methods import GAN, FunctionMethod, Method, as_method, callable_id
 from gansim.rng import replication_streams
 from gansim.runner import ERROR, run_blocks
 
@@ -207,6 +207,17 @@ class Study:
             "distances": list(self.distances),
             "generate": None if self.generate is None else _describe(self.generate),
         }
+        # The engine that will train each GAN, resolved here: a resume on a machine where it
+        # would resolve differently (no C compiler, say) is refused rather than mixed.
+        from gansim.gan.engine import resolve_engine
+        from gansim.gan.fused import compiler_version
+
+        engines = {m.label: resolve_engine(m.config, self.device)
+                   for m in self.methods if isinstance(m, GAN)}
+        if engines:
+            out["engines"] = engines
+        if "fused" in engines.values():
+            out["compiler"] = compiler_version()
         if condition is not None:
             out["condition"] = condition.as_dict
             out["condition_id"] = condition.id
@@ -315,9 +326,11 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
     t0 = time.perf_counter()
     conditions = study.conditions
     notes = {c.label: study.notes(c) for c in conditions}  # also checks every DGP up front
-    run = run_blocks(partial(study_block, study=study), conditions, seed=seed,
-                     block_size=study.block_size, settings=study.settings, out_dir=out_dir,
-                     n_jobs=n_jobs, progress=progress, overwrite=overwrite, desc=study.name)
+    with output_folder(out_dir, study, seed, overwrite):
+        run = run_blocks(partial(study_block, study=study), conditions, seed=seed,
+                         block_size=study.block_size, settings=study.settings,
+                         out_dir=out_dir, n_jobs=n_jobs, progress=progress,
+                         overwrite=overwrite, desc=study.name)
     factors = [k for k, _ in conditions[0].factors]
     frames, rows = [], []
     for cond, info in zip(conditions, run.blocks.itertuples(), strict=True):
@@ -344,6 +357,66 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
     result = StudyResult(tidy, pd.DataFrame(rows), study, seed, time.perf_counter() - t0)
     _check_failures(result)
     return result
+
+
+#: Name of the record, in an output folder, of the study whose outputs it holds.
+STUDY_RECORD = "study.json"
+
+
+@contextmanager
+def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
+    """Hold ``out_dir`` for one run: an exclusive lock (a second run on the same folder is
+    refused, not mixed in), and a record of the study whose outputs the folder holds.
+
+    A run is refused, unless ``overwrite``, when the folder holds the outputs of a study with
+    other settings or seed, or with more replications (so a quick look cannot replace a
+    committed study's files); the record is written when the run's blocks are complete.
+    """
+    if out_dir is None:
+        yield
+        return
+    import fcntl
+    import json
+    import os
+    from pathlib import Path
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"`out` {str(out)!r} exists and is not a folder.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = open(out / ".gansim.lock", "w")  # noqa: SIM115 -- held for the whole run
+    except OSError as exc:
+        raise ValueError(f"`out` {str(out)!r} cannot be written: {exc.strerror}.") from None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise ValueError(f"`out` {str(out)!r} is in use by another run (its lock "
+                             f"{str(out / '.gansim.lock')!r} is held); wait for it or choose "
+                             "another `out`.") from None
+        record = {"seed": seed, "replications": {c.label: c.replications
+                                                 for c in study.conditions},
+                  "settings": {c.label: study.settings(c) for c in study.conditions}}
+        path = out / STUDY_RECORD
+        if path.exists() and not overwrite:
+            old = json.loads(path.read_text())
+            differ = [k for k in ("seed", "settings") if old.get(k) != record[k]]
+            fewer = [k for k, b in record["replications"].items()
+                     if b < old.get("replications", {}).get(k, 0)]
+            if fewer:
+                differ.append("fewer replications")
+            if differ:
+                raise ValueError(
+                    f"`out` {str(out)!r} holds the outputs of another run (differing: "
+                    f"{', '.join(differ)}); choose another `out` or pass overwrite=True "
+                    "(--overwrite) to replace them.")
+        yield
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    finally:
+        lock.close()
 
 
 def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -> pd.DataFrame:

@@ -266,11 +266,16 @@ def test_interrupted_study_resumes_to_identical_results(tmp_path, monkeypatch):
 def test_resume_refuses_other_settings_and_a_swapped_block(tmp_path):
     study = poc_study(**TINY)
     run_study(study, seed=1, progress=False, out_dir=tmp_path)
-    with pytest.raises(ValueError, match="other settings.*differing: methods"):
+    with pytest.raises(ValueError, match="outputs of another run.*differing: settings"):
         run_study(poc_study(**{**TINY, "gan": GANConfig(steps=21)}), seed=1, progress=False,
                   out_dir=tmp_path)
     with pytest.raises(ValueError, match="differing: seed"):
         run_study(study, seed=2, progress=False, out_dir=tmp_path)
+    # Without the record of the outputs, the blocks' own settings still refuse.
+    (tmp_path / "study.json").unlink()
+    with pytest.raises(ValueError, match="blocks made with other settings.*differing: methods"):
+        run_study(poc_study(**{**TINY, "gan": GANConfig(steps=21)}), seed=1, progress=False,
+                  out_dir=tmp_path)
     settings = json.loads((tmp_path / "blocks" / "settings.json").read_text())
     assert settings["condition_id"] == 0 and settings["seed"] == 1
     # A block file replaced by a copy of another is recomputed, not resumed.
@@ -352,7 +357,7 @@ def test_resume_refuses_a_changed_user_function(tmp_path):
     base = dict(dgp=st.norm(), replications=4, n=5, distances=[])
     run_study(Study([FunctionMethodFor(_first)], **base), seed=1, progress=False,
               out_dir=tmp_path)
-    with pytest.raises(ValueError, match="differing: methods"):
+    with pytest.raises(ValueError, match="differing: settings"):
         run_study(Study([FunctionMethodFor(_second)], **base), seed=1, progress=False,
                   out_dir=tmp_path)
 
@@ -360,3 +365,48 @@ def test_resume_refuses_a_changed_user_function(tmp_path):
 def FunctionMethodFor(fn):
     """The same label for two different functions."""
     return gansim.FunctionMethod(fn, label="user")
+
+
+def test_a_quick_look_cannot_replace_a_larger_run(tmp_path):
+    """Regression (issue 13): `-B 200 --steps 500` into the default --out replaced the
+    committed B = 10,000 files.  Fewer replications into a folder holding a larger run is
+    refused; more replications extend it; --overwrite replaces it."""
+    run_study(poc_study(**TINY), seed=1, progress=False, out_dir=tmp_path)
+    with pytest.raises(ValueError, match="differing: fewer replications"):
+        run_study(poc_study(**{**TINY, "replications": 4}), seed=1, progress=False,
+                  out_dir=tmp_path)
+    more = run_study(poc_study(**{**TINY, "replications": 12}), seed=1, progress=False,
+                     out_dir=tmp_path)
+    assert more.conditions.blocks_resumed.iloc[0] == 2
+    fewer = run_study(poc_study(**{**TINY, "replications": 4}), seed=1, progress=False,
+                      out_dir=tmp_path, overwrite=True)
+    assert fewer.tidy.rep.nunique() == 4
+
+
+def test_a_second_run_on_the_same_folder_is_refused(tmp_path):
+    """Regression (issue 13): two runs started together on one --out mixed their blocks."""
+    import fcntl
+
+    with open(tmp_path / ".gansim.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ValueError, match="is in use by another run"):
+            run_study(poc_study(**TINY), seed=1, progress=False, out_dir=tmp_path)
+    assert not (tmp_path / "blocks").exists()
+    with pytest.raises(ValueError, match="`out` .* is not a folder"):
+        run_study(poc_study(**TINY), seed=1, progress=False,
+                  out_dir=tmp_path / ".gansim.lock")
+
+
+def test_settings_record_the_resolved_engine(tmp_path, monkeypatch):
+    """Regression (issue 13): resuming an engine="auto" run on a machine without a C
+    compiler mixed fused and torch blocks.  The resolved engine is part of the settings."""
+    import gansim.gan.engine
+
+    study = poc_study(**TINY)
+    run_study(study, seed=1, progress=False, out_dir=tmp_path)
+    settings = json.loads((tmp_path / "blocks" / "settings.json").read_text())
+    assert settings["engines"] == {"gan": gansim.gan.engine.resolve_engine(GANConfig())}
+    monkeypatch.setattr(gansim.gan.engine, "resolve_engine", lambda cfg, device="cpu": "torch")
+    if settings["engines"]["gan"] == "fused":
+        with pytest.raises(ValueError, match="differing: settings"):
+            run_study(study, seed=1, progress=False, out_dir=tmp_path)
