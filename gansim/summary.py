@@ -301,7 +301,7 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
     if se is not None:
         d["_se"] = _column(data, se, "se")
     if ci is not None:
-        if isinstance(ci, str) or len(ci) != 2:
+        if isinstance(ci, str) or not hasattr(ci, "__len__") or len(ci) != 2:
             raise ValueError(f"`ci` must be a pair of column names (lower, upper); got {ci!r}.")
         d["_lo"], d["_hi"] = _column(data, ci[0], "ci"), _column(data, ci[1], "ci")
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
@@ -324,7 +324,8 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
     if isinstance(null, bool) or not isinstance(null, numbers.Real) or not math.isfinite(null):
         raise ValueError(f"`null` must be a finite number, got {null!r}.")
     if pair is None:
-        keys = [k for k in ("condition", "rep") if k in data]
+        # `condition` alone does not identify a replication: without `rep`, the row order.
+        keys = [k for k in ("condition", "rep") if k in data] if "rep" in data else []
     else:
         keys = [pair] if isinstance(pair, str) else list(pair)
         missing = [k for k in keys if k not in data]
@@ -332,6 +333,9 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
             raise ValueError(f"`pair` names columns not in `data`: {missing}.")
     for k in keys:
         d[k] = data[k]
+    if ref is not None and keys and d.duplicated([*by, methodvar, *keys]).any():
+        raise ValueError(f"`pair` columns {keys} must identify one row per method (and `by` "
+                         "group); some rows share them, so replications cannot be paired.")
     return d, by, keys
 
 
