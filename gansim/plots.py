@@ -136,10 +136,11 @@ def forest(summary: pd.DataFrame, stat: str, *, quantity: str | Sequence[str] | 
             y = np.array([where[tuple(r)] if by else 0 for r in gm[by].to_numpy()], float)
             # Methods side by side within a condition, first method on top.
             y = y + (j - (len(method_list) - 1) / 2) * step
+            est, mcse = gm["est"].to_numpy(float), gm["mcse"].to_numpy(float)
             if lollipop and target is not None:
-                ax.hlines(y, target, gm["est"], color=colours[m], lw=1, alpha=0.6)
-            ax.errorbar(gm["est"], y, xerr=_Z * gm["mcse"], fmt="o", ms=4, capsize=2,
-                        color=colours[m], label=m)
+                ax.hlines(y, target, est, color=colours[m], lw=1, alpha=0.6)
+            ax.errorbar(est, y, xerr=_Z * mcse, fmt="o", ms=4, capsize=2, color=colours[m],
+                        label=m)
         ax.set_yticks(np.arange(len(conds)), labels)
         ax.set_ylim(len(conds) - 0.5, -0.5)  # first condition at the top, as in a table
         ax.set_xlabel(f"{stat} (± 1.96 MCSE)")
@@ -394,7 +395,8 @@ def stat_by(summary: pd.DataFrame, stat: str, *, quantity: str, x: str = "n",
             gm = g[g["method"] == m].sort_values(x)
             if gm.empty:
                 continue
-            ax.errorbar(gm[x], gm["est"], yerr=_Z * gm["mcse"], marker="o", ms=3, lw=1,
+            ax.errorbar(gm[x].to_numpy(float), gm["est"].to_numpy(float),
+                        yerr=_Z * gm["mcse"].to_numpy(float), marker="o", ms=3, lw=1,
                         capsize=2, color=colours[m], label=m)
         if logx:
             ax.set_xscale("log")
