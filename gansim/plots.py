@@ -317,10 +317,14 @@ def estimates(tidy: pd.DataFrame, quantity: str, *, methods: Sequence[str] | Non
             parts = ax.violinplot([data[i] for i in keep], positions=keep, showmedians=True)
             for i, body in zip(keep, parts["bodies"], strict=True):
                 body.set_facecolor(colours[method_list[i]])
+            for key in ("cbars", "cmins", "cmaxes", "cmedians"):
+                parts[key].set_color("0.3")  # neutral: the bodies carry the colours
             ax.set_xticks(range(len(method_list)), method_list)
             ax.set_ylabel(f"estimate of {quantity}")
             for t in truth:
                 ax.axhline(t, color="k", ls="--", lw=0.8, label="truth")
+            if len(truth):
+                ax.legend(fontsize=7, loc="upper right")
         else:
             allv = np.concatenate([d for d in data if d.size]) if data else np.array([0.0])
             edges = np.linspace(allv.min(), allv.max(), bins + 1)
