@@ -4,7 +4,9 @@ Every study shares ``--seed``, ``--n-jobs``, ``--out``, ``--overwrite`` and
 ``--no-progress``; each adds its own options (``python -m gansim <study> --help``).  A user
 error (a bad option value, an ``--out`` that is a file, settings that differ from the blocks
 already in ``--out``) prints one line and exits with code 2, without a traceback; a study
-stopped by too many failed replications exits with code 1.
+stopped by too many failed replications exits with code 1; an operating-system error (a
+read-only folder, a full disk) prints one line naming the path; Ctrl-C prints how to resume
+and exits with code 130.
 
 A shipped study is a module of :mod:`gansim.studies` with
 
@@ -118,5 +120,14 @@ def main(argv=None) -> int:
     except (ValueError, TypeError) as exc:
         print(f"gansim {args.study}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # read-only folder, disk full, a path that is a file...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"gansim {args.study}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        # Finished blocks are on disk; the same command resumes from them.
+        print(f"gansim {args.study}: interrupted: rerun the same command to resume",
+              file=sys.stderr)
+        return 130
     print(text)
     return 0

@@ -435,13 +435,17 @@ class Oracle(Method):
 
 
 class _GANFit(Fitted):
-    def __init__(self, block, gens):
+    def __init__(self, block, gens, constant=None):
         self.block, self.gens, self.R = block, gens, len(gens)
+        self.constant = constant
 
     def sample(self, m):
         m = _m_iv(m)
         with torch.no_grad():
-            return self.block.sample(m, self.gens).to(torch.float64).cpu().numpy()
+            out = self.block.sample(m, self.gens).to(torch.float64).cpu().numpy()
+        if self.constant is not None:
+            out[self.constant] = np.nan  # no GAN for constant data (see GAN._fit)
+        return out
 
     def diagnostics(self, data, draws, dgp):
         """The equilibrium and failure diagnostics of :mod:`gansim.gan.diagnostics`:
@@ -500,10 +504,17 @@ class GAN(Method):
         return {**super().settings(), "config": self.config.to_dict()}
 
     def _fit(self, x, streams, *, dgp, device):
+        constant = np.all(x == x[:, :1], axis=1) if self.config.standardize else None
+        if constant is not None and constant.any():
+            # Standardised training is undefined for them: train on a stand-in (keeping the
+            # block's shape, hence the others' arithmetic) and return NaN draws.
+            from gansim.study import filler
+
+            x = np.where(constant[:, None], filler(x.shape[1]), x)
         block = train_gans(x, self.config, init_seeds=[s.init for s in streams],
                            noise_seeds=[s.noise for s in streams], device=device)
         gens = [torch_generator(method_seed(s, self.stream), device) for s in streams]
-        return _GANFit(block, gens)
+        return _GANFit(block, gens, constant)
 
 
 # --------------------------------------------------------------------------------------------

