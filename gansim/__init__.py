@@ -26,6 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from gansim.design import Condition, condition_grid
 from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
+from gansim.estimator import GANEstimator
 from gansim.functionals import Estimate, Functional
 from gansim.gan.config import GANConfig
 from gansim.methods import (
@@ -58,6 +59,7 @@ __all__ = [
     "FunctionMethod",
     "GAN",
     "GANConfig",
+    "GANEstimator",
     "LogNormal",
     "Method",
     "Normal",
