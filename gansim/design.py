@@ -44,7 +44,7 @@ class Condition:
     replications: int
 
     def __post_init__(self):
-        factors = tuple((str(k), v) for k, v in self.factors)
+        factors = tuple((str(k), _plain(v)) for k, v in self.factors)
         for k, v in factors:
             if not isinstance(v, str | numbers.Real) or isinstance(v, bool):
                 raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
@@ -52,6 +52,9 @@ class Condition:
         B = self.replications
         if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 2:
             raise ValueError(f"`replications` must be an integer >= 2, got {B!r}.")
+        # numpy integers are accepted, stored as int: the id, labels and the study's
+        # record are JSON (json.dumps refuses np.int64).
+        object.__setattr__(self, "replications", int(B))
 
     def __getitem__(self, name: str) -> Any:
         return dict(self.factors)[name]
@@ -73,6 +76,13 @@ class Condition:
             return 0
         key = json.dumps(sorted(self.factors), separators=(",", ":"))
         return zlib.crc32(key.encode())
+
+
+def _plain(v: Any) -> Any:
+    """A numpy scalar level (np.int64 from np.arange, np.str_) as its Python value."""
+    if isinstance(v, bool) or not hasattr(v, "item") or not hasattr(v, "dtype"):
+        return v
+    return v.item()
 
 
 def condition_grid(replications: int | Callable[[dict], int], **factors: Any) -> list[Condition]:

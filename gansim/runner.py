@@ -26,6 +26,7 @@ import ctypes
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,9 +156,23 @@ def _write_block(frame: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _read_block(path: Path) -> pd.DataFrame | None:
+    """A stored block, or None (with a RuntimeWarning naming the file) when it cannot be read
+    (truncated, overwritten): it is then computed again, like a missing block."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow's errors for a damaged file are of several types
+        warnings.warn(f"block file {str(path)!r} cannot be read ({type(exc).__name__}: "
+                      f"{exc}); computing its replications again.", RuntimeWarning,
+                      stacklevel=3)
+        return None
+
+
 def _reusable(frame: pd.DataFrame, start: int, stop: int) -> bool:
     """A stored block is reused only when it holds exactly its replications and no error."""
-    reps = np.unique(frame["rep"].to_numpy()) if "rep" in frame else np.array([])
+    if "rep" not in frame or "status" not in frame:
+        return False
+    reps = np.unique(frame["rep"].to_numpy())
     return np.array_equal(reps, np.arange(start, stop)) and not (frame["status"] == ERROR).any()
 
 
@@ -226,8 +241,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         for start, stop in block_ranges(cond.replications, block_size):
             path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
             if path is not None and path.exists():
-                frame = pd.read_parquet(path)
-                if _reusable(frame, start, stop):
+                frame = _read_block(path)
+                if frame is not None and _reusable(frame, start, stop):
                     done[cond.label, start] = frame
                     resumed[cond.label] += 1
                     continue
