@@ -126,7 +126,7 @@ def legacy_replications(tidy: pd.DataFrame, method: str, *, ref: str = "ecdf") -
     bad = rows[rows["status"] != "ok"].groupby("rep")
     status = bad["status"].first().reindex(reps).fillna("ok")
     error = bad["error"].agg(lambda s: "; ".join(dict.fromkeys(e for e in s if e)))
-    error = error.reindex(reps).fillna("")
+    error = error.reindex(reps).astype(object).fillna("")
     ok = (status == "ok").to_numpy()
     out = pd.DataFrame({"rep": reps.astype(np.int64), "status": status.to_numpy(),
                         "error": error.to_numpy()})
