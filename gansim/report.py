@@ -23,6 +23,8 @@ __all__ = [
     "versions",
     "machine",
     "write_run_record",
+    "write_figure",
+    "write_summary_files",
     "poc_table",
     "plot_means",
     "plot_ks",
@@ -115,6 +117,33 @@ def machine() -> dict:
     except OSError:
         pass
     return {"cores": os.cpu_count(), "cpu": cpu, "platform": platform.platform()}
+
+
+def write_figure(path, fig) -> None:
+    """Save a matplotlib Figure as PNG through a temporary name (no half file on a kill)."""
+    path = Path(path)
+    tmp = path.with_name(f"tmp-{path.name}")
+    fig.savefig(tmp, dpi=120, format="png")
+    os.replace(tmp, path)
+
+
+def write_summary_files(out_dir, summary: pd.DataFrame, *, rows, columns: str = "method",
+                        digits=None, caption: str = "", label: str = "") -> None:
+    """``summary.md`` and ``summary.tex`` in ``out_dir``: the whole summary as tables
+    (:func:`gansim.tables.summary_table`), each value with its MCSE.
+
+    Without ``digits``: 4 decimals, 6 for variances and MSEs (~1e-2 with MCSEs ~1e-4), 2 for
+    the percentages (relerror, relprec).
+    """
+    from gansim import tables
+
+    if digits is None:
+        digits = {s: 6 if s in ("var", "mse", "cr_bound") else 2
+                  if s in ("relerror", "relprec") else 4 for s in summary["stat"]}
+    for fmt in ("md", "tex"):
+        write_atomic(Path(out_dir) / f"summary.{fmt}", tables.summary_table(
+            summary, rows=rows, columns=columns, digits=digits, fmt=fmt, caption=caption,
+            label=label))
 
 
 def write_run_record(path, **fields):

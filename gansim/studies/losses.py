@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim import report
+from gansim import plots, report
 from gansim.cli import int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
@@ -320,6 +320,12 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
              + markdown(rows, ESTIMATION) + "\n\n## Equilibrium and failure diagnostics\n\n"
              + markdown(rows, DIAGNOSTICS) + "\n")
     report.write_atomic(out / "table.md", table)
+    report.write_summary_files(
+        out, summary, rows=["quantity", "stat"],
+        caption="GAN games: every stat as value (MCSE), by quantity and method (variant); "
+                "paired stats against ecdf.", label="tab:losses-summary")
+    report.write_figure(out / "forest.png", plots.forest(
+        summary, "varratio", quantity="mean", target=1.0))
     frames = {g.label: legacy_replications(tidy, g.label) for g in gans}
     _save_plot(plot_ks, frames, out / "ks.png", n=study.n)
     if curves:

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim import performance as perf
-from gansim import plots, report, tables
+from gansim import plots, report
 from gansim.cli import int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, GANConfig
@@ -108,16 +108,11 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
               "replications.")
     report.write_atomic(out / "table.md", report.poc_table(
         summary, n=study.n, sigma=dgp.sd, level=LEVEL, header=header))
-    # Variances are ~1e-2 with MCSEs ~1e-4: two more decimals than the other stats; the
-    # percentages (relerror, relprec) need two.
-    digits = {s: 6 if s in ("var", "mse", "cr_bound") else 2 if s in ("relerror", "relprec")
-              else 4 for s in summary["stat"]}
-    caption = (f"Proof of concept, B = {study.replications:,}, n = {study.n}: every stat "
-               "as value (MCSE), by quantity and method (truth: reference values).")
-    for fmt in ("md", "tex"):
-        report.write_atomic(out / f"summary.{fmt}", tables.summary_table(
-            summary, rows=["quantity", "stat"], columns="method", digits=digits, fmt=fmt,
-            caption=caption, label="tab:poc-summary"))
+    report.write_summary_files(
+        out, summary, rows=["quantity", "stat"],
+        caption=(f"Proof of concept, B = {study.replications:,}, n = {study.n}: every stat "
+                 "as value (MCSE), by quantity and method (truth: reference values)."),
+        label="tab:poc-summary")
     wide = _poc_columns(result.wide())
     for name, plot, kwargs in (
             ("mean.png", report.plot_means, {"mean": dgp.mean, "sd": dgp.sd, "n": study.n}),
@@ -125,12 +120,9 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
         tmp = out / f"tmp-{name}"
         plot(wide, tmp, **kwargs)
         tmp.replace(out / name)
-    for name, fig in (("zip.png", plots.zip_plot(tidy, "mean", level=LEVEL)),
-                      ("forest.png", plots.forest(_coverages(summary), "cover",
-                                                  target=LEVEL))):
-        tmp = out / f"tmp-{name}"
-        fig.savefig(tmp, dpi=120, format="png")
-        tmp.replace(out / name)
+    report.write_figure(out / "zip.png", plots.zip_plot(tidy, "mean", level=LEVEL))
+    report.write_figure(out / "forest.png",
+                        plots.forest(_coverages(summary), "cover", target=LEVEL))
     gan = study.methods[1].config
     report.write_run_record(
         out / "run.json", seed=result.seed, replications=study.replications, n_jobs=n_jobs,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim import report
+from gansim import plots, report
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine
@@ -173,6 +173,12 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
              + ", ".join(f"{k} {v:.3f}" for k, v in sorted(worst.items(),
                                                            key=lambda kv: kv[1])), ""]
     report.write_atomic(out / "table.md", "\n".join(text))
+    report.write_summary_files(
+        out, summary, rows=["dgp", "quantity", "stat"],
+        caption="Training recipes: every stat as value (MCSE), by DGP, quantity and method "
+                "(recipe); paired stats against ecdf.", label="tab:recipe-summary")
+    report.write_figure(out / "forest.png", plots.forest(
+        summary, "varratio", quantity="mean", target=1.0))
     failures = {dgp: res.failures() for dgp, res in results.items()}
     report.write_run_record(
         out / "run.json", seed=seed, replications=first.replications, n_jobs=n_jobs,
