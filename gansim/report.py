@@ -89,7 +89,9 @@ def write_csv(frame: pd.DataFrame, path) -> None:
         if pd.api.types.is_bool_dtype(values):
             out[col] = values.astype("Int8")
     tmp = path.with_name(path.name + ".tmp")
-    out.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
+    # mtime 0: the same rows give the same bytes (gzip stores a timestamp otherwise).
+    gz = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
+    out.to_csv(tmp, index=False, compression=gz)
     os.replace(tmp, path)
 
 
