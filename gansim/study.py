@@ -63,6 +63,9 @@ TIDY_COLUMNS = ["condition", "rep", "seed", "spawn_key", "method", "quantity",
 
 _DEFAULT_FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
 
+#: Largest memory, in bytes, one block's draws may need (:class:`Study` refuses more).
+MEMORY_BUDGET = 8 * 2**30
+
 
 class StudyError(RuntimeError):
     """A study stopped because too many replications failed; ``result`` holds what ran."""
@@ -762,6 +765,13 @@ def _study_iv(study: Study) -> None:
                          "of the design, unless a `generate` function draws the data.")
     for name in ("m", "block_size"):
         set_(name, _int_iv(getattr(study, name), name, 2 if name == "m" else 1))
+    # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
+    # at them; refused up front rather than failing every block with a MemoryError.
+    need = 3 * 8 * study.block_size * study.m
+    if need > MEMORY_BUDGET:
+        raise ValueError(f"`m` x `block_size` = {study.m:,} x {study.block_size:,} needs about "
+                         f"{need / 2**30:.1f} GiB per block, over the budget of "
+                         f"{MEMORY_BUDGET / 2**30:.0f} GiB; lower `m` or `block_size`.")
     set_("_functionals", make_functionals(study.functionals))
     dists = study.distances
     dists = (dists,) if isinstance(dists, str) else tuple(dists)

@@ -157,6 +157,27 @@ API_CASES = [
     (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", ci="lo"), ValueError, "`ci`"),
     (lambda: simsum(pd.DataFrame({"x": [np.inf]}), "x"), ValueError, "`estimate`"),
     (lambda: simsum(pd.DataFrame({"x": [1.0]}), "x", null=np.nan), ValueError, "`null`"),
+    (lambda: Study(**{**BASE, "m": 10**9}), ValueError, "`m` x `block_size`"),
+    (lambda: Study(**{**BASE, "m": 10**7, "block_size": 1000}), ValueError, "GiB per block"),
+    (lambda: Study(**{**BASE, "m": "100"}), ValueError, "`m`"),
+    (lambda: Study(**{**BASE, "m": np.float64(100)}), ValueError, "`m`"),
+    (lambda: Study(**{**BASE, "block_size": 2.0}), ValueError, "`block_size`"),
+    (lambda: Study(**{**BASE, "n": np.nan}), ValueError, "`n`"),
+    (lambda: Study(**{**BASE, "n": None, "replications": None,
+                      "design": condition_grid(4, n=[1, 10])}), ValueError, "`n`"),
+    (lambda: Study(**{**BASE, "n": None, "replications": None,
+                      "design": condition_grid(4, n=["ten"])}), ValueError, "`n`"),
+    (lambda: Study(**{**BASE, "dgp": [st.norm()]}), TypeError, "`dgp`"),
+    (lambda: Study(**{**BASE, "functionals": {"": "mean"}}), ValueError, "`functionals`"),
+    (lambda: Study(**{**BASE, "functionals": {"m": "mode"}}), ValueError, "`functionals`"),
+    (lambda: Study(**{**BASE, "name": 3}), ValueError, "`name`"),
+    (lambda: Study(**{**BASE, "max_failure_share": True}), ValueError, "`max_failure_share`"),
+    (lambda: run_study(Study(**BASE), seed=True), ValueError, "`seed`"),
+    (lambda: run_study(Study(**BASE), seed=1, n_jobs=-3), ValueError, "`n_jobs`"),
+    (lambda: GANConfig(dtype="float16"), ValueError, "`dtype`"),
+    (lambda: GANConfig(ema_decay=1.5), ValueError, "`ema_decay`"),
+    (lambda: GANConfig(fake_ratio=0), ValueError, "`fake_ratio`"),
+    (lambda: GANConfig(negative_slope=1.0), ValueError, "`negative_slope`"),
 ]
 
 
@@ -180,4 +201,4 @@ def test_train_gans_refuses_bad_data(data, match):
 
 def test_number_of_bad_inputs_tried():
     """The README's reliability section quotes this count."""
-    assert len(CLI_CASES) + len(API_CASES) + 5 >= 130
+    assert len(CLI_CASES) + len(API_CASES) + 5 >= 150
