@@ -21,8 +21,7 @@ from gansim.study import TIDY_COLUMNS, StudyResult, run_study
 
 NS = [25, 50, 100, 200, 400, 800]
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-#: Columns of the committed results/rates/replications.parquet (the previous code's schema:
-#: one row per replication x method, a column per quantity).
+#: The functionals and distances every method gets.
 QUANTITIES = ["mean", "median", "sd", "q10", "q90", "ks", "w1", "cvm"]
 
 
@@ -124,81 +123,89 @@ def test_bad_inputs_raise_naming_them():
 
 
 # ------------------------------------------------------------------------------------------
-# The study on the new stack against the committed results (made by commit 1ed3375).
+# The study against the committed results/rates files (tidy schema, the run of
+# `python -m gansim rates` recorded in results/rates/run.json).
+
+#: The committed tidy rows' numeric fields, compared bit for bit.
+FIELDS = ["estimate", "se", "lower", "upper", "truth"]
+METHODS = {"ecdf", "bootstrap", "smoothed", "parametric", "gan", "oracle"}
+#: The GAN's diagnostics, quantities of the tidy frame alongside the functionals and distances.
+DIAGNOSTICS = ["d_real", "d_fake", "value", "jsd_star", "collapsed"]
 
 
-def _committed(dgp: str) -> pd.DataFrame:
-    old = pd.read_parquet(RESULTS / "rates" / "replications.parquet")
-    return old[old["dgp"] == dgp].reset_index(drop=True)
+def _committed(dgp: str, n: int | None = None) -> pd.DataFrame:
+    """The committed tidy rows of one DGP (and n), in the file's order."""
+    filters = [("dgp", "==", dgp)] + ([("n", "==", n)] if n is not None else [])
+    return pd.read_parquet(RESULTS / "rates" / "replications.parquet", filters=filters)
 
 
-def _as_tidy(old: pd.DataFrame, study) -> pd.DataFrame:
-    """The committed wide rows in the new tidy schema, with the study's truths."""
-    ids = ["dgp", "n", "condition", "rep", "seed", "spawn_key", "method", "status", "error"]
-    tidy = old.melt(id_vars=ids, value_vars=QUANTITIES, var_name="quantity",
-                    value_name="estimate")
-    truths = {c["dgp"]: study.truths(study.dgp_for(c)) for c in study.conditions}
-    tidy["truth"] = [truths[d].get(q, np.nan) for d, q in zip(tidy.dgp, tidy.quantity,
-                                                                strict=True)]
-    tidy["truth"] = tidy["truth"].astype(float)
-    tidy[["se", "lower", "upper"]] = np.nan
-    tidy["warnings"] = ""
-    return tidy[["dgp", "n", *TIDY_COLUMNS]]
+def _committed_csv(name: str, dgp: str) -> pd.DataFrame:
+    frame = pd.read_csv(RESULTS / "rates" / f"{name}.csv")
+    return frame[frame["dgp"] == dgp].reset_index(drop=True)
 
 
-def test_new_stack_reproduces_the_committed_replications_bit_for_bit():
+def _assert_same_rows(got: pd.DataFrame, committed: pd.DataFrame, keys: list[str],
+                      values: list[str]) -> None:
+    """Same key sets, and every value identical (NaN where the committed value is NaN)."""
+    both = committed.merge(got, on=keys, how="outer", suffixes=("_c", ""),
+                           validate="one_to_one", indicator=True)
+    assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", keys].head()
+    for v in values:
+        assert_array_equal(both[v].to_numpy(dtype=float), both[f"{v}_c"].to_numpy(dtype=float),
+                           err_msg=v)
+
+
+def test_rerun_reproduces_the_committed_replications_bit_for_bit():
     # The shipped declaration at its cheapest condition, one block (B = 1000 x 0.1): same
     # condition id (CRC of the factors), data, GAN streams (torch engine, block of 100) and
     # method streams as the committed run, so every number must be identical, not close.
     study = rates_study.build_study(ns=[25], dgps=["normal"], scale=0.1)
     assert [c.replications for c in study.conditions] == [100]
-    new = run_study(study, seed=rates_study.DEFAULTS["seed"], progress=False).wide()
-    old = _committed("normal")
-    old = old[(old["n"] == 25) & (old["rep"] < 100)]
-    both = new.merge(old, on=["condition", "rep", "method"], suffixes=("", "_old"),
-                     validate="one_to_one")
-    assert len(both) == 100 * 6 == len(new)
-    assert set(both["method"]) == {"ecdf", "bootstrap", "smoothed", "parametric", "gan",
-                                   "oracle"}
-    for q in QUANTITIES:
-        assert_array_equal(both[q].to_numpy(), both[f"{q}_old"].to_numpy(), err_msg=q)
+    new = run_study(study, seed=rates_study.DEFAULTS["seed"], progress=False).tidy
+    old = _committed("normal", 25)
+    old = old[old["rep"] < 100]
+    assert list(old.columns) == list(new.columns) == ["dgp", "n", *TIDY_COLUMNS]
+    assert len(new) == len(old) == 100 * (6 * len(QUANTITIES) + len(DIAGNOSTICS))
+    assert set(new["method"]) == METHODS
+    assert set(new.loc[new["method"] == "gan", "quantity"]) == {*QUANTITIES, *DIAGNOSTICS}
+    keys = ["dgp", "n", "condition", "rep", "method", "quantity"]
+    _assert_same_rows(new, old, keys, FIELDS)
+    both = old.merge(new, on=keys, suffixes=("_c", ""))
+    for col in ("seed", "spawn_key", "status", "error", "warnings"):
+        assert (both[col].astype(str) == both[f"{col}_c"].astype(str)).all(), col
 
 
-def test_new_summaries_reproduce_the_committed_summary_paired_and_slopes():
-    # The committed replications of one DGP (all n) through the new summarise, paired and
-    # slopes: every stat both schemas have equals the committed files' value and MCSE.
-    study = rates_study.build_study(dgps=["normal"])
-    tidy = _as_tidy(_committed("normal"), study)
-    conds = pd.DataFrame(json.loads((RESULTS / "rates" / "run.json").read_text())["conditions"])
-    result = StudyResult(tidy, conds[conds["dgp"] == "normal"], study, 4, 0.0)
+def test_summaries_of_the_committed_rows_reproduce_summary_paired_and_slopes():
+    # The committed tidy rows of one DGP (all n) through summarise, paired and the slopes
+    # give exactly that DGP's rows of the committed summary.csv, paired.csv and slopes.csv.
+    dgp = "normal"
+    study = rates_study.build_study(dgps=[dgp])
+    tidy = _committed(dgp)
+    run = json.loads((RESULTS / "rates" / "run.json").read_text())
+    conds = pd.DataFrame(run["conditions"])
+    result = StudyResult(tidy, conds[conds["dgp"] == dgp].reset_index(drop=True), study,
+                         run["seed"], 0.0)
+
     summary = result.summary()
-    old = pd.read_csv(RESULTS / "rates" / "summary.csv")
-    old = old[(old["dgp"] == "normal") & old["measure"].isin(["bias", "empse", "mse", "mean"])]
-    got = old.merge(summary, left_on=["n", "method", "quantity", "measure"],
-                    right_on=["n", "method", "quantity", "stat"], validate="one_to_one")
-    assert len(got) == len(old) == 6 * 6 * (5 * 3 + 3)
-    assert_array_equal(got["est"], got["value"])
-    assert_array_equal(got["mcse_y"], got["mcse_x"])
+    committed = _committed_csv("summary", dgp)
+    assert len(summary) == len(committed)
+    _assert_same_rows(summary, committed, ["dgp", "n", "method", "quantity", "stat"],
+                      ["est", "mcse"])
 
-    pairs = rates_study.paired(tidy)
+    pairs = rates_study.paired(tidy, by=result.factors)
     assert set(pairs["method"]) == {"gan"}
     assert list(pd.unique(pairs["ref"])) == list(rates_study.AGAINST)
-    old = pd.read_csv(RESULTS / "rates" / "paired.csv")
-    old = old[(old["dgp"] == "normal") & (old["measure"] != "n")]
-    old["measure"] = old["measure"].replace({"share_less": "less", "mse_ratio": "mseratio"})
-    got = old.merge(pairs, left_on=["n", "against", "quantity", "measure"],
-                    right_on=["n", "ref", "quantity", "stat"], validate="one_to_one")
-    assert len(got) == len(old) == 6 * 4 * (3 * 2 + 5 * 2)
-    assert_array_equal(got["est"], got["value"])
-    assert_array_equal(got["mcse_y"], got["mcse_x"])
+    committed = _committed_csv("paired", dgp)
+    assert len(pairs) == len(committed)
+    _assert_same_rows(pairs, committed, ["dgp", "n", "method", "ref", "quantity", "stat"],
+                      ["est", "mcse"])
 
     slopes, exact = rates_study._slopes(result)
-    old = pd.read_csv(RESULTS / "rates" / "slopes.csv")
-    old = old[old["dgp"] == "normal"].reset_index(drop=True)
-    assert_allclose(slopes["slope"], old["slope"], rtol=1e-12)
-    assert_allclose(slopes["se"], old["se"], rtol=1e-10)
-    committed = json.loads((RESULTS / "rates" / "run.json").read_text())["exact_ks_slopes"]
-    assert exact == pytest.approx(committed, rel=1e-12)
+    committed = _committed_csv("slopes", dgp)
+    assert len(slopes) == len(committed)
+    _assert_same_rows(slopes, committed, ["dgp", "method", "distance", "n_range"],
+                      ["slope", "se", "ci_low", "ci_high", "n_obs"])
+    assert exact == run["exact_ks_slopes"]
 
 
 @pytest.mark.slow
