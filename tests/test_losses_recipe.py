@@ -27,26 +27,9 @@ from gansim.study import run_study
 from gansim.summary import summarise
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-NUMBERS = ["xbar", "sd", "ks", "xbar_star", "sd_star", "ks_star", "d_real", "d_fake", "value",
-           "jsd_star", "collapsed"]
-
-
 def _through_csv(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as the committed file holds it: written with to_csv, read with read_csv."""
     return pd.read_csv(io.StringIO(frame.to_csv(index=False)))
-
-
-def _assert_same(ours: pd.DataFrame, committed: pd.DataFrame, what: str) -> None:
-    ours = _through_csv(ours).reset_index(drop=True)
-    committed = committed.reset_index(drop=True)
-    assert len(ours) == len(committed) == 100, what
-    assert ours["rep"].tolist() == committed["rep"].tolist() == list(range(100)), what
-    assert (ours["status"] == "ok").all() and (committed["status"] == "ok").all(), what
-    for col in NUMBERS:
-        a, b = ours[col].to_numpy(), committed[col].to_numpy()
-        diff = np.flatnonzero(a != b)
-        assert diff.size == 0, (f"{what}: {col} differs in {diff.size} replications, first "
-                                f"rep {diff[:1]}: {a[diff[:1]]} vs {b[diff[:1]]}")
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +42,18 @@ def recipe_committed() -> pd.DataFrame:
     return pd.read_csv(RESULTS / "recipe" / "replications.csv.gz")
 
 
+def _assert_tidy_same(ours: pd.DataFrame, committed: pd.DataFrame, what: str) -> None:
+    """Our tidy rows equal the committed ones bit for bit (after the CSV round trip)."""
+    keys = ["rep", "method", "quantity"]
+    both = _through_csv(ours).merge(committed, on=keys, suffixes=("", "_c"),
+                                    validate="one_to_one")
+    assert len(both) == len(ours), what
+    assert (both["status"] == "ok").all() and (both["status_c"] == "ok").all(), what
+    for col in ("estimate", "se", "lower", "upper", "truth"):
+        np.testing.assert_array_equal(both[col].to_numpy(), both[f"{col}_c"].to_numpy(),
+                                      err_msg=f"{what}: {col}")
+
+
 def test_losses_reproduces_committed_replications(losses_committed):
     """Non-saturating and minimax (the cheapest games, k = 1): the first 100 replications of
     results/losses, bit for bit, from one study with both as methods.  A GAN drawing from its
@@ -68,10 +63,9 @@ def test_losses_reproduces_committed_replications(losses_committed):
     study = losses.losses_study(variants, replications=100)
     res = run_study(study, seed=2020, n_jobs=1, progress=False)
     assert set(res.tidy["condition"]) == {0}
-    for v in variants:
-        ours = losses.legacy_replications(res.tidy, v)
-        committed = losses_committed[losses_committed["variant"] == v].head(100)
-        _assert_same(ours, committed, v)
+    committed = losses_committed[losses_committed["method"].isin(["ecdf", *variants])
+                                 & (losses_committed["rep"] < 100)]
+    _assert_tidy_same(res.tidy, committed, "losses")
     # The two games differ (the comparison above is not vacuous).
     a, b = (losses.legacy_replications(res.tidy, v)["xbar_star"] for v in variants)
     assert not np.array_equal(a, b)
@@ -110,41 +104,16 @@ def test_committed_recipe_default_is_the_losses_nonsaturating_run(losses_committ
     """The committed files agree with each other where they must: recipe "default" at N(0, 1)
     is the losses study's "nonsaturating" variant (same recipe on raw data, seed and data),
     so one reproduction check covers both."""
-    a = losses_committed[losses_committed["variant"] == "nonsaturating"].head(400)
-    tidy = recipe_committed[recipe_committed["dgp"] == "N(0,1)"]
-    b = losses.legacy_replications(tidy, "default")
     assert recipe.gan_config("default") == losses.gan_config("nonsaturating")
-    cols = [c for c in losses.KEEP if c not in ("status", "error", "collapsed")]
-    pd.testing.assert_frame_equal(a[cols].reset_index(drop=True),
-                                  _through_csv(b)[cols].reset_index(drop=True))
-    assert (a["collapsed"].astype(bool).to_numpy() == b["collapsed"].astype(bool).to_numpy()).all()
-
-
-def _legacy_to_tidy(frame: pd.DataFrame, by: str, truth: float) -> pd.DataFrame:
-    """The previous code's per-replication rows as the Study's tidy rows (ecdf and one GAN
-    method per value of ``by``), so that the new summary can be applied to them."""
-    parts = []
-    for label, f in frame.groupby(by, sort=False):
-        for quantity, (data_col, gan_col) in losses._LEGACY.items():
-            parts.append(pd.DataFrame({"rep": f["rep"], "method": "ecdf",
-                                       "quantity": quantity, "estimate": f[data_col]}))
-            parts.append(pd.DataFrame({"rep": f["rep"], "method": label,
-                                       "quantity": quantity, "estimate": f[gan_col]}))
-        for quantity in losses._DIAGNOSTICS:
-            parts.append(pd.DataFrame({"rep": f["rep"], "method": label, "quantity": quantity,
-                                       "estimate": f[quantity].astype(float)}))
-    # The ecdf rows are the same data for every variant: keep one copy.
-    tidy = pd.concat(parts, ignore_index=True).drop_duplicates(["rep", "method", "quantity"])
-    tidy["truth"] = np.where(tidy["quantity"] == "mean", truth, np.nan)
-    return tidy.assign(condition=0, status="ok", error="")
+    a = losses.legacy_replications(losses_committed, "nonsaturating").head(400)
+    b = losses.legacy_replications(recipe_committed[recipe_committed["dgp"] == "N(0,1)"],
+                                   "default")
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
 
 
 def test_new_summary_gives_the_committed_tables(losses_committed, recipe_committed):
-    """summarise(..., ref="ecdf") + measures + markdown on the committed replications give the
-    committed table.md rows: the writers read the new summary's (method, quantity, stat) where
-    the old code read its own measures.  Exact for results/recipe; for results/losses every
-    cell but the MCSE of the relative precision, which summarise now computes by the delta
-    method instead of rsimsum's normal-theory formula (it moves by at most 0.03 points)."""
+    """summarise(..., ref="ecdf") + measures + markdown on the committed tidy rows give the
+    committed table.md rows exactly: the tables are a function of the replications alone."""
     table = (RESULTS / "recipe" / "table.md").read_text()
     for dgp, tidy in recipe_committed.groupby("dgp", sort=False):
         summary = summarise(tidy, ref="ecdf")
@@ -153,20 +122,11 @@ def test_new_summary_gives_the_committed_tables(losses_committed, recipe_committ
                 for r in recipe.RECIPES}
         assert f"## {dgp}\n\n" + losses.markdown(rows, recipe.COLUMNS, "recipe") + "\n" in table
     table = (RESULTS / "losses" / "table.md").read_text()
-    tidy = _legacy_to_tidy(losses_committed, "variant", 0.0)
-    summary = summarise(tidy, ref="ecdf")
-    rows = {v: losses.measures(summary, tidy, v, config=losses.gan_config(v), dgp=Normal(),
-                               n=100) for v in losses.VARIANTS}
+    summary = summarise(losses_committed, ref="ecdf")
+    rows = {v: losses.measures(summary, losses_committed, v, config=losses.gan_config(v),
+                               dgp=Normal(), n=100) for v in losses.VARIANTS}
     assert losses.markdown(rows, losses.DIAGNOSTICS) in table
-    estimation = {k: v for k, v in losses.ESTIMATION.items() if k != "relprec_pct"}
-    ours = [line for line in losses.markdown(rows, estimation).splitlines()
-            if line.startswith("| ")]  # the header and a row per variant
-    theirs = [line for line in table.splitlines() if line.startswith("| ")][:7]
-    for a, b in zip(ours, theirs, strict=True):
-        cells = b.split(" | ")
-        assert a == " | ".join(cells[:3] + cells[4:]), (a, b)
-    relprec = [float(line.split(" | ")[3].split()[0]) for line in theirs[1:]]
-    assert relprec == [round(rows[v]["relprec_pct"][0], 2) for v in losses.VARIANTS]
+    assert losses.markdown(rows, losses.ESTIMATION) in table
 
 
 def _tidy(gan_means, ecdf_means, *, ks_gan, ks_ecdf, collapsed):
