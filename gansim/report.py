@@ -54,7 +54,8 @@ _PACKAGES = ("gansim", "torch", "numpy", "scipy", "pandas", "joblib", "statsmode
 def write_atomic(path, text: str):
     """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    # A name of this process's own, so that two writers never share a temporary file.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
 

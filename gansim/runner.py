@@ -168,12 +168,30 @@ def _read_block(path: Path) -> pd.DataFrame | None:
         return None
 
 
-def _reusable(frame: pd.DataFrame, start: int, stop: int) -> bool:
-    """A stored block is reused only when it holds exactly its replications and no error."""
+def _reusable(frame: pd.DataFrame, start: int, stop: int, condition: Condition,
+              seed: int, path: Path) -> bool:
+    """A stored block is reused only when it is this block of this condition and seed, holds
+    each of its replications' rows once, and no error; otherwise it is recomputed, with a
+    warning naming the file when it is damaged rather than merely holding errors."""
+    problem = None
     if "rep" not in frame or "status" not in frame:
+        problem = "it lacks the columns rep and status"
+    elif not np.array_equal(np.unique(frame["rep"].to_numpy()), np.arange(start, stop)):
+        problem = f"it holds other replications than {start}..{stop - 1}"
+    elif "spawn_key" in frame and not frame["spawn_key"].astype(str).str.startswith(
+            f"{condition.id}:").all():
+        problem = "it holds another condition's replications"
+    elif "seed" in frame and not (frame["seed"] == seed).all():
+        problem = "it holds another seed's replications"
+    else:
+        keys = [k for k in ("rep", "method", "quantity") if k in frame]
+        if len(keys) == 3 and frame.duplicated(keys).any():
+            problem = "it holds a replication's rows twice"
+    if problem is not None:
+        warnings.warn(f"block file {str(path)!r} is not this block ({problem}): it is "
+                      "recomputed.", RuntimeWarning, stacklevel=3)
         return False
-    reps = np.unique(frame["rep"].to_numpy())
-    return np.array_equal(reps, np.arange(start, stop)) and not (frame["status"] == ERROR).any()
+    return not (frame["status"] == ERROR).any()
 
 
 def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, block_size: int,
@@ -242,7 +260,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
             path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
             if path is not None and path.exists():
                 frame = _read_block(path)
-                if frame is not None and _reusable(frame, start, stop):
+                if frame is not None and _reusable(frame, start, stop, cond, seed, path):
                     done[cond.label, start] = frame
                     resumed[cond.label] += 1
                     continue

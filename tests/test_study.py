@@ -429,3 +429,24 @@ def test_constant_data_fail_the_gan_only_with_their_reason():
     assert len(failed) and set(failed.method) == {"gan"}
     assert failed.error.str.contains("the data are constant").all()
     assert (t[t.method == "ecdf"].status == "ok").all()
+
+
+def test_a_block_from_another_condition_or_with_duplicated_rows_is_recomputed(tmp_path):
+    """Regression (issue 13): a block file replaced by another's was resumed.  The runner
+    checks a stored block's condition (its spawn keys), replications and that no row
+    repeats, and recomputes it with a warning naming the file."""
+    study = Study([EmpiricalCDF()], dgp=st.norm(), design=condition_grid(8, n=[10, 20]),
+                  functionals=["mean"], distances=["ks"], block_size=4)
+    first = run_study(study, seed=3, progress=False, out_dir=tmp_path).tidy
+    a, b = (sorted((tmp_path / "blocks" / f"n={n}").glob("block-*.parquet"))[0]
+            for n in (10, 20))
+    a.write_bytes(b.read_bytes())  # same replications, another condition
+    rows = pd.read_parquet(sorted((tmp_path / "blocks" / "n=20").glob("block-*"))[1])
+    dup = sorted((tmp_path / "blocks" / "n=20").glob("block-*.parquet"))[1]
+    pd.concat([rows, rows.head(2)]).to_parquet(dup, index=False)
+    with pytest.warns(RuntimeWarning, match="not this block") as caught:
+        again = run_study(study, seed=3, progress=False, out_dir=tmp_path)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "another condition" in messages and "rows twice" in messages
+    assert again.conditions.blocks_computed.sum() == 2
+    pd.testing.assert_frame_equal(again.tidy, first)
