@@ -146,6 +146,7 @@ class Study:
     max_failure_share: float = 0.2
     name: str = "study"
     _functionals: dict = field(init=False, repr=False)
+    _engines: dict = field(init=False, repr=False)
 
     def __post_init__(self):
         _study_iv(self)
@@ -212,11 +213,9 @@ class Study:
         }
         # The engine that will train each GAN, resolved here: a resume on a machine where it
         # would resolve differently (no C compiler, say) is refused rather than mixed.
-        from gansim.gan.engine import resolve_engine
         from gansim.gan.fused import compiler_version
 
-        engines = {m.label: resolve_engine(m.config, self.device)
-                   for m in self.methods if isinstance(m, GAN)}
+        engines = self._engines
         if engines:
             out["engines"] = engines
         if "fused" in engines.values():
@@ -613,6 +612,8 @@ def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, str
     values: dict[str, dict] = {}
     with _capture(strict) as caught:
         try:
+            if isinstance(method, GAN):
+                _check_engine(method, study)
             fitted = method.fit(data, streams, dgp=dgp, device=study.device)
             points = fitted.sample(study.m) if method.uses_draws else np.array(data)
             finite = np.isfinite(points).all(axis=1)
@@ -642,6 +643,19 @@ def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, str
     warned = _join(gen_warn, "; ".join(caught))
     for k in names:
         rows.add(k, values.get(k, {}), truths.get(k), status, error, warned)
+
+
+def _check_engine(method: GAN, study: Study) -> None:
+    from gansim.gan.engine import resolve_engine
+
+    here, declared = resolve_engine(method.config, study.device), study._engines[method.label]
+    if here != declared:
+        import socket
+
+        raise RuntimeError(f"on host {socket.gethostname()} engine {method.config.engine!r} "
+                           f"resolves to {here!r}, where the study resolved {declared!r}: "
+                           "results would mix engines (a C compiler missing here?); run on "
+                           f"machines alike or set GANConfig(engine={here!r}).")
 
 
 def _analyse_each(method: FunctionMethod, rows, data, data_ok, gen_error, gen_warn, streams,
@@ -795,6 +809,12 @@ def _study_iv(study: Study) -> None:
     from gansim.gan.config import check_device
 
     set_("device", check_device(study.device))
+    # Resolved once, where the study is declared: a worker that would resolve differently
+    # (no C compiler there, say) fails its blocks with the reason rather than mixing engines.
+    from gansim.gan.engine import resolve_engine
+
+    set_("_engines", {m.label: resolve_engine(m.config, study.device)
+                      for m in methods if isinstance(m, GAN)})
     if not isinstance(study.name, str) or not study.name:
         raise ValueError(f"`name` must be a non-empty string, got {study.name!r}.")
     for cond in study.conditions:  # every DGP resolves now, not in a worker

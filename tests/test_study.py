@@ -408,8 +408,9 @@ def test_settings_record_the_resolved_engine(tmp_path, monkeypatch):
     assert settings["engines"] == {"gan": gansim.gan.engine.resolve_engine(GANConfig())}
     monkeypatch.setattr(gansim.gan.engine, "resolve_engine", lambda cfg, device="cpu": "torch")
     if settings["engines"]["gan"] == "fused":
+        # The same declaration on a machine that resolves "auto" to torch.
         with pytest.raises(ValueError, match="differing: settings"):
-            run_study(study, seed=1, progress=False, out_dir=tmp_path)
+            run_study(poc_study(**TINY), seed=1, progress=False, out_dir=tmp_path)
 
 
 class SometimesConstant(Normal):
@@ -450,3 +451,17 @@ def test_a_block_from_another_condition_or_with_duplicated_rows_is_recomputed(tm
     assert "another condition" in messages and "rows twice" in messages
     assert again.conditions.blocks_computed.sum() == 2
     pd.testing.assert_frame_equal(again.tidy, first)
+
+
+def test_a_worker_resolving_another_engine_fails_its_blocks(monkeypatch):
+    """Regression (issues 13, 14): with engine="auto", a worker without a C compiler trained
+    with the other engine and the results mixed engines silently.  The engine is resolved
+    where the study is declared; a block whose worker resolves differently is an error."""
+    import gansim.gan.engine
+
+    study = poc_study(**TINY)
+    declared = study._engines["gan"]
+    other = "torch" if declared == "fused" else "fused"
+    monkeypatch.setattr(gansim.gan.engine, "resolve_engine", lambda cfg, device="cpu": other)
+    with pytest.raises(StudyError, match=f"resolves to '{other}', where the study resolved"):
+        run_study(study, seed=1, progress=False)
