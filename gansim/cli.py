@@ -1,7 +1,9 @@
 """One command line for the shipped studies: ``python -m gansim <study> [options]``.
 
-Every study shares ``--seed``, ``--n-jobs``, ``--out``, ``--overwrite`` and
-``--no-progress``; each adds its own options (``python -m gansim <study> --help``).  A user
+Every study shares ``--seed``, ``--n-jobs``, ``--out``, ``--overwrite``, ``--no-progress``
+and ``--scheduler-address`` / ``--scheduler-file`` (run the blocks on a dask cluster; the
+study's ``main`` passes ``args.executor`` to :func:`gansim.run_study`); each adds its own
+options (``python -m gansim <study> --help``).  A user
 error (a bad option value, an ``--out`` that is a file, settings that differ from the blocks
 already in ``--out``) prints one line and exits with code 2, without a traceback; a study
 stopped by too many failed replications exits with code 1; an operating-system error (a
@@ -99,6 +101,14 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
         common.add_argument("--overwrite", action="store_true",
                             help="discard finished blocks in --out instead of resuming")
         common.add_argument("--no-progress", action="store_true", help="no progress bar")
+        cluster = common.add_mutually_exclusive_group()
+        cluster.add_argument("--scheduler-address", metavar="tcp://HOST:PORT",
+                             help="run the blocks on this dask scheduler's workers (pip "
+                                  "install 'gansim[dask]'); --n-jobs is then not used; "
+                                  "results are the same, this process writes the files")
+        cluster.add_argument("--scheduler-file", metavar="PATH",
+                             help="as --scheduler-address, the scheduler named by the file "
+                                  "of `dask scheduler --scheduler-file PATH`")
         module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
@@ -112,6 +122,8 @@ def main(argv=None) -> int:
     first = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(first if first in STUDIES else None).parse_args(argv)
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # Where the blocks run, for run_study(executor=...): None is this machine's processes.
+    args.executor = args.scheduler_address or args.scheduler_file
     try:
         text = args._module.main(args)
     except StudyError as exc:

@@ -8,16 +8,19 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   indices, always full (the last one is padded past ``B``), so that replication ``r`` is
   computed in the same block, with the same floating-point operations, whatever ``B``,
   ``n_jobs`` or the schedule;
-- submits every missing block of every condition at once to joblib workers, one torch
-  thread each (two single-threaded processes beat one two-threaded process on these
-  machines);
+- submits every missing block of every condition at once to an executor
+  (:mod:`gansim.executors`): joblib worker processes by default, or a dask cluster; one
+  torch thread per worker (two single-threaded processes beat one two-threaded process on
+  these machines);
 - writes each finished block to ``out/blocks/<condition label>/`` at once
   (write-then-rename), so a rerun of the same command after Ctrl-C or a killed process
   resumes from the finished blocks and ends with exactly the same results;
 - turns an exception raised by a block into rows with status ``"error"`` carrying the
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
-  status ``"failed"`` (a method's own numerical failure, deterministic) are kept.
+  status ``"failed"`` (a method's own numerical failure, deterministic) are kept.  On a
+  cluster, infrastructure errors (:data:`gansim.executors.INFRASTRUCTURE_ERRORS`) are raised
+  from the task instead, for the scheduler to retry: they are never rows.
 """
 
 from __future__ import annotations
@@ -28,19 +31,20 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from gansim.design import Condition
+from gansim.executors import as_executor, block_key
 from gansim.rng import replication_streams
 
-__all__ = ["BlockRun", "run_blocks", "error_rows", "block_ranges"]
+__all__ = ["BlockRun", "run_blocks", "error_rows", "block_ranges", "reraised"]
 
 BlockFn = Callable[[list[int], int, Condition], pd.DataFrame]
 
@@ -61,11 +65,15 @@ class BlockRun:
         One row per condition: ``label``, ``blocks_computed``, ``blocks_resumed``.
     wall_time : float
         Seconds spent in this call.
+    executor : dict
+        Where the blocks ran (:meth:`gansim.executors.LocalExecutor.info`: ``backend``,
+        ``n_jobs``; on a cluster also the scheduler address, workers and their hosts).
     """
 
     frames: dict[str, pd.DataFrame]
     blocks: pd.DataFrame
     wall_time: float
+    executor: dict = field(default_factory=dict)
 
 
 def block_ranges(replications: int, block_size: int) -> list[tuple[int, int]]:
@@ -85,20 +93,47 @@ def error_rows(reps, seed: int, reason: str, condition: int = 0) -> pd.DataFrame
     })
 
 
+#: Exceptions a block must raise rather than record as rows (set per task by
+#: :func:`_run_block`; empty on the local path, so its behaviour is unchanged).
+_RERAISE: ContextVar[tuple[type[BaseException], ...]] = ContextVar("gansim_reraise",
+                                                                   default=())
+
+
+def reraised(exc: BaseException) -> bool:
+    """Whether ``exc``, caught inside a block, must propagate instead of becoming rows.
+
+    True only on a cluster and for an infrastructure error (a ``MemoryError``, an
+    ``OSError``): the scheduler then retries the block elsewhere, and the error is never
+    checkpointed.  A block function's own ``except Exception`` clauses consult it.
+    """
+    return isinstance(exc, _RERAISE.get())
+
+
 def _run_block(block_fn: BlockFn, condition: Condition, start: int, stop: int,
-               seed: int) -> tuple[str, int, pd.DataFrame]:
+               seed: int, check: Callable[[], None] | None = None,
+               reraise: tuple[type[BaseException], ...] = ()) -> tuple[str, int, pd.DataFrame]:
     _tune_malloc()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     reps = list(range(start, stop))
+    token = _RERAISE.set(reraise)
     try:
-        frame = block_fn(reps, seed, condition)
-        got = np.unique(frame["rep"].to_numpy())
-        if not np.array_equal(got, reps):
-            raise RuntimeError(f"block function returned reps {got[:5]}... for {start}..{stop}")
-    except Exception as exc:  # recorded per replication, never fatal to the study
-        frame = error_rows(reps, seed, f"{type(exc).__name__}: {exc}", condition.id)
+        if check is not None:
+            # Outside the try below: a worker unfit for the study (its engine resolves
+            # otherwise) fails the task, not the replications.
+            check()
+        try:
+            frame = block_fn(reps, seed, condition)
+            got = np.unique(frame["rep"].to_numpy())
+            if not np.array_equal(got, reps):
+                raise RuntimeError(f"block function returned reps {got[:5]}... for "
+                                   f"{start}..{stop}")
+        except Exception as exc:  # recorded per replication, never fatal to the study
+            if isinstance(exc, reraise):
+                raise
+            frame = error_rows(reps, seed, f"{type(exc).__name__}: {exc}", condition.id)
     finally:
+        _RERAISE.reset(token)
         torch.set_num_threads(threads)
     return condition.label, start, frame
 
@@ -197,7 +232,8 @@ def _reusable(frame: pd.DataFrame, start: int, stop: int, condition: Condition,
 def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, block_size: int,
                settings: Callable[[Condition], dict], out_dir=None, n_jobs: int = 1,
                progress: bool = True, overwrite: bool = False,
-               desc: str = "replications") -> BlockRun:
+               desc: str = "replications", executor=None,
+               worker_check: Callable[[], None] | None = None) -> BlockRun:
     """Run the replications of every condition in blocks, resuming from finished blocks.
 
     Parameters
@@ -227,6 +263,13 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         Discard blocks already in ``out_dir`` instead of resuming from them.
     desc : str
         Label of the progress bar.
+    executor : None, "local", distributed.Client, str
+        Where blocks run (:func:`gansim.executors.as_executor`): None or ``"local"`` for
+        ``n_jobs`` local processes; a dask client, scheduler address or scheduler file for a
+        cluster (``n_jobs`` is then not used).  Results do not depend on it.
+    worker_check : callable, optional
+        ``worker_check()`` raises when a worker cannot run these blocks as the driver would
+        (run on every cluster worker before any block, and before each block there).
 
     Returns
     -------
@@ -247,14 +290,21 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     done: dict[tuple[str, int], pd.DataFrame] = {}
     todo: list[tuple[Condition, int, int]] = []
     dirs: dict[str, Path] = {}
+    manifests: dict[str, dict] = {}
+
+    def manifest_of(cond: Condition) -> dict:
+        if cond.label not in manifests:
+            manifests[cond.label] = {"seed": int(seed), "block_size": int(block_size),
+                                     **settings(cond)}
+        return manifests[cond.label]
+
     resumed: dict[str, int] = {c.label: 0 for c in conditions}
     for cond in conditions:
         blocks_dir = None
         if out_dir is not None:
             blocks_dir = Path(out_dir) / "blocks" / cond.label if cond.label \
                 else Path(out_dir) / "blocks"
-            manifest = {"seed": int(seed), "block_size": int(block_size), **settings(cond)}
-            _check_manifest(blocks_dir, manifest, overwrite)
+            _check_manifest(blocks_dir, manifest_of(cond), overwrite)
             dirs[cond.label] = blocks_dir
         for start, stop in block_ranges(cond.replications, block_size):
             path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
@@ -265,6 +315,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                     resumed[cond.label] += 1
                     continue
             todo.append((cond, start, stop))
+    runner = as_executor(executor, n_jobs)  # before the bar: a bad cluster name leaves none
     # Counted in kept replications: the padding of a condition's last block is not shown.
     kept = {(c.label, a): min(b, c.replications) - a
             for c in conditions for a, b in block_ranges(c.replications, block_size)}
@@ -272,15 +323,21 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                desc=desc, disable=not progress, smoothing=0.1)
     try:
         if todo:
-            jobs = (delayed(_run_block)(block_fn, c, a, b, seed) for c, a, b in todo)
-            results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+            # Stable task keys only where a scheduler uses them: the local path computes no
+            # settings it did not compute before.
+            keyed = runner.backend != "local"
+            tasks = [(block_key(manifest_of(c), c.label, a, b) if keyed else "",
+                      (block_fn, c, a, b, seed)) for c, a, b in todo]
+            results = runner.run(_run_block, tasks, worker_check)
             for label, start, frame in results:
                 if label in dirs:
                     _write_block(frame, _block_path(dirs[label], start, start + block_size))
                 done[label, start] = frame
                 bar.update(kept[label, start])
+        info = runner.info()
     finally:
         bar.close()
+        runner.close()
     frames = {}
     for cond in conditions:
         parts = [done[cond.label, a] for a, _ in block_ranges(cond.replications, block_size)]
@@ -290,4 +347,4 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     blocks = pd.DataFrame({"label": [c.label for c in conditions],
                            "blocks_computed": [int(computed.get(c.label, 0)) for c in conditions],
                            "blocks_resumed": [resumed[c.label] for c in conditions]})
-    return BlockRun(frames, blocks, time.perf_counter() - t0)
+    return BlockRun(frames, blocks, time.perf_counter() - t0, info)

@@ -53,7 +53,7 @@ from gansim.distances import DISTANCES, distances_batch, supported_distances
 from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional, make_functionals
 from gansim.methods import GAN, FunctionMethod, Method, as_method, callable_id
 from gansim.rng import replication_streams
-from gansim.runner import ERROR, run_blocks
+from gansim.runner import ERROR, reraised, run_blocks
 
 __all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "replay", "run_study"]
 
@@ -252,6 +252,10 @@ class StudyResult:
     seed : int
     wall_time : float
         Seconds spent in :func:`run_study`.
+    executor : dict
+        Where the blocks ran: ``backend`` (``"local"`` or ``"dask"``) and ``n_jobs``, or the
+        scheduler address, number of workers and their hosts
+        (:meth:`gansim.executors.DaskExecutor.info`).
     """
 
     tidy: pd.DataFrame
@@ -259,6 +263,14 @@ class StudyResult:
     study: Study
     seed: int
     wall_time: float
+    executor: dict = field(default_factory=dict)
+
+    def cluster_record(self) -> dict:
+        """``{"executor": ...}`` for a run record when the blocks ran on a cluster, else
+        ``{}`` (a local run's record stays as it was)."""
+        if self.executor.get("backend", "local") == "local":
+            return {}
+        return {"executor": self.executor}
 
     @property
     def factors(self) -> list[str]:
@@ -297,7 +309,7 @@ class StudyResult:
 
 
 def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progress: bool = True,
-              overwrite: bool = False) -> StudyResult:
+              overwrite: bool = False, executor=None) -> StudyResult:
     """Run every condition of a study; resumable when ``out_dir`` is given.
 
     Parameters
@@ -313,6 +325,11 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         A progress bar with the time left.
     overwrite : bool
         Discard finished blocks in ``out_dir`` instead of resuming.
+    executor : None, "local", distributed.Client or str
+        Where blocks run: None or ``"local"`` for ``n_jobs`` local processes; a
+        ``distributed.Client``, a scheduler address ``"tcp://HOST:PORT"`` or a scheduler
+        file for a dask cluster (``pip install gansim[dask]``; ``n_jobs`` is then not
+        used).  The results are the same; this process writes every block file.
 
     Returns
     -------
@@ -332,7 +349,8 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         run = run_blocks(partial(study_block, study=study), conditions, seed=seed,
                          block_size=study.block_size, settings=study.settings,
                          out_dir=out_dir, n_jobs=n_jobs, progress=progress,
-                         overwrite=overwrite, desc=study.name)
+                         overwrite=overwrite, desc=study.name, executor=executor,
+                         worker_check=partial(check_worker, study))
     factors = [k for k, _ in conditions[0].factors]
     frames, rows = [], []
     for cond, info in zip(conditions, run.blocks.itertuples(), strict=True):
@@ -356,7 +374,8 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
     tidy = pd.concat(frames, ignore_index=True)
     tidy["error"] = tidy["error"].fillna("")
     tidy["warnings"] = tidy["warnings"].fillna("")
-    result = StudyResult(tidy, pd.DataFrame(rows), study, seed, time.perf_counter() - t0)
+    result = StudyResult(tidy, pd.DataFrame(rows), study, seed, time.perf_counter() - t0,
+                         run.executor)
     _check_failures(result)
     return result
 
@@ -557,7 +576,7 @@ def _generate(study, levels, dgp, streams, strict):
                     x = dgp.sample(int(levels["n"]), s.data_rng())
                 samples[i] = _check_data(x)
             except Exception as exc:
-                if strict:
+                if strict or reraised(exc):
                     raise
                 error[i] = f"generate: {type(exc).__name__}: {exc}"
         warned[i] = "; ".join(caught)
@@ -636,13 +655,21 @@ def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, str
                 values[k] = {"estimate": np.where(ok, v, np.nan)}
                 names.append(k)
         except Exception as exc:  # one method's error is recorded, never fatal to the others
-            if strict:
+            if strict or reraised(exc):
                 raise
             status[data_ok] = ERROR
             error[data_ok] = f"{method.label}: {type(exc).__name__}: {exc}"
     warned = _join(gen_warn, "; ".join(caught))
     for k in names:
         rows.add(k, values.get(k, {}), truths.get(k), status, error, warned)
+
+
+def check_worker(study: Study) -> None:
+    """Raise unless every GAN of ``study`` resolves here to the engine the study resolved
+    where it was declared (run on each cluster worker before its blocks)."""
+    for method in study.methods:
+        if isinstance(method, GAN):
+            _check_engine(method, study)
 
 
 def _check_engine(method: GAN, study: Study) -> None:
@@ -682,7 +709,7 @@ def _analyse_each(method: FunctionMethod, rows, data, data_ok, gen_error, gen_wa
                 results[i] = got
                 order.update(dict.fromkeys(got))
             except Exception as exc:
-                if strict:
+                if strict or reraised(exc):
                     raise
                 status[i], error[i] = ERROR, f"{method.label}: {type(exc).__name__}: {exc}"
         warned[i] = _join(warned[i], "; ".join(caught))

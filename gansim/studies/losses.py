@@ -334,7 +334,8 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
         _save_plot(plot_curves, traces, out / "curves.png")
     failed = result.failures()
     report.write_run_record(
-        out / "run.json", seed=seed, replications=study.replications, n_jobs=n_jobs,
+        out / "run.json", **result.cluster_record(),
+        seed=seed, replications=study.replications, n_jobs=n_jobs,
         settings=study.settings(study.conditions[0]),
         engine=resolve_engine(gans[0].config, study.device), started=started,
         wall_time_s=round(result.wall_time, 1),
@@ -382,7 +383,8 @@ def main(args) -> str:
     study = losses_study(list(dict.fromkeys(args.variants)), replications=args.replications,
                          n=args.n, m=args.m, steps=args.steps, device=args.device)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
-                       progress=not args.no_progress, overwrite=args.overwrite)
+                       progress=not args.no_progress, overwrite=args.overwrite,
+                       executor=getattr(args, "executor", None))
     write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started,
                   curves=not args.no_curves)
     table = Path(args.out, "table.md").read_text()

@@ -125,7 +125,8 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str) ->
                         plots.forest(_coverages(summary), "cover", target=LEVEL))
     gan = study.methods[1].config
     report.write_run_record(
-        out / "run.json", seed=result.seed, replications=study.replications, n_jobs=n_jobs,
+        out / "run.json", **result.cluster_record(),
+        seed=result.seed, replications=study.replications, n_jobs=n_jobs,
         settings=study.settings(study.conditions[0]), engine=resolve_engine(gan, study.device),
         started=started, wall_time_s=round(result.wall_time, 1),
         blocks=result.conditions[["blocks_computed", "blocks_resumed"]].iloc[0].to_dict(),
@@ -187,7 +188,8 @@ def main(args) -> str:
         gan=GANConfig(steps=args.steps, standardize=args.standardize, engine=args.engine),
         block_size=args.block_size, device=args.device)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
-                       progress=not args.no_progress, overwrite=args.overwrite)
+                       progress=not args.no_progress, overwrite=args.overwrite,
+                       executor=getattr(args, "executor", None))
     write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started)
     table = Path(args.out, "table.md").read_text()
     return f"{table}\nwall time {result.wall_time:.1f} s; results in {args.out}/"

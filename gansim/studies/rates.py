@@ -103,7 +103,8 @@ def main(args: argparse.Namespace) -> str:
     study = build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
                         steps=args.steps, block_size=args.block_size)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
-                       progress=not args.no_progress, overwrite=args.overwrite)
+                       progress=not args.no_progress, overwrite=args.overwrite,
+                       executor=getattr(args, "executor", None))
     write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started)
     return f"wall time {result.wall_time:.1f} s; results in {args.out}/"
 
@@ -180,7 +181,8 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     gan_files = sorted(Path(__file__).parents[1].joinpath("gan").glob("*.py"))
     bad = tidy[tidy["status"] != "ok"]
     report.write_run_record(
-        out / "run.json", seed=result.seed, n_jobs=n_jobs, started=started,
+        out / "run.json", **result.cluster_record(),
+        seed=result.seed, n_jobs=n_jobs, started=started,
         settings=result.study.settings(), wall_time_s=round(result.wall_time, 1),
         exact_ks_slopes=exact,
         gan_source_sha256={f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:16]

@@ -53,7 +53,8 @@ def main(args: argparse.Namespace) -> str:
     """Run the pilot, write its files to ``args.out``; returns the table and the wall time."""
     study = build_study(replications=args.replications, n=args.n, steps=args.steps)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
-                       progress=not args.no_progress, overwrite=args.overwrite)
+                       progress=not args.no_progress, overwrite=args.overwrite,
+                       executor=getattr(args, "executor", None))
     out = Path(args.out)
     tidy = result.tidy
     report.write_csv(tidy, out / "replications.csv")
@@ -69,7 +70,8 @@ def main(args: argparse.Namespace) -> str:
         caption=f"The GAN on raw vs standardised data, n = {args.n}: every stat as value "
                 "(MCSE); paired stats against gan_raw.", label="tab:standardize-summary")
     report.write_figure(out / "forest.png", plots.forest(full, "mean", quantity="ks"))
-    report.write_run_record(out / "run.json", seed=args.seed, settings=study.settings(),
+    report.write_run_record(out / "run.json", **result.cluster_record(),
+                            seed=args.seed, settings=study.settings(),
                             conditions=result.conditions.to_dict(orient="records"),
                             n_jobs=args.n_jobs, started=args.started,
                             wall_time_s=round(result.wall_time, 1))

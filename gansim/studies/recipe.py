@@ -119,18 +119,19 @@ def recipe_study(dgp: str, recipes=tuple(RECIPES), *, replications: int = 400, n
 
 
 def run_recipes(recipes=tuple(RECIPES), *, seed: int, dgps=tuple(DGPS), n_jobs: int = 1,
-                out_dir=None, progress: bool = True, overwrite: bool = False,
+                out_dir=None, progress: bool = True, overwrite: bool = False, executor=None,
                 **kwargs) -> dict[str, StudyResult]:
     """Run :func:`recipe_study` at each DGP; finished blocks in ``out_dir/blocks/<dgp>/``.
 
-    ``kwargs`` go to :func:`recipe_study`.  Returns DGP name -> result.
+    ``executor`` goes to :func:`~gansim.study.run_study` (a dask cluster, say), ``kwargs``
+    to :func:`recipe_study`.  Returns DGP name -> result.
     """
     results = {}
     for name in dgps:
         study = recipe_study(name, recipes, **kwargs)
         where = None if out_dir is None else Path(out_dir) / "blocks" / _FOLDERS[name]
         results[name] = run_study(study, seed=seed, n_jobs=n_jobs, out_dir=where,
-                                  progress=progress, overwrite=overwrite)
+                                  progress=progress, overwrite=overwrite, executor=executor)
     return results
 
 
@@ -181,7 +182,8 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
         summary, "varratio", quantity="mean", target=1.0))
     failures = {dgp: res.failures() for dgp, res in results.items()}
     report.write_run_record(
-        out / "run.json", seed=seed, replications=first.replications, n_jobs=n_jobs,
+        out / "run.json", **next(iter(results.values())).cluster_record(),
+        seed=seed, replications=first.replications, n_jobs=n_jobs,
         started=started, engine=resolve_engine(gans[0].config, first.device),
         wall_time_s={dgp: round(res.wall_time, 1) for dgp, res in results.items()},
         settings={dgp: res.study.settings(res.study.conditions[0])
@@ -211,7 +213,8 @@ def main(args) -> str:
     results = run_recipes(list(dict.fromkeys(args.recipes)), seed=args.seed,
                           dgps=list(dict.fromkeys(args.dgps)), n_jobs=args.n_jobs,
                           out_dir=args.out, progress=not args.no_progress,
-                          overwrite=args.overwrite, replications=args.replications, n=args.n,
+                          overwrite=args.overwrite, executor=getattr(args, "executor", None),
+                          replications=args.replications, n=args.n,
                           m=args.m, steps=args.steps, device=args.device)
     write_outputs(args.out, results, seed=args.seed, n_jobs=args.n_jobs, started=args.started)
     table = Path(args.out, "table.md").read_text()
