@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gansim._validation import check_int
+
 __all__ = ["Condition", "condition_grid", "check_conditions"]
 
 
@@ -50,8 +52,7 @@ class Condition:
                 raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
         object.__setattr__(self, "factors", factors)
         B = self.replications
-        if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 2:
-            raise ValueError(f"`replications` must be an integer >= 2, got {B!r}.")
+        check_int(B, "replications", 2)
         # numpy integers are accepted, stored as int: the id, labels and the study's
         # record are JSON (json.dumps refuses np.int64).
         object.__setattr__(self, "replications", int(B))

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from scipy import special, stats
 
+from gansim._validation import check_int
 from gansim.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import GANBlock, train_gans
@@ -206,10 +207,8 @@ class GANEstimator:
             config = GANConfig()
         if not isinstance(config, GANConfig):
             raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"`seed` must be an integer >= 0, got {seed!r}.")
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 2:
-            raise ValueError(f"`m` must be an integer >= 2, got {m!r}.")
+        check_int(seed, "seed", 0)
+        check_int(m, "m", 2)
         if not isinstance(device, str):
             raise ValueError(f"`device` must be a string such as 'cpu' or 'cuda', got "
                              f"{device!r}.")

@@ -36,6 +36,7 @@ import numpy as np
 import torch
 from scipy import special
 
+from gansim._validation import check_int
 from gansim.dgp import DGP
 from gansim.functionals import ks_distance_batch
 from gansim.gan.config import GANConfig
@@ -682,9 +683,7 @@ def _streams_iv(streams: Any, R: int) -> list[ReplicationStreams]:
 
 
 def _m_iv(m: Any) -> int:
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-        raise ValueError(f"`m` must be an integer >= 1, got {m!r}.")
-    return int(m)
+    return check_int(m, "m", 1)
 
 
 def _rule_iv(rule: Any) -> str | float:

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gansim._validation import check_int
 from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp
 from gansim.distances import DISTANCES, distances_batch, supported_distances
@@ -147,6 +148,7 @@ class Study:
     name: str = "study"
     _functionals: dict = field(init=False, repr=False)
     _engines: dict = field(init=False, repr=False)
+    _compiler: str | None = field(init=False, repr=False)
 
     def __post_init__(self):
         _study_iv(self)
@@ -213,13 +215,10 @@ class Study:
         }
         # The engine that will train each GAN, resolved here: a resume on a machine where it
         # would resolve differently (no C compiler, say) is refused rather than mixed.
-        from gansim.gan.fused import compiler_version
-
-        engines = self._engines
-        if engines:
-            out["engines"] = engines
-        if "fused" in engines.values():
-            out["compiler"] = compiler_version()
+        if self._engines:
+            out["engines"] = self._engines
+        if self._compiler is not None:
+            out["compiler"] = self._compiler
         if condition is not None:
             out["condition"] = condition.as_dict
             out["condition_id"] = condition.id
@@ -764,12 +763,6 @@ def _describe(obj: Any) -> str:
 # Input validation: one place per entry point.
 
 
-def _int_iv(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
-    return int(value)
-
-
 def _study_iv(study: Study) -> None:
     set_ = partial(object.__setattr__, study)
     methods = study.methods
@@ -787,7 +780,7 @@ def _study_iv(study: Study) -> None:
         if study.replications is None:
             raise ValueError("`replications` must be given (an integer >= 2) when there is no "
                              "`design`.")
-        set_("replications", _int_iv(study.replications, "replications", 2))
+        set_("replications", check_int(study.replications, "replications", 2))
     else:
         if study.replications is not None:
             raise ValueError("`replications` must be left out with a `design`: each "
@@ -795,17 +788,17 @@ def _study_iv(study: Study) -> None:
         set_("design", tuple(check_conditions(study.design)))
     factors = [k for k, _ in study.conditions[0].factors]
     if study.n is not None:
-        set_("n", _int_iv(study.n, "n", 2))
+        set_("n", check_int(study.n, "n", 2))
         if "n" in factors:
             raise ValueError("`n` is a factor of the design; leave the study's `n` out.")
     elif "n" in factors:
         for cond in study.conditions:
-            _int_iv(cond["n"], "n", 2)  # a factor level: refused before any work
+            check_int(cond["n"], "n", 2)  # a factor level: refused before any work
     elif study.generate is None:
         raise ValueError("`n` must be given (an integer >= 2), as the study's `n` or a factor "
                          "of the design, unless a `generate` function draws the data.")
     for name in ("m", "block_size"):
-        set_(name, _int_iv(getattr(study, name), name, 2 if name == "m" else 1))
+        set_(name, check_int(getattr(study, name), name, 2 if name == "m" else 1))
     # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
     # at them; refused up front rather than failing every block with a MemoryError.
     need = 3 * 8 * study.block_size * study.m
@@ -842,6 +835,10 @@ def _study_iv(study: Study) -> None:
 
     set_("_engines", {m.label: resolve_engine(m.config, study.device)
                       for m in methods if isinstance(m, GAN)})
+    # Asked once here (a subprocess): settings() is called per condition and per record.
+    from gansim.gan.fused import compiler_version
+
+    set_("_compiler", compiler_version() if "fused" in study._engines.values() else None)
     if not isinstance(study.name, str) or not study.name:
         raise ValueError(f"`name` must be a non-empty string, got {study.name!r}.")
     for cond in study.conditions:  # every DGP resolves now, not in a worker
@@ -851,7 +848,7 @@ def _study_iv(study: Study) -> None:
 def _run_iv(study, seed, n_jobs):
     if not isinstance(study, Study):
         raise TypeError(f"`study` must be a gansim Study, got {type(study).__name__}.")
-    seed = _int_iv(seed, "seed", 0)
+    seed = check_int(seed, "seed", 0)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 \
             or n_jobs < -1:
         raise ValueError(f"`n_jobs` must be a positive integer or -1, got {n_jobs!r}.")
