@@ -165,3 +165,93 @@ def test_registry_and_bad_inputs():
         Bootstrap(label="a__b")
     with pytest.raises(NotImplementedError, match="no closed-form cdf"):
         GAN(GANConfig(steps=2)).fit(np.ones((1, 3)) * [[0, 1, 2]], _streams(1)).cdf([0.0])
+
+
+# --------------------------------------------------------------------------------------------
+# The shrunk smoothed bootstrap and the cdf bandwidth (issue 12).
+
+
+def test_shrunk_kernel_keeps_mean_and_variance_of_fn_exactly():
+    # Closed form: the shrunk estimate is a Gaussian kernel mixture on the atoms
+    # a_i = x̄ + (x_i - x̄)/c with bandwidth h/c, so its mean is mean(a) = x̄ and its variance
+    # var(a) + (h/c)² = (σ̂² + h²)/c² = σ̂² (divisor n), for every data set.
+    from gansim.methods import _bandwidth
+
+    x = _data(R=4, n=30, dgp=LogNormal())
+    for rule in ("cdf", "nrd0", 0.7):
+        fit = SmoothedBootstrap(rule, shrink=True).fit(x, _streams(4))
+        h = _bandwidth(x, rule)
+        c = np.sqrt(1 + h**2 / x.var(axis=1))
+        assert_allclose(fit.h, h / c, rtol=1e-14)
+        assert_allclose(fit.x.mean(axis=1), x.mean(axis=1), rtol=1e-13)
+        assert_allclose(fit.x.var(axis=1) + fit.h**2, x.var(axis=1), rtol=1e-13)
+
+
+def test_shrunk_draws_have_the_sample_mean_and_variance():
+    # Given the data, the draws' mean is x̄ and variance σ̂²; tolerances are 4 Monte Carlo
+    # SEs of the mean (σ̂/√M) and of the variance (sqrt((μ4 - σ⁴)/M), μ4 of the mixture
+    # estimated from the draws themselves).
+    x = _data(R=3, n=50, dgp=Normal())
+    d = SmoothedBootstrap("cdf", shrink=True).fit(x, _streams(3, seed=12)).sample(200_000)
+    for row, draws in zip(x, d, strict=True):
+        se_mean = row.std() / np.sqrt(draws.size)
+        assert abs(draws.mean() - row.mean()) < 4 * se_mean
+        mu4 = np.mean((draws - draws.mean()) ** 4)
+        se_var = np.sqrt((mu4 - draws.var() ** 2) / draws.size)
+        assert abs(draws.var() - row.var()) < 4 * se_var
+
+
+def test_negative_control_unshrunk_draws_inflate_the_variance():
+    # The same check on the plain smoothed bootstrap must fail: its variance is σ̂² + h².
+    x = _data(R=1, n=50, dgp=Normal())
+    d = SmoothedBootstrap("cdf").fit(x, _streams(1, seed=12)).sample(200_000)[0]
+    h = bandwidth(x, "cdf")[0]
+    mu4 = np.mean((d - d.mean()) ** 4)
+    se_var = np.sqrt((mu4 - d.var() ** 2) / d.size)
+    assert abs(d.var() - x.var()) > 10 * se_var
+    assert abs(d.var() - (x.var() + h**2)) < 4 * se_var
+
+
+def test_shrunk_draws_follow_their_closed_form_cdf():
+    x = _data(R=2, n=25, dgp=NormalMixture())
+    fit = SmoothedBootstrap("cdf", shrink=True).fit(x, _streams(2))
+    for r, draws in enumerate(fit.sample(M)):
+        assert stats.kstest(draws, lambda t, r=r: fit.cdf(np.asarray(t))[r]).pvalue > ALPHA
+
+
+def test_cdf_bandwidth_constant_minimises_the_amise_by_quadrature():
+    # Independent of the rule's derivation: AMISE(h) = V/n - h ψ_K/n + h⁴ R(f')/4 for a
+    # Gaussian kernel (μ2 = 1), with ψ_K = 2∫u φ(u) Φ(u) du and R(f') = ∫f'(x)² dx for
+    # N(0, σ²), both by quadrature, minimised numerically.
+    from scipy import integrate, optimize
+
+    from gansim.methods import CDF_RULE_CONSTANT
+
+    psi = 2 * integrate.quad(lambda u: u * stats.norm.pdf(u) * stats.norm.cdf(u),
+                             -np.inf, np.inf)[0]
+    for sigma, n in ((1.0, 100), (2.5, 37)):
+        r_fprime = integrate.quad(
+            lambda t, s=sigma: (-t / s**2 * stats.norm.pdf(t, 0, s)) ** 2, -np.inf, np.inf)[0]
+        h_star = optimize.minimize_scalar(lambda h, n=n, r=r_fprime: -h * psi / n + h**4 * r / 4,
+                                          bounds=(1e-6, 10), method="bounded",
+                                          options={"xatol": 1e-12}).x
+        assert_allclose(h_star, CDF_RULE_CONSTANT * sigma * n ** (-1 / 3), rtol=1e-6)
+
+
+def test_cdf_bandwidth_rule_uses_the_robust_spread():
+    x = _data(R=3, n=64, dgp=StudentT(3.0))
+    s = x.std(axis=1, ddof=1)
+    q75, q25 = np.percentile(x, [75, 25], axis=1)
+    expect = 4 ** (1 / 3) * np.minimum(s, (q75 - q25) / 1.34) * 64 ** (-1 / 3)
+    assert_allclose(bandwidth(x, "cdf"), expect, rtol=1e-14)
+    # Rate n^-1/3 against nrd0's n^-1/5: the ratio scales as n^(-1/3 + 1/5).
+    assert_allclose(bandwidth(x, "cdf") / bandwidth(x, "nrd0"),
+                    4 ** (1 / 3) / 0.9 * 64 ** (-1 / 3 + 1 / 5), rtol=1e-14)
+
+
+def test_shrink_bad_input_and_settings():
+    with pytest.raises(TypeError, match="`shrink` must be True or False"):
+        SmoothedBootstrap(shrink="yes")
+    # Unshrunk settings are those of studies run before the option existed.
+    assert "shrink" not in SmoothedBootstrap().settings()
+    assert SmoothedBootstrap("cdf", shrink=True).settings()["shrink"] is True
