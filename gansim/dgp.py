@@ -23,7 +23,8 @@ from scipy import special
 
 __all__ = [
     "ScipyDGP",
-    "as_dgp","DGP", "DGPS", "LogNormal", "Normal", "NormalMixture", "StudentT", "make_dgp"]
+    "as_dgp", "DGP", "DGPS", "Gamma", "LogNormal", "Normal", "NormalMixture", "StudentT",
+    "Uniform", "make_dgp"]
 
 #: Relative tolerance on the sum of mixture weights: loose enough for weights typed as
 #: decimals such as (0.1, 0.2, 0.7), tight enough to catch a forgotten component.
@@ -480,12 +481,117 @@ class NormalMixture(DGP):
         return out
 
 
+@dataclass(frozen=True)
+class Gamma(DGP):
+    """Gamma distribution with shape k and scale θ: skewed with light (exponential) tails.
+
+    Parameters
+    ----------
+    shape : float
+        Shape k, > 0.
+    scale : float
+        Scale θ, > 0.
+
+    Examples
+    --------
+    >>> dgp = Gamma(shape=2.0, scale=3.0)
+    >>> dgp.mean, dgp.var
+    (6.0, 18.0)
+    >>> round(float(dgp.cdf(dgp.ppf(0.3))), 12)
+    0.3
+    """
+
+    name: ClassVar[str] = "gamma"
+    shape: float = 2.0
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        _set_fields(self, {"shape": _real(self.shape, "shape", positive=True),
+                           "scale": _real(self.scale, "scale", positive=True)})
+
+    @property
+    def mean(self) -> float:
+        return self.shape * self.scale
+
+    @property
+    def var(self) -> float:
+        return self.shape * self.scale**2
+
+    def _draw(self, n, rng):
+        return rng.gamma(self.shape, self.scale, size=n)
+
+    def _cdf(self, x):
+        pos = x > 0
+        return np.where(pos, special.gammainc(self.shape, np.where(pos, x, 1.0) / self.scale),
+                        _zero_or_nan(x))
+
+    def _pdf(self, x):
+        pos = x > 0
+        z = np.where(pos, x, 1.0) / self.scale
+        # Log scale: z^(k-1) e^-z / Γ(k) overflows in parts for large k.
+        dens = np.exp((self.shape - 1) * np.log(z) - z - special.gammaln(self.shape)) / self.scale
+        return np.where(pos, dens, _zero_or_nan(x))
+
+    def _ppf(self, q):
+        return self.scale * special.gammaincinv(self.shape, q)
+
+
+@dataclass(frozen=True)
+class Uniform(DGP):
+    """Uniform distribution on [low, high]: bounded support.
+
+    Parameters
+    ----------
+    low, high : float
+        Ends of the support, finite, ``low < high``.
+
+    Examples
+    --------
+    >>> dgp = Uniform(low=0.0, high=2.0)
+    >>> dgp.mean, round(dgp.var, 6), float(dgp.cdf(0.5))
+    (1.0, 0.333333, 0.25)
+    """
+
+    name: ClassVar[str] = "uniform"
+    low: float = 0.0
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        low, high = _real(self.low, "low"), _real(self.high, "high")
+        if not low < high:
+            raise ValueError(f"`high` must be greater than `low`, got low={low!r}, high={high!r}.")
+        _set_fields(self, {"low": low, "high": high})
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def var(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    def _draw(self, n, rng):
+        return rng.uniform(self.low, self.high, size=n)
+
+    def _cdf(self, x):
+        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def _pdf(self, x):
+        inside = (x >= self.low) & (x <= self.high)
+        return np.where(np.isnan(x), np.nan, np.where(inside, 1 / (self.high - self.low), 0.0))
+
+    def _ppf(self, q):
+        return self.low + (self.high - self.low) * q
+
+
 #: Registry of DGP families: name -> class.
 DGPS: dict[str, type[DGP]] = {
     "normal": Normal,
     "t": StudentT,
     "lognormal": LogNormal,
     "mixture": NormalMixture,
+    "gamma": Gamma,
+    "uniform": Uniform,
 }
 
 
@@ -561,7 +667,7 @@ def make_dgp(name: str, **params: Any) -> DGP:
     ----------
     name : str
         One of the keys of :data:`DGPS`: ``"normal"``, ``"t"``, ``"lognormal"``,
-        ``"mixture"``.
+        ``"mixture"``, ``"gamma"``, ``"uniform"``.
     **params
         Constructor parameters of that family, e.g. ``df=5`` for ``"t"``.
 

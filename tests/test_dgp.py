@@ -9,7 +9,17 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from gansim.dgp import DGP, DGPS, LogNormal, Normal, NormalMixture, StudentT, make_dgp
+from gansim.dgp import (
+    DGP,
+    DGPS,
+    Gamma,
+    LogNormal,
+    Normal,
+    NormalMixture,
+    StudentT,
+    Uniform,
+    make_dgp,
+)
 
 QS = np.array([1e-6, 0.001, 0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975, 0.999, 1 - 1e-6])
 
@@ -68,6 +78,10 @@ CASES = [
         HandMixture((0.2, 0.5, 0.3), (-1.0, 0.5, 4.0), (0.3, 1.0, 2.0)),
         id="mixture3",
     ),
+    pytest.param(Gamma(), stats.gamma(2.0), id="gamma-default"),
+    pytest.param(Gamma(shape=0.7, scale=3.0), stats.gamma(0.7, scale=3.0), id="gamma-0.7"),
+    pytest.param(Uniform(), stats.uniform(), id="uniform-default"),
+    pytest.param(Uniform(low=-1.0, high=3.0), stats.uniform(-1.0, 4.0), id="uniform-shifted"),
 ]
 
 
@@ -154,7 +168,7 @@ def test_ends_of_support_and_scalar_output():
 
 
 def test_registry_and_make_dgp():
-    assert set(DGPS) == {"normal", "t", "lognormal", "mixture"}
+    assert set(DGPS) == {"normal", "t", "lognormal", "mixture", "gamma", "uniform"}
     for name, cls in DGPS.items():
         assert issubclass(cls, DGP) and cls.name == name
     assert make_dgp("t", df=5.0) == StudentT(df=5.0)
@@ -172,7 +186,7 @@ def test_repr_shows_parameters_and_instances_are_frozen():
 
 def test_make_dgp_unknown_name_lists_the_allowed_ones():
     with pytest.raises(ValueError, match="`name` must be one of 'normal', 't', 'lognormal', "):
-        make_dgp("gamma")
+        make_dgp("beta")
     with pytest.raises(TypeError, match="'mean', 'sd'"):
         make_dgp("normal", sigma=2.0)
 
@@ -223,3 +237,30 @@ def test_t_ppf_tiny_lower_tail_scipy_25968():
     assert dgp.ppf(0.0) == -np.inf
     # Continuous across the switch between the two computations.
     assert_allclose(dgp.ppf(1e-20 * (1 - 1e-12)), dgp.ppf(1e-20), rtol=1e-9)
+
+
+def test_bounded_and_positive_support():
+    assert_array_equal(Uniform(low=1.0, high=2.0).ppf([0.0, 1.0]), [1.0, 2.0])
+    assert_array_equal(Uniform(low=1.0, high=2.0).cdf([0.0, 3.0]), [0.0, 1.0])
+    assert_array_equal(Uniform().pdf([-0.5, 1.5]), [0.0, 0.0])
+    assert_array_equal(Gamma().cdf([-1.0, 0.0]), [0.0, 0.0])
+    assert_array_equal(Gamma().ppf([0.0, 1.0]), [0.0, np.inf])
+    assert np.isnan(Gamma().cdf(np.nan)) and np.isnan(Uniform().pdf(np.nan))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"low": 1.0, "high": 1.0}, "`high` must be greater than `low`"),
+    ({"low": float("nan")}, "`low` must be a finite real number"),
+])
+def test_uniform_bad_input_names_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Uniform(**kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"shape": 0.0}, "`shape` must be a finite real number > 0"),
+    ({"scale": -1.0}, "`scale` must be a finite real number > 0"),
+])
+def test_gamma_bad_input_names_argument(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Gamma(**kwargs)
