@@ -268,3 +268,113 @@ def test_command_line_rejects_a_bad_scale(capsys):
 
     assert main(["rates", "--scale", "0", "--no-progress", "--out", "/nonexistent/x"]) == 2
     assert "`scale`" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Floor-aware rates: a + b n^-c (issue 12).
+
+FLOOR_NS = np.array([50, 100, 200, 400, 800])
+
+
+def _synthetic_means(seed, a=0.02, b=0.6, c=0.5, B=40, sd_log=0.3):
+    """Condition means and MCSEs of B lognormal distances per n whose expectation is exactly
+    a + b n^-c (the factor exp(-sd_log²/2) removes the lognormal's mean shift)."""
+    rng = np.random.default_rng(seed)
+    mu = a + b * FLOOR_NS ** -c
+    d = [m * np.exp(rng.normal(0, sd_log, B) - sd_log**2 / 2) for m in mu]
+    return np.array([x.mean() for x in d]), np.array([x.std(ddof=1) / np.sqrt(B) for x in d])
+
+
+def test_floor_fit_intervals_cover_the_known_floor_and_exponent():
+    from gansim.rates import floor_fit
+
+    reps, hits_a, hits_c = 150, 0, 0
+    for seed in range(reps):
+        mean, mcse = _synthetic_means(seed)
+        f = floor_fit(FLOOR_NS, mean, mcse)
+        assert f.converged and f.df == 2
+        hits_a += f.a_low < 0.02 < f.a_high
+        hits_c += f.c_low < 0.5 < f.c_high
+    # Pinned for these seeds, and a binomial test against 95% does not reject.
+    assert (hits_a, hits_c) == (146, 147)
+    for hits in (hits_a, hits_c):
+        assert stats.binomtest(hits, reps, 0.95).pvalue > 0.01
+
+
+def test_floor_fit_point_estimates_match_an_independent_grid_search():
+    from gansim.rates import floor_fit
+
+    mean, mcse = _synthetic_means(3)
+    f = floor_fit(FLOOR_NS, mean, mcse)
+    # Brute force: chi2 over a fine (c) grid with (a, b) by numpy's weighted lstsq.
+    best = (np.inf, None)
+    for c in np.linspace(0.05, 3, 5901):
+        X = np.column_stack([np.ones(5), FLOOR_NS ** -c]) / mcse[:, None]
+        coef, *_ = np.linalg.lstsq(X, mean / mcse, rcond=None)
+        chi2 = float(np.sum((X @ coef - mean / mcse) ** 2))
+        if chi2 < best[0]:
+            best = (chi2, (coef[0], coef[1], c))
+    assert_allclose([f.a, f.b, f.c], best[1], rtol=2e-3, atol=2e-4)
+    assert f.chi2 <= best[0] + 1e-9
+
+
+def test_negative_control_a_wrong_exponent_is_rejected():
+    # Means from 0 + 1.0 n^-1 fitted with c fixed at 1/2: the chi2 test rejects, and the
+    # free fit finds c near 1 and a near 0.
+    from gansim.rates import floor_fit
+
+    mean = FLOOR_NS ** -1.0
+    mcse = 0.02 * mean
+    wrong = floor_fit(FLOOR_NS, mean, mcse, c=0.5)
+    assert wrong.p_value < 1e-6
+    free = floor_fit(FLOOR_NS, mean, mcse)
+    assert free.c_low < 1.0 < free.c_high and free.a_low < 0 < free.a_high
+
+
+def test_a_floor_flattens_the_loglog_slope_and_the_local_slopes():
+    # The confound of results/rates: a floor makes the straight log-log fit flatter than -c,
+    # and the local slopes run towards 0; the floor model recovers c.
+    from gansim.rates import floor_fit, local_slopes
+
+    mean = 0.01 + 0.5 * FLOOR_NS ** -0.5
+    s = pd.DataFrame({"dgp": "x", "n": FLOOR_NS, "method": "m", "quantity": "ks",
+                      "stat": "mean", "est": mean, "mcse": 1e-4})
+    loc = local_slopes(s)
+    assert np.all(np.diff(loc.slope) > 0) and loc.slope.iloc[0] > -0.5
+    straight = np.polyfit(np.log(FLOOR_NS), np.log(mean), 1)[0]
+    assert straight > -0.45
+    assert_allclose(floor_fit(FLOOR_NS, mean, np.full(5, 1e-4)).c, 0.5, rtol=1e-4)
+    # Without a floor the local slopes are exactly -c.
+    s["est"] = 0.5 * FLOOR_NS ** -0.5
+    assert_allclose(local_slopes(s).slope, -0.5, rtol=1e-12)
+
+
+def test_committed_rates_floor_numbers_of_issue_12():
+    # The re-analysis quoted by issue 12, recomputed from the committed summary.csv: the
+    # GAN's normal means fit a + b n^-1/2 with a at the m-draw floor, and the free fits
+    # of t3, lognormal and the mixture have floors 0.045, 0.066, 0.086 and c >= 0.5.
+    from gansim.rates import floor_fits
+
+    summary = pd.read_csv(RESULTS / "rates" / "summary.csv")
+    gan = summary[summary.method == "gan"]
+    half = floor_fits(gan, c=0.5).set_index("dgp")
+    assert abs(half.loc["normal", "a"] - 0.0082) < 0.0005 and half.loc["normal", "chi2"] < 2
+    free = floor_fits(gan).set_index("dgp")
+    for dgp, a in (("t", 0.045), ("lognormal", 0.066), ("mixture", 0.086)):
+        assert abs(free.loc[dgp, "a"] - a) < 0.001 and free.loc[dgp, "c"] > 0.5
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"n": [1, 2, 3]}, "`n`, `mean` and `mcse` must be 1-D arrays of the same length"),
+    ({"mcse": [0.1, 0.1, 0.0, 0.1]}, "`mcse` must hold finite standard errors > 0"),
+    ({"n": [10, 10, 20, 40]}, "`n` must hold at least 4 distinct sample sizes"),
+    ({"c": -1.0}, "`c` must be a finite exponent > 0"),
+    ({"level": 95}, "`level` must be a probability"),
+    ({"mean": [0.1, np.nan, 0.1, 0.1]}, "`mean` must be finite"),
+])
+def test_floor_fit_bad_input_names_the_argument(kwargs, match):
+    from gansim.rates import floor_fit
+
+    args = {"n": [10, 20, 40, 80], "mean": [0.3, 0.2, 0.15, 0.1], "mcse": [0.01] * 4, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        floor_fit(args.pop("n"), args.pop("mean"), args.pop("mcse"), **args)
