@@ -21,8 +21,9 @@ import json
 import math
 import numbers
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,14 @@ class GANEstimator:
         Draws representing the fitted distribution (>= 2).
     device : str
         Torch device of the training (``"cpu"`` or ``"cuda"``).
+    bootstrap_steps : int, optional
+        None (the default): each GAN of the GAN bootstrap is trained from scratch with
+        ``config``, as the fitted one was.  An integer: each starts from the fitted GAN's
+        weights and is trained ``bootstrap_steps`` steps on its resample (``config`` with
+        ``steps=bootstrap_steps``: the learning-rate schedule and the EMA over those steps),
+        a warm start that costs ``bootstrap_steps / config.steps`` of training from scratch.
+        Whether a warm start gives the intervals training from scratch gives is an empirical
+        question: results/coverage/README.md compares the two on a subset.
 
     Attributes
     ----------
@@ -202,21 +211,27 @@ class GANEstimator:
     """
 
     def __init__(self, config: GANConfig | None = None, *, seed: int = 0, m: int = 100_000,
-                 device: str = "cpu"):
+                 device: str = "cpu", bootstrap_steps: int | None = None):
         if config is None:
             config = GANConfig()
         if not isinstance(config, GANConfig):
             raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
         check_int(seed, "seed", 0)
         check_int(m, "m", 2)
+        if bootstrap_steps is not None:
+            check_int(bootstrap_steps, "bootstrap_steps", 1)
         if not isinstance(device, str):
             raise ValueError(f"`device` must be a string such as 'cpu' or 'cuda', got "
                              f"{device!r}.")
         self.config, self.seed, self.m, self.device = config, int(seed), int(m), device
+        self.bootstrap_steps = None if bootstrap_steps is None else int(bootstrap_steps)
 
     def __repr__(self) -> str:
         fitted = f", fitted to n={self.n_}" if hasattr(self, "draws_") else ""
-        return f"GANEstimator(steps={self.config.steps}, seed={self.seed}, m={self.m}{fitted})"
+        warm = ("" if self.bootstrap_steps is None
+                else f", bootstrap_steps={self.bootstrap_steps}")
+        return (f"GANEstimator(steps={self.config.steps}, seed={self.seed}, m={self.m}"
+                f"{warm}{fitted})")
 
     # ----------------------------------------------------------------------------------------
     # Fitting and the fitted distribution.
@@ -258,6 +273,7 @@ class GANEstimator:
         self._sorted = np.sort(draws)
         self._rvs_gen = torch_generator(seeds["rvs"], self.device)
         self._boot: dict[str, np.ndarray] = {}
+        self._reps: dict[tuple[str, str], np.ndarray] = {}
         return self
 
     def rvs(self, size: int | tuple[int, ...] = 1) -> np.ndarray:
@@ -418,7 +434,7 @@ class GANEstimator:
             se = self._wald_se(key, values)
             half = special.ndtri(0.5 + level / 2) * se
             return ConfInt(estimate, se, estimate - half, estimate + half, level, method)
-        reps = values(self._bootstrap_draws(R, bootstrap), self.n_)
+        reps = self._replicates(key, values, R, bootstrap)
         ok = np.isfinite(reps)
         if not ok.all():
             warnings.warn(f"gansim: {int((~ok).sum())} of {R} bootstrap GANs gave a non-finite "
@@ -437,24 +453,31 @@ class GANEstimator:
                   bootstrap: str = "nonparametric", name: str | None = None) -> Callable:
         """This estimator as a method of a study: a plain function ``fn(x, rng)``.
 
-        ``fn`` fits a :class:`GANEstimator` with this one's ``config``, ``m`` and ``device``
-        to each replication's data, seeded from the replication's own stream ``rng``, and
-        returns ``{name: Estimate(estimate, se, lower, upper)}`` from :meth:`conf_int`, so a
-        study (:class:`~gansim.study.Study`, which wraps it in
+        ``fn`` fits a :class:`GANEstimator` with this one's ``config``, ``m``, ``device`` and
+        ``bootstrap_steps`` to each replication's data, seeded from the replication's own
+        stream ``rng``, and returns ``{name: Estimate(estimate, se, lower, upper)}`` from
+        :meth:`conf_int`, so a study (:class:`~gansim.study.Study`, which wraps it in
         :class:`~gansim.methods.FunctionMethod`) reports the interval's coverage and width.
         ``fn.__name__`` (the method's label) is ``"gan_<interval>"``; its ``__qualname__``
         records the settings, so a study refuses to resume results made with others.
 
+        Methods from this call and others with the same settings share their work: the last
+        8 fitted estimators of the process are kept, so ``"wald"``, ``"percentile"``, ``"basic"``
+        and ``"bca"`` methods given the same stream (``FunctionMethod(fn, stream=None)``: the
+        replication's own) fit one GAN and one set of bootstrap GANs per data set between
+        them (in blocks of up to 8 replications), and their intervals are paired.
+
         Parameters
         ----------
-        T : str, Functional or callable
-            As for :meth:`functional`.
+        T : str, Functional, callable, or a list of built-in names
+            As for :meth:`functional`; a list (e.g. ``list(gansim.FUNCTIONALS)``) gives an
+            interval for each from the same fit.
         interval, level, R, bootstrap
             As ``method``, ``level``, ``R`` and ``bootstrap`` of :meth:`conf_int`.
         name : str, optional
             The quantity's name in the study's results; defaults to ``T`` when it is a
             built-in name (then the study's functional of that name gives the truth), and
-            is required otherwise.
+            is required otherwise (not allowed with a list).
 
         Examples
         --------
@@ -464,31 +487,50 @@ class GANEstimator:
         >>> out = fn(np.array([0.0, 1.0, 3.0, 2.0]), np.random.default_rng(1))
         >>> sorted(out), type(out["mean"]).__name__
         (['mean'], 'Estimate')
+        >>> both = GANEstimator(GANConfig(steps=50), m=500).as_method(["mean", "sd"])
+        >>> sorted(both(np.array([0.0, 1.0, 3.0, 2.0]), np.random.default_rng(1)))
+        ['mean', 'sd']
         """
-        _functional_iv(T)
         interval = _method_iv(interval, "interval")
         level, R, bootstrap = _level_iv(level), _R_iv(R), _bootstrap_iv(bootstrap)
-        if name is None:
-            if not (isinstance(T, str) and T in FUNCTIONALS):
-                raise ValueError("`name` is needed when `T` is not a built-in name: "
-                                 "as_method(T, name='my_quantity').")
-            name = T
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
-        config, m, device = self.config, self.m, self.device
+        if isinstance(T, list | tuple):
+            if name is not None:
+                raise ValueError("`name` cannot be given with a list `T`: each built-in "
+                                 "functional is named by itself.")
+            if not T or not all(isinstance(t, str) and t in FUNCTIONALS for t in T):
+                allowed = ", ".join(repr(k) for k in FUNCTIONALS)
+                raise ValueError(f"a list `T` must hold built-in names among {allowed}; got "
+                                 f"{T!r}.")
+            named = {t: t for t in T}
+        else:
+            _functional_iv(T)
+            if name is None:
+                if not (isinstance(T, str) and T in FUNCTIONALS):
+                    raise ValueError("`name` is needed when `T` is not a built-in name: "
+                                     "as_method(T, name='my_quantity').")
+                name = T
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"`name` must be a non-empty string, got {name!r}.")
+            named = {name: T}
+        config, m, device, steps = self.config, self.m, self.device, self.bootstrap_steps
+        fit_key = json.dumps({"config": config.to_dict(), "m": m, "device": device,
+                              "bootstrap_steps": steps}, sort_keys=True, default=str)
 
         def fn(x, rng):
-            est = GANEstimator(config, seed=int(rng.integers(2**63)), m=m, device=device)
-            ci = est.fit(x).conf_int(T, level=level, method=interval, R=R,
-                                     bootstrap=bootstrap)
-            return {name: ci.to_estimate()}
+            est = _fitted(fit_key, int(rng.integers(2**63)), x,
+                          lambda seed: GANEstimator(config, seed=seed, m=m, device=device,
+                                                    bootstrap_steps=steps))
+            return {k: est.conf_int(t, level=level, method=interval, R=R,
+                                    bootstrap=bootstrap).to_estimate()
+                    for k, t in named.items()}
 
-        settings = json.dumps({"config": config.to_dict(), "m": m, "T": _describe(T),
+        settings = json.dumps({"fit": fit_key, "T": {k: _describe(t) for k, t in named.items()},
                                "level": level, "R": R, "bootstrap": bootstrap},
                               sort_keys=True, default=str)
         digest = hashlib.sha256(settings.encode()).hexdigest()[:12]
         fn.__name__ = f"gan_{interval}"
-        fn.__qualname__ = (f"GANEstimator.as_method({name!r}, interval={interval!r}, "
+        label = repr(name) if len(named) == 1 and name is not None else repr(list(named))
+        fn.__qualname__ = (f"GANEstimator.as_method({label}, interval={interval!r}, "
                            f"level={level}, R={R}, bootstrap={bootstrap!r}, "
                            f"settings sha256 {digest})")
         return fn
@@ -521,6 +563,17 @@ class GANEstimator:
         samples = d[rng.integers(0, d.size, size=(_WALD_MC, n))]
         return float(np.std(values(samples, n), ddof=1))
 
+    def _replicates(self, key: str | None, values, R: int, scheme: str) -> np.ndarray:
+        """T on each of R bootstrap GANs' draws; kept for a built-in T (``key``), whose
+        intervals of every method and level then cost no further pass over the draws."""
+        if key is None:
+            return values(self._bootstrap_draws(R, scheme), self.n_)
+        have = self._reps.get((scheme, key))
+        if have is None or have.size < R:
+            have = values(self._bootstrap_draws(R, scheme), self.n_)
+            self._reps[(scheme, key)] = have
+        return have[:R]
+
     def _bootstrap_draws(self, R: int, scheme: str) -> np.ndarray:
         """Draws ``(R, m_boot)`` of R bootstrap GANs; replicate b's seeds depend on b only."""
         have = self._boot.get(scheme)
@@ -547,8 +600,13 @@ class GANEstimator:
                 from gansim.study import filler
 
                 data = np.where(constant[:, None], filler(n), data)
-            block = train_gans(data, self.config, init_seeds=[s[1] for s in seeds],
-                               noise_seeds=[s[2] for s in seeds], device=self.device)
+            if self.bootstrap_steps is None:
+                block = train_gans(data, self.config, init_seeds=[s[1] for s in seeds],
+                                   noise_seeds=[s[2] for s in seeds], device=self.device)
+            else:
+                block = train_gans(data, replace(self.config, steps=self.bootstrap_steps),
+                                   init_seeds=None, noise_seeds=[s[2] for s in seeds],
+                                   device=self.device, warm_start=self.block_)
             gens = [torch_generator(s[3], self.device) for s in seeds]
             draws = _sample(block, m_boot, gens)
         if constant.any():
@@ -557,16 +615,7 @@ class GANEstimator:
         return self._boot[scheme][:R]
 
     def _jackknife(self, values) -> np.ndarray:
-        """T on the data with point i left out, i = 1..n (the plug-in, no GANs)."""
-        x, n = self.x_, self.n_
-        out = np.empty(n)
-        chunk = max(1, 2_000_000 // n)
-        j = np.arange(n - 1)
-        for s in range(0, n, chunk):
-            i = np.arange(s, min(s + chunk, n))
-            idx = j[None, :] + (j[None, :] >= i[:, None])
-            out[i] = values(x[idx], n - 1)
-        return out
+        return _jackknife(self.x_, values)
 
 
 def bootstrap_interval(estimate: float, replicates: Any, level: float = 0.95,
@@ -650,6 +699,41 @@ def _sample(block: GANBlock, m: int, gens) -> np.ndarray:
         sub = GANBlock(block.config, block.generator[s:e], block.discriminator[s:e],
                        block.center[s:e], block.scale[s:e])
         out[s:e] = sub.sample(m, gens[s:e]).cpu().numpy()
+    return out
+
+
+#: The last estimators fitted by :meth:`GANEstimator.as_method` functions in this process,
+#: keyed by (settings, seed, data), newest last: a study applies each method to every
+#: replication of a block in turn, so the interval methods of a block of up to this many
+#: replications share their fits (each holds its bootstrap GANs' draws: tens of MB).
+_LAST_FIT: OrderedDict[tuple, GANEstimator] = OrderedDict()
+_LAST_FIT_SIZE = 8
+
+
+def _fitted(settings: str, seed: int, x: Any, make: Callable[[int], GANEstimator]
+            ) -> GANEstimator:
+    arr = _x_iv(x)
+    key = (settings, seed, arr.size, hashlib.sha256(arr.tobytes()).hexdigest())
+    est = _LAST_FIT.get(key)
+    if est is None:
+        est = make(seed).fit(arr)
+        _LAST_FIT[key] = est
+        while len(_LAST_FIT) > _LAST_FIT_SIZE:
+            _LAST_FIT.popitem(last=False)
+    _LAST_FIT.move_to_end(key)
+    return est
+
+
+def _jackknife(x: np.ndarray, values) -> np.ndarray:
+    """T on the data with point i left out, i = 1..n (the plug-in, no GANs)."""
+    n = x.size
+    out = np.empty(n)
+    chunk = max(1, 2_000_000 // n)
+    j = np.arange(n - 1)
+    for s in range(0, n, chunk):
+        i = np.arange(s, min(s + chunk, n))
+        idx = j[None, :] + (j[None, :] >= i[:, None])
+        out[i] = values(x[idx], n - 1)
     return out
 
 

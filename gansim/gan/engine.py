@@ -378,7 +378,7 @@ def _dtype(cfg: GANConfig):
 
 
 def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu",
-               record_losses: bool = False) -> GANBlock:
+               record_losses: bool = False, warm_start: GANBlock | None = None) -> GANBlock:
     """Train one GAN per row of ``data`` as one batched computation.
 
     Parameters
@@ -395,6 +395,13 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     record_losses : bool
         Keep D's and G's loss at every step (:attr:`GANBlock.losses`); the training itself
         is the same either way.
+    warm_start : GANBlock, optional
+        Start every replication from this block's weights (its sampling generator and its
+        discriminator; one row for all replications, or one per row of ``data``) instead of
+        fresh ones; ``init_seeds`` are then not used (pass None).  Adam's moments and the
+        EMA start afresh.  The architecture of ``warm_start.config`` must be ``config``'s.
+        Used by the GAN bootstrap (:class:`gansim.GANEstimator`), which retrains briefly
+        from the fitted GAN.
 
     Returns
     -------
@@ -411,7 +418,7 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     >>> tuple(block.sample(1000, [torch_generator(t.draws) for t in s]).shape)
     (3, 1000)
     """
-    data = _train_gans_iv(data, config, init_seeds, noise_seeds)
+    data = _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start)
     cfg = config
     dtype = _dtype(cfg)
     # Standardised, and mapped back in sample(), in float64 whatever the training dtype:
@@ -429,10 +436,14 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     real = x.unsqueeze(-1)
 
     g_layout, d_layout = _g_layout(cfg), _d_layout(cfg)
-    # Each replication's init stream draws G's weights, then D's.
-    init_gens = [torch_generator(s, device) for s in init_seeds]
-    g_params = initial_parameters(g_layout, init_gens, dtype=dtype, device=device)
-    d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device=device)
+    if warm_start is not None:
+        g_params, d_params = (w.to(dtype=dtype, device=device).expand(R, -1).contiguous()
+                              for w in (warm_start.generator, warm_start.discriminator))
+    else:
+        # Each replication's init stream draws G's weights, then D's.
+        init_gens = [torch_generator(s, device) for s in init_seeds]
+        g_params = initial_parameters(g_layout, init_gens, dtype=dtype, device=device)
+        d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device=device)
     k = cfg.d_steps
     n_fake = cfg.fake_ratio * n
     gp = cfg.loss == "wasserstein"
@@ -554,7 +565,7 @@ class _Trainer:
         self.g_opt.step(self.g_grad, lr)
 
 
-def _train_gans_iv(data, config, init_seeds, noise_seeds) -> np.ndarray:
+def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
     from gansim.functionals import _as_float_array
 
     if not isinstance(config, GANConfig):
@@ -569,9 +580,29 @@ def _train_gans_iv(data, config, init_seeds, noise_seeds) -> np.ndarray:
         if constant.size:
             raise ValueError(f"`data` rows {constant[:5].tolist()} are constant (sd 0): a GAN "
                              "on standardised data cannot be trained on them.")
-    for name, seeds in (("init_seeds", init_seeds), ("noise_seeds", noise_seeds)):
-        if len(seeds) != x.shape[0] or not all(
+    named = [("noise_seeds", noise_seeds)]
+    if warm_start is None:
+        named.insert(0, ("init_seeds", init_seeds))
+    else:
+        _warm_start_iv(warm_start, config, x.shape[0])
+    for name, seeds in named:
+        if seeds is None or len(seeds) != x.shape[0] or not all(
                 isinstance(q, np.random.SeedSequence) for q in seeds):
             raise ValueError(f"`{name}` must hold one numpy SeedSequence per row of `data` "
-                             f"({x.shape[0]}); got {len(seeds)} items.")
+                             f"({x.shape[0]}); got "
+                             f"{'None' if seeds is None else len(seeds)} items.")
     return x
+
+
+def _warm_start_iv(block, config: GANConfig, R: int) -> None:
+    if not isinstance(block, GANBlock):
+        raise TypeError(f"`warm_start` must be a GANBlock (a trained block), got "
+                        f"{type(block).__name__}.")
+    arch = ("latent_dim", "g_hidden", "d_hidden", "dtype")
+    if any(getattr(block.config, a) != getattr(config, a) for a in arch):
+        raise ValueError("`warm_start` was trained with another architecture: its config's "
+                         f"{', '.join(arch)} must equal `config`'s.")
+    rows = block.generator.shape[0]
+    if rows not in (1, R):
+        raise ValueError(f"`warm_start` must have 1 replication or one per row of `data` "
+                         f"({R}); it has {rows}.")
