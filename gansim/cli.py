@@ -35,6 +35,7 @@ STUDIES = {
     "rates_standardize": "gansim.studies.rates_standardize",
     "losses": "gansim.studies.losses",
     "recipe": "gansim.studies.recipe",
+    "coverage": "gansim.studies.coverage",
 }
 
 
