@@ -1,0 +1,355 @@
+"""The rates study without the measurement floor (issue 12): the GAN's distance to the truth
+measured through m = 10^6 draws, at two training budgets, against fair competitors.
+
+results/rates measured every sampling method through m = 10,000 draws, whose own KS
+(about 0.87/sqrt(m) = 0.0087) is a floor under every distance; with the network and the
+2,000 steps fixed for every n, its fitted log-log slopes mixed the GAN's rate, its limit
+and that floor.  Here:
+
+- m = 10^6 draws per method and replication.  For a continuous estimate G and its m draws
+  G_m, ``|KS(G_m, F) - KS(G, F)| <= KS(G_m, G)``, and ``KS(G_m, G)`` has Kolmogorov's
+  distribution ``kstwo(m)`` whatever G (mean 0.00087 at m = 10^6): the draw noise is bounded,
+  not just estimated.  The oracle (m draws from F itself) shows that floor; its mean KS must
+  match ``kstwo(m).mean()`` (a check of the machinery).  The KS of the first 10,000 of the
+  same draws is kept as the quantity ``ks_m1e4``, so m is a paired design factor at no extra
+  training cost.
+- The GAN at two budgets: ``gan`` (the default recipe: width 16, 2,000 steps) and
+  ``gan_large`` (width 32, 8,000 steps); both fused engine, standardised data.  The recipe was
+  tuned on N(0, 1), n = 100 (results/recipe) and is not retuned here.
+- Competitors: F_n itself (``ecdf``, evaluated exactly; the bootstrap's T converges to it as
+  m grows, so the bootstrap is not run separately at m = 10^6), today's smoothed bootstrap
+  (``smoothed``: nrd0 bandwidth, no variance correction) and the variance-corrected smoothed
+  bootstrap with a cdf bandwidth ∝ n^(-1/3) (``smoothed_cdf``), neither tuned.
+- The oracle is left out for the mixture only (its quantile function costs ~4 s per 10^6
+  draws); the KS of m draws from any continuous F has the same law kstwo(m), drawn as the
+  floor on every panel.
+- DGPs: normal, t3, lognormal, the bimodal mixture, gamma(2) (skewed, light tails) and
+  uniform(0, 1) (bounded support), gansim.dgp defaults; n = 50 ... 800.
+
+Each DGP is one resumable part (its blocks in ``<out>/parts/<dgp>/``), run in turn; the
+outputs combine the parts that are complete.  Seed 12 (not used by results/poc, losses,
+recipe (2020), rates or rates_standardize (4)).
+
+    python -m gansim rates_floor --n-jobs 1           # the committed study
+    python -m gansim rates_floor --scale 0.1 --ns 50 100 200 400 --steps-large 500 \\
+        --m 20000 --out /tmp/rf                       # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gansim import rates, report
+from gansim.design import condition_grid
+from gansim.dgp import make_dgp
+from gansim.functionals import Functional, ks_distance
+from gansim.gan.config import GANConfig
+from gansim.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
+from gansim.study import Study, run_study
+from gansim.summary import summarise
+
+__all__ = ["DEFAULTS", "DESCRIPTION", "KSFirst", "add_arguments", "build_study", "main",
+           "write_outputs"]
+
+DESCRIPTION = __doc__
+DEFAULTS = {"seed": 12, "out": "results/rates_floor"}
+
+DGPS = ("normal", "t", "lognormal", "mixture", "gamma", "uniform")
+NS = (50, 100, 200, 400, 800)
+#: B per n, sized to the compute budget (about an hour on one shared core): the large GAN's
+#: cost grows with n, and the per-replication cost of 10^6 draws per method does not.
+B = {50: 30, 100: 30, 200: 30, 400: 24, 800: 24}
+#: The draws of the second measurement (the first M_SMALL of the m draws).
+M_SMALL = 10_000
+FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
+GANS = ("gan", "gan_large")
+AGAINST = ("ecdf", "smoothed", "smoothed_cdf")
+
+
+class KSFirst:
+    """KS distance of the first ``k`` points of a sample to the cdf of ``dgp``: the distance
+    a study with m = k draws would have measured (picklable, for worker processes).
+
+    Examples
+    --------
+    >>> from gansim.dgp import Normal
+    >>> f = KSFirst(Normal(), 2)
+    >>> round(f(np.array([0.0, 0.0, 5.0])), 3)
+    0.5
+    """
+
+    def __init__(self, dgp, k: int):
+        self.dgp, self.k = dgp, int(k)
+
+    def __call__(self, x: np.ndarray) -> float:
+        return ks_distance(x[: self.k], self.dgp.cdf)
+
+    def __repr__(self) -> str:
+        return f"KSFirst({self.dgp!r}, k={self.k})"
+
+
+def methods(steps_large: int = 8000, width_large: int = 32, *, oracle: bool = True) -> tuple:
+    """The study's methods: F_n, two smoothed bootstraps, the GAN at two budgets, the oracle
+    (left out with ``oracle=False``)."""
+    small = GANConfig(standardize=True, engine="fused")
+    large = GANConfig(standardize=True, engine="fused", steps=steps_large,
+                      g_hidden=(width_large, width_large), d_hidden=(width_large, width_large))
+    return (EmpiricalCDF(), SmoothedBootstrap("nrd0"),
+            SmoothedBootstrap("cdf", shrink=True, label="smoothed_cdf"),
+            GAN(small, label="gan"), GAN(large, label="gan_large"),
+            *((Oracle(),) if oracle else ()))
+
+
+def build_study(dgp: str, *, ns=NS, scale: float = 1.0, m: int = 1_000_000,
+                steps_large: int = 8000, width_large: int = 32) -> Study:
+    """One part of the study: ``dgp`` x ``ns``, B from :data:`B` times ``scale`` (>= 2).
+
+    Returns
+    -------
+    Study
+        Distances: KS only (on m draws), plus the functional ``ks_m1e4`` (KS of the first
+        ``min(m, 10,000)`` draws) and the five default functionals.
+    """
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"`scale` must be a positive number, got {scale!r}.")
+    truth = make_dgp(dgp)
+    design = condition_grid(lambda f: max(2, round(B.get(f["n"], 30) * scale)),
+                            dgp=[dgp], n=[int(n) for n in ns])
+    functionals = {k: k for k in FUNCTIONALS}
+    functionals["ks_m1e4"] = Functional(KSFirst(truth, min(m, M_SMALL)), truth=None,
+                                        description=f"KS of the first {min(m, M_SMALL):,} draws")
+    # The mixture's quantile function is a Newton solve, ~4 s per 10^6 oracle draws: there
+    # the oracle is left out and its law, kstwo(m) for every continuous F, stands in for it.
+    return Study(methods(steps_large, width_large, oracle=dgp != "mixture"), design=design, m=m,
+                 functionals=functionals, distances=("ks",), block_size=10,
+                 name="rates_floor")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The study's own options."""
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every B by this")
+    parser.add_argument("--ns", type=int, nargs="+", default=list(NS), help="sample sizes")
+    parser.add_argument("--dgps", nargs="+", default=list(DGPS), help="DGP registry names")
+    parser.add_argument("--m", type=int, default=1_000_000,
+                        help="draws per method and replication (default: %(default)s)")
+    parser.add_argument("--steps-large", type=int, default=8000,
+                        help="training steps of gan_large (default: %(default)s)")
+    parser.add_argument("--width-large", type=int, default=32,
+                        help="hidden width of gan_large (default: %(default)s)")
+
+
+def main(args: argparse.Namespace) -> str:
+    """Run the parts in turn (each resumable), then write the combined outputs."""
+    out = Path(args.out)
+    results, walls = [], {}
+    for dgp in args.dgps:
+        study = build_study(dgp, ns=args.ns, scale=args.scale, m=args.m,
+                            steps_large=args.steps_large, width_large=args.width_large)
+        res = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=out / "parts" / dgp,
+                        progress=not args.no_progress, overwrite=args.overwrite,
+                        executor=getattr(args, "executor", None))
+        results.append(res)
+        walls[dgp] = round(res.wall_time, 1)
+    write_outputs(out, results, n_jobs=args.n_jobs, started=args.started, walls=walls)
+    return f"wall time {sum(walls.values()):.1f} s; results in {out}/"
+
+
+def write_outputs(out_dir, results, *, n_jobs: int, started: str, walls: dict) -> dict:
+    """Combine the parts' tidy frames and write the tables, fits, figures and run record.
+
+    Files: ``replications.csv.gz`` (tidy), ``summary.csv`` (by dgp and n), ``paired.csv``
+    (each GAN against each competitor and the two GANs against each other), ``floor.csv``
+    (a + b n^-c per dgp x method, for KS at m = 10^6 and at m = 10^4), ``local_slopes.csv``,
+    ``ks.png`` (mean KS vs n with the oracle's floor and kstwo(m)), ``m.png`` (KS at 10^4 vs
+    10^6 draws), ``answers.md``, ``run.json``.
+    """
+    out = Path(out_dir)
+    tidy = pd.concat([r.tidy for r in results], ignore_index=True)
+    report.write_csv(tidy, out / "replications.csv.gz")
+    summary = summarise(tidy, by=["dgp", "n"])
+    report.write_csv(summary, out / "summary.csv")
+    pairs = _paired(tidy)
+    report.write_csv(pairs, out / "paired.csv")
+    m = results[0].study.m
+    fits = pd.concat([rates.floor_fits(summary, q).assign(m=mm)
+                      for q, mm in (("ks", m), ("ks_m1e4", min(m, M_SMALL)))],
+                     ignore_index=True)
+    report.write_csv(fits, out / "floor.csv")
+    local = rates.local_slopes(summary, "ks")
+    report.write_csv(local, out / "local_slopes.csv")
+    _plot_ks(summary, out / "ks.png", m)
+    _plot_m(summary, out / "m.png", m)
+    report.write_atomic(out / "answers.md", answers(summary, pairs, fits, local, m))
+    report.write_run_record(
+        out / "run.json", seed=results[0].seed, n_jobs=n_jobs, started=started,
+        wall_time_s=round(sum(walls.values()), 1), wall_time_per_part_s=walls,
+        settings={r.study.conditions[0]["dgp"]: r.study.settings() for r in results},
+        conditions=pd.concat([r.conditions for r in results]).to_dict(orient="records"),
+        failed=int((tidy["status"] != "ok").sum()))
+    return {"summary": summary, "paired": pairs, "floor": fits, "local": local}
+
+
+def _paired(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Each GAN against each competitor (and gan_large against gan): paired stats."""
+    parts = []
+    for gan in GANS:
+        for ref in [*AGAINST, *(["gan"] if gan == "gan_large" else [])]:
+            rows = summarise(tidy[tidy["method"].isin([gan, ref])], by=["dgp", "n"], ref=ref)
+            rows = rows[(rows["method"] == gan)
+                        & rows["stat"].isin(["diff", "less", "relprec", "mseratio"])]
+            parts.append(rows.assign(ref=ref))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["dgp", "n", "method", "ref", "quantity", "stat", "est", "mcse"]]
+
+
+def _kstwo_mean(m: int) -> float:
+    # kstwo's mean for m = 10^6 from its exact law (scipy); ~0.8687/sqrt(m).
+    return float(stats.kstwo(m).mean())
+
+
+def _plot_ks(summary, path, m):
+    plt = report._figure()
+    rows = summary[(summary.quantity == "ks") & (summary.stat == "mean")]
+    dgps = list(pd.unique(rows.dgp))
+    fig, axes = plt.subplots(2, math.ceil(len(dgps) / 2), figsize=(11, 7), squeeze=False)
+    for ax, dgp in zip(axes.ravel(), dgps, strict=False):
+        for method, g in rows[rows.dgp == dgp].groupby("method", sort=False):
+            ax.errorbar(g.n, g.est, yerr=2 * g.mcse, marker="o", ms=3, lw=1, capsize=2,
+                        label=method, ls=":" if method == "oracle" else "-")
+        ns = sorted(rows.n.unique())
+        ax.plot(ns, [_kstwo_mean(m)] * len(ns), "k--", lw=1, label=f"kstwo({m:,}) mean")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(ns, [str(n) for n in ns])
+        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        ax.set_title(dgp)
+        ax.set_xlabel("n")
+    axes[0][0].set_ylabel("mean KS (±2 MCSE)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Mean KS to the truth, m = {m:,} draws; the oracle (dotted) is the floor")
+    fig.tight_layout()
+    report.write_figure(path, fig)
+    plt.close(fig)
+
+
+def _plot_m(summary, path, m):
+    plt = report._figure()
+    rows = summary[summary.quantity.isin(["ks", "ks_m1e4"]) & (summary.stat == "mean")
+                   & summary.method.isin(["gan", "gan_large", "smoothed_cdf", "oracle"])]
+    dgps = list(pd.unique(rows.dgp))
+    fig, axes = plt.subplots(2, math.ceil(len(dgps) / 2), figsize=(11, 7), squeeze=False)
+    for ax, dgp in zip(axes.ravel(), dgps, strict=False):
+        for (method, q), g in rows[rows.dgp == dgp].groupby(["method", "quantity"], sort=False):
+            mm = m if q == "ks" else min(m, M_SMALL)
+            ax.errorbar(g.n, g.est, yerr=2 * g.mcse, marker="o" if q == "ks" else "x", ms=3,
+                        lw=1, capsize=2, ls="-" if q == "ks" else "--",
+                        label=f"{method}, m = {mm:.0e}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(dgp)
+        ax.set_xlabel("n")
+    axes[0][0].set_ylabel("mean KS (±2 MCSE)")
+    axes[0][-1].legend(fontsize=6)
+    fig.suptitle("The same draws measured at m = 10^4 (first 10^4) and m = 10^6")
+    fig.tight_layout()
+    report.write_figure(path, fig)
+    plt.close(fig)
+
+
+def _fmt(est, se, d=3):
+    return f"{est:.{d}f} ({se:.{d}f})"
+
+
+def answers(summary, pairs, fits, local, m) -> str:
+    """The numbers behind the four answers, as Markdown (every figure from the frames)."""
+    lines = ["# rates_floor: the numbers behind the answers", "",
+             "Value (MCSE); CIs 95% Wald.  Generated by `gansim.studies.rates_floor.answers`.",
+             ""]
+    mean = summary[summary.stat == "mean"]
+    # Q1
+    lines += ["## 1. KS(GAN) < KS(F_n)?", "",
+              f"Share of replications with KS(gan) < KS(ecdf), m = {m:,} draws "
+              "(exact Clopper–Pearson 95% interval):", "",
+              "| dgp | n | gan | gan_large |", "|---|---|---|---|"]
+    less = pairs[(pairs.quantity == "ks") & (pairs.ref == "ecdf") & (pairs.stat == "less")]
+    nsim = summary[(summary.stat == "nsim") & (summary.quantity == "ks")]
+    for (dgp, n), g in less.groupby(["dgp", "n"], sort=False):
+        cells = []
+        for gan in GANS:
+            p = float(g[g.method == gan].est.iloc[0])
+            B = int(nsim[(nsim.dgp == dgp) & (nsim.n == n) & (nsim.method == gan)].est.iloc[0])
+            k = round(p * B)
+            ci = stats.binomtest(k, B).proportion_ci(method="exact")
+            cells.append(f"{p:.3f} [{ci.low:.3f}, {ci.high:.3f}] ({k}/{B})")
+        lines.append(f"| {dgp} | {n} | " + " | ".join(cells) + " |")
+    # Q2
+    lines += ["", "## 2. Rates: mean KS = a + b n^-c", "",
+              f"Weighted NLS on the condition means (m = {m:,}); a = floor, c = exponent. "
+              "The oracle's floor is kstwo(m)'s mean, "
+              f"{_kstwo_mean(m):.5f}.", "",
+              "| dgp | method | a [95% CI] | c [95% CI] | chi2 (df) | p |",
+              "|---|---|---|---|---|---|"]
+    for r in fits[fits.quantity == "ks"].itertuples():
+        lines.append(f"| {r.dgp} | {r.method} | {r.a:.4f} [{r.a_low:.4f}, {r.a_high:.4f}] | "
+                     f"{r.c:.2f} [{r.c_low:.2f}, {r.c_high:.2f}] | {r.chi2:.1f} ({r.df}) | "
+                     f"{r.p_value:.2f} |")
+    lines += ["", f"Mean KS at m = {m:,} and at m = {min(m, M_SMALL):,} (the first "
+              f"{min(m, M_SMALL):,} of the same draws):", "",
+              f"| dgp | n | method | KS, m = {m:,} | KS, m = {min(m, M_SMALL):,} |",
+              "|---|---|---|---|---|"]
+    for (dgp, n, method), g in mean[mean.quantity.isin(["ks", "ks_m1e4"])].groupby(
+            ["dgp", "n", "method"], sort=False):
+        if method not in (*GANS, "oracle", "smoothed_cdf"):
+            continue
+        a = g[g.quantity == "ks"].iloc[0]
+        b = g[g.quantity == "ks_m1e4"].iloc[0]
+        lines.append(f"| {dgp} | {n} | {method} | {_fmt(a.est, a.mcse, 4)} | "
+                     f"{_fmt(b.est, b.mcse, 4)} |")
+    lines += ["", "Local slopes of log mean KS between adjacent n (95% CI):", "",
+              "| dgp | method | " + " | ".join(
+                  f"{a}→{b}" for a, b in zip(sorted(local.n1.unique()),
+                                             sorted(local.n2.unique()), strict=True)) + " |",
+              "|---|---|" + "---|" * local.n1.nunique()]
+    for (dgp, method), g in local.groupby(["dgp", "method"], sort=False):
+        lines.append(f"| {dgp} | {method} | " + " | ".join(
+            f"{r.slope:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" for r in g.itertuples()) + " |")
+    # Q3
+    lines += ["", "## 3. T(F*_n): bias and relative precision against x̄ (ecdf)", "",
+              "| dgp | n | method | quantity | bias | empse | relprec vs ecdf (%) |",
+              "|---|---|---|---|---|---|---|"]
+    for (dgp, n, method, q), g in summary[summary.quantity.isin(FUNCTIONALS)
+                                          & summary.method.isin([*GANS, "smoothed_cdf"])
+                                          ].groupby(["dgp", "n", "method", "quantity"],
+                                                    sort=False):
+        if q not in ("mean", "sd", "q90"):
+            continue
+        bias = g[g.stat == "bias"].iloc[0]
+        emp = g[g.stat == "empse"].iloc[0]
+        rp = pairs[(pairs.dgp == dgp) & (pairs.n == n) & (pairs.method == method)
+                   & (pairs.ref == "ecdf") & (pairs.quantity == q) & (pairs.stat == "relprec")]
+        rp_txt = _fmt(float(rp.est.iloc[0]), float(rp.mcse.iloc[0]), 1) if len(rp) else "—"
+        lines.append(f"| {dgp} | {n} | {method} | {q} | {_fmt(bias.est, bias.mcse)} | "
+                     f"{_fmt(emp.est, emp.mcse)} | {rp_txt} |")
+    # Q4
+    z = stats.norm.ppf(0.975)
+    lines += ["", "## 4. MSE ratios on the log scale", "",
+              "log MSE ratio = log(MSE(gan)/MSE(ref)), SE by the delta method "
+              "(MCSE of the ratio / ratio); counts of 95% intervals wholly below / above 0, "
+              "and the number expected by chance alone if every true ratio were 1 "
+              "(2.5% each side).", "",
+              "| method | ref | comparisons | below 0 | above 0 | expected by chance per side "
+              "| median ratio |", "|---|---|---|---|---|---|---|"]
+    mr = pairs[(pairs.stat == "mseratio") & pairs.quantity.isin(FUNCTIONALS)].copy()
+    mr["log"] = np.log(mr.est)
+    mr["se_log"] = mr.mcse / mr.est
+    for (method, ref), g in mr.groupby(["method", "ref"], sort=False):
+        lo, hi = g.log - z * g.se_log, g.log + z * g.se_log
+        lines.append(f"| {method} | {ref} | {len(g)} | {int((hi < 0).sum())} | "
+                     f"{int((lo > 0).sum())} | {0.025 * len(g):.1f} | {g.est.median():.2f} |")
+    return "\n".join(lines) + "\n"
