@@ -187,7 +187,12 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
     lines = [header, "", f"B = {B:,} replications (ok), n = {n}, {level:.0%} intervals. "
              "Ours: value (MCSE). X̄ is method `ecdf`, X̄* method `gan`. Rows marked "
              "*reference* use what an analyst with one data set does not have (the true σ, "
-             "or the spread of the estimates over the replications).", "",
+             "or the spread of the estimates over the replications); the others can be "
+             "computed from one data set. Rows `GANEstimator` come from the GAN-bootstrap "
+             "companion (`gan_bootstrap/`): on the first data sets of this run, "
+             "`gansim.GANEstimator` fits its own GAN (its own seeds, so its X̄* is not the "
+             "`gan` column's) and forms the Wald interval and the GAN-bootstrap intervals "
+             "(R = 200 GANs warm-started from the fitted one).", "",
              "| quantity | lecture | this run |", "|---|---|---|"]
 
     def row(label, lecture, ours):
@@ -200,12 +205,22 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
     row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g("truth", "mean", "cr_bound")[0], digits=5))
     row("var(X̄*) / var(X̄)", f"{L['var_xbar_star'] / L['var_xbar']:.2f}",
         _fmt(*g("gan", "mean", "varratio"), digits=3))
-    names = {"cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
-             "cover_mc": "MC-calibrated (*reference*)"}
+    names = {"ref_cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
+             "ref_cover_mc": "MC-calibrated (*reference*)"}
     for method, label, lect in (("gan", "X̄*", L["cover_xbar_star"]),
                                 ("ecdf", "X̄", L["cover_xbar"])):
         for stat, mname in names.items():
             row(f"coverage({label}), {mname}", lect, _fmt(*g(method, "mean", stat)))
+        if method == "gan" and "est_percentile" in set(summary["method"]):
+            B0 = int(g("est_percentile", "mean", "nsim")[0])
+            for m, what in (("est_wald", "Wald X̄* ± z s*/√n"),
+                            ("est_percentile", "GAN bootstrap percentile"),
+                            ("est_bca", "GAN bootstrap BCa")):
+                miss = summary[(summary["method"] == m) & (summary["stat"] == "ci_nmiss")]
+                note = (f" ({int(miss['est'].iloc[0])} intervals not computable, left out)"
+                        if len(miss) else "")
+                row(f"coverage(X̄*), {what}: `GANEstimator`, first {B0:,} data sets{note}", "—",
+                    _fmt(*g(m, "mean", "cover")))
     low, high = g("truth", "mean", "band_low")[0], g("truth", "mean", "band_high")[0]
     row(f"tolerance band {level} ± 1.96·√({level}·{1 - level:.2f}/B)",
         f"[{L['band'][0]}, {L['band'][1]}]", f"[{low:.4f}, {high:.4f}]")
@@ -216,6 +231,13 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
         lines.append(f"| {label} | {ours} |")
 
     row2("bias(X̄*)", _fmt(*g("gan", "mean", "bias")))
+    row2("mean width of the plug-in interval of X̄*", _fmt(*g("gan", "mean", "width")))
+    row2("mean width of the plug-in (t) interval of X̄", _fmt(*g("ecdf", "mean", "width")))
+    if "est_percentile" in set(summary["method"]):
+        for m, what in (("est_wald", "Wald"), ("est_percentile", "GAN bootstrap percentile"),
+                        ("est_bca", "GAN bootstrap BCa")):
+            row2(f"mean width of the `GANEstimator` {what} interval",
+                 _fmt(*g(m, "mean", "width")))
     row2("MSE(X̄*) / (σ²/n)", _fmt(*(v / (sigma**2 / n) for v in g("gan", "mean", "mse")), 3))
     row2("relative precision of X̄* vs X̄, %", _fmt(*g("gan", "mean", "relprec"), 2))
     row2("mean sd of the GAN draws", _fmt(*g("gan", "sd", "mean")))

@@ -55,3 +55,40 @@ def test_bad_arguments():
         coverage.build_study("nope")
     with pytest.raises(ValueError, match="`scale`"):
         coverage.build_study("wald", scale=np.nan)
+
+
+def test_uncomputable_intervals_are_counted_not_dropped():
+    # A BCa interval whose estimate lies outside its replicates has NaN bounds: summarise
+    # reports how many (ci_nmiss) and the coverage over the others, instead of no coverage.
+    tidy = pd.DataFrame({"rep": range(5), "method": "a", "quantity": "mean", "status": "ok",
+                         "estimate": 0.0, "se": np.nan, "truth": 0.5,
+                         "lower": [-1.0, 0.6, np.nan, -1.0, 0.0],
+                         "upper": [1.0, 1.0, np.nan, 1.0, 1.0]})
+    s = summarise(tidy).set_index("stat")["est"]
+    assert s["ci_nmiss"] == 1 and s["nsim"] == 5
+    assert s["cover"] == pytest.approx(3 / 4)
+    assert "ci_nmiss" not in set(summarise(tidy.dropna())["stat"])
+
+
+def test_poc_table_labels_references_and_adds_the_gan_bootstrap(tmp_path):
+    from gansim.gan.config import GANConfig
+    from gansim.studies import poc
+
+    gan = GANConfig(steps=30)
+    main = run_study(poc.poc_study(replications=6, n=30, m=300, gan=gan, block_size=6),
+                     seed=3, progress=False)
+    boot = run_study(poc.gan_bootstrap_study(replications=4, n=30, m=300, gan=gan),
+                     seed=3, progress=False)
+    # The companion analyses the poc's own data sets: same seed, condition and rep.
+    key = ["rep", "seed", "spawn_key"]
+    first = main.tidy.query("method == 'ecdf' and quantity == 'mean'")[key].head(4)
+    assert first.reset_index(drop=True).equals(
+        boot.tidy.query("method == 'est_wald'")[key].reset_index(drop=True))
+    summary = poc.write_outputs(tmp_path, main, n_jobs=1, started="now", boot=boot)
+    assert {"ref_cover_known_sigma", "ref_cover_mc"} <= set(summary["stat"])
+    assert not {"cover_known_sigma", "cover_mc"} & set(summary["stat"])
+    table = (tmp_path / "table.md").read_text()
+    assert table.count("| coverage(X̄*), known σ (*reference*) |") == 1
+    assert table.count("| coverage(X̄), MC-calibrated (*reference*) |") == 1
+    assert "GAN bootstrap percentile: `GANEstimator`, first 4 data sets" in table
+    assert (tmp_path / "gan_bootstrap" / "replications.csv.gz").exists()

@@ -64,7 +64,7 @@ def test_known_quantities_within_4_mcse(normal_study):
     value, mcse = _get(summary, "ecdf", "ks", "mean")
     assert abs(value - expected_ks) < 4 * mcse
     refs = references(res.tidy, sigma=sigma, mu=mu, n=n)
-    value, _ = _get(refs, "ecdf", "mean", "cover_known_sigma")
+    value, _ = _get(refs, "ecdf", "mean", "ref_cover_known_sigma")
     assert abs(value - 0.95) < 4 * np.sqrt(0.95 * 0.05 / B)
     assert _get(refs, "truth", "mean", "cr_bound")[0] == pytest.approx(sigma**2 / n)
 
