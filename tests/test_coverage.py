@@ -48,6 +48,10 @@ def test_parts_run_and_report(tmp_path, monkeypatch):
             "gan_percentile_parametric"} <= set(summary["method"])
     assert (tmp_path / "coverage.md").read_text().count("| gamma | 30 | cover |") == 5
     assert (tmp_path / "coverage.png").stat().st_size > 0
+    warm = pd.read_csv(tmp_path / "warm_vs_scratch.csv")
+    assert len(warm) == 2 * 5 and (warm["B"] == 3).all()
+    assert np.isfinite(warm["log_width_ratio"]).all()
+    assert "## Warm-started against from-scratch" in (tmp_path / "coverage.md").read_text()
 
 
 def test_bad_arguments():
