@@ -245,7 +245,7 @@ def warm_vs_scratch(tidy: pd.DataFrame, kinds=("percentile", "basic")) -> pd.Dat
     for kind in kinds:
         w = ok[ok["method"] == f"gan_{kind}"].set_index(["dgp", "n", "quantity", "rep"])
         s = ok[ok["method"] == f"gan_{kind}_scratch"].set_index(["dgp", "n", "quantity", "rep"])
-        both = w[["lower", "upper"]].join(s[["lower", "upper"]], rsuffix="_s", how="inner")
+        both = w[["lower", "upper"]].join(s[["lower", "upper"]].add_suffix("_s"), how="inner")
         both = both.dropna()
         ws = both["upper_s"] - both["lower_s"]
         both["lr"] = np.log((both["upper"] - both["lower"]) / ws)
