@@ -48,7 +48,7 @@ def test_oracle_ks_follows_kolmogorovs_law_at_both_m():
 
 def test_design_and_methods():
     study = rates_floor.build_study("normal")
-    assert [c.replications for c in study.conditions] == [30, 30, 30, 24, 24]
+    assert [c.replications for c in study.conditions] == [30, 30, 30, 30, 30]
     assert [c["n"] for c in study.conditions] == [50, 100, 200, 400, 800]
     labels = [m.label for m in study.methods]
     assert labels == ["ecdf", "smoothed", "smoothed_cdf", "gan", "gan_large", "oracle"]
