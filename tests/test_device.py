@@ -38,3 +38,32 @@ def test_study_block_runs_on_device(device):
     frame = study_block([0, 1, 2, 3], 1, study.conditions[0], study=study)
     assert (frame.status == "ok").all()
     assert np.isfinite(frame.estimate.to_numpy()).all()
+
+
+def _numpy_without_cpu(source: str) -> list[int]:
+    """Lines of ``source`` calling ``.numpy()`` on anything but a ``.cpu()`` result."""
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "numpy"):
+            inner = node.func.value
+            if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr == "cpu"):
+                out.append(node.lineno)
+    return out
+
+
+def test_every_tensor_to_numpy_goes_through_the_cpu():
+    # `.numpy()` on a CUDA tensor raises, and no CI machine has a GPU to show it (issue 15):
+    # so every `.numpy()` call in the package must be applied to a `.cpu()` result.
+    from pathlib import Path
+
+    import gansim
+
+    # The check itself: it must flag the bug and pass the fix.
+    assert _numpy_without_cpu("a = t.detach().numpy()\nb = t.cpu().numpy()\n") == [1]
+    bad = [f"{p.name}:{line}" for p in Path(gansim.__file__).parent.rglob("*.py")
+           for line in _numpy_without_cpu(p.read_text())]
+    assert not bad, f"`.numpy()` without `.cpu()` first: {bad}"
