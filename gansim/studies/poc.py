@@ -194,12 +194,19 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
 
 
 def _coverages(summary: pd.DataFrame) -> pd.DataFrame:
-    """The coverage of the mean's three intervals as one stat with a factor ``interval``
-    (the forest plot's rows)."""
+    """The coverage of the mean's intervals as one stat with a factor ``interval`` (the
+    forest plot's rows): the three of the lecture's table for ``ecdf`` and ``gan``, and the
+    GAN-bootstrap companion's intervals (method ``GANEstimator``) where it ran."""
     names = {"cover": "plug-in s", "ref_cover_known_sigma": "known σ (reference)",
              "ref_cover_mc": "MC-calibrated (reference)"}
-    rows = summary[(summary["quantity"] == "mean") & summary["stat"].isin(list(names))]
-    return rows.assign(interval=rows["stat"].map(names), stat="cover")[
+    companion = {"est_wald": "Wald s*/√n", "est_percentile": "GAN bootstrap percentile",
+                 "est_bca": "GAN bootstrap BCa"}
+    mean = summary[summary["quantity"] == "mean"]
+    rows = mean[mean["method"].isin(["ecdf", "gan"]) & mean["stat"].isin(list(names))]
+    rows = rows.assign(interval=rows["stat"].map(names))
+    est = mean[mean["method"].isin(list(companion)) & (mean["stat"] == "cover")]
+    est = est.assign(interval=est["method"].map(companion), method="GANEstimator")
+    return pd.concat([rows, est]).assign(stat="cover")[
         ["interval", "method", "quantity", "stat", "est", "mcse"]]
 
 
