@@ -161,7 +161,8 @@ def main(args: argparse.Namespace) -> str:
 
 def _summary(tidy: pd.DataFrame) -> pd.DataFrame:
     rows = summarise(tidy, by=["dgp", "n"])
-    return rows[rows["stat"].isin(["nsim", "bias", "empse", "modse", "cover", "width"])]
+    return rows[rows["stat"].isin(["nsim", "bias", "empse", "modse", "ci_nmiss", "cover",
+                                   "width"])]
 
 
 def write_part(out_dir, result: StudyResult, *, n_jobs: int, started: str) -> pd.DataFrame:
@@ -205,8 +206,15 @@ def write_report(out_dir) -> pd.DataFrame:
     functional, DGP and n, one column per method of every part) and ``coverage.png``
     (coverage against n, a panel per functional and DGP)."""
     out = Path(out_dir)
-    frames = [pd.read_csv(out / p / "summary.csv").assign(part=p) for p in PARTS[:-1]
-              if (out / p / "summary.csv").exists()]
+    frames = []
+    for p in PARTS[:-1]:
+        if (out / p / "replications.csv.gz").exists():
+            # Summarised afresh from the tidy rows, so every part's summary.csv and table.md
+            # follow the current summarise (run.json still records the computing run).
+            part = _summary(pd.read_csv(out / p / "replications.csv.gz"))
+            report.write_csv(part, out / p / "summary.csv")
+            report.write_atomic(out / p / "table.md", _tables(part, f"coverage-{p}"))
+            frames.append(part.assign(part=p))
     if not frames:
         raise FileNotFoundError(f"no finished part in {out}: run --part wald first.")
     summary = pd.concat(frames, ignore_index=True)
