@@ -36,6 +36,7 @@ STUDIES = {
     "losses": "gansim.studies.losses",
     "recipe": "gansim.studies.recipe",
     "coverage": "gansim.studies.coverage",
+    "rates_floor": "gansim.studies.rates_floor",
 }
 
 
