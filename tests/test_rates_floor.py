@@ -61,7 +61,7 @@ def test_design_and_methods():
 
 
 def test_small_run_writes_every_file(tmp_path):
-    args = argparse.Namespace(dgps=["uniform", "normal"], ns=[20, 30, 40, 60], scale=0.07,
+    args = argparse.Namespace(dgps=["uniform"], ns=[20, 30, 40, 60], scale=0.07,
                               m=3000, steps_large=20, width_large=8, seed=5, n_jobs=1,
                               out=str(tmp_path), no_progress=True, overwrite=False,
                               started="2026-01-01T00:00:00Z")
@@ -70,7 +70,7 @@ def test_small_run_writes_every_file(tmp_path):
               "local_slopes.csv", "ks.png", "m.png", "answers.md", "run.json"):
         assert (tmp_path / f).stat().st_size > 0, f
     fl = pd.read_csv(tmp_path / "floor.csv")
-    assert set(fl.quantity) == {"ks", "ks_m1e4"} and set(fl.dgp) == {"uniform", "normal"}
+    assert set(fl.quantity) == {"ks", "ks_m1e4"} and set(fl.dgp) == {"uniform"}
     text = (tmp_path / "answers.md").read_text()
     assert "Clopper–Pearson" in text and "expected by chance" in text
 
