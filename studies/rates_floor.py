@@ -3,8 +3,8 @@
     python studies/rates_floor.py --n-jobs 1     # the committed study
     python studies/rates_floor.py --help         # every option
 
-Until ``rates_floor`` is listed in ``gansim.cli.STUDIES`` this script adds it there, so that
-the shared command line (seed, n-jobs, out, overwrite, progress, exit codes) runs it.
+``gansim.cli.STUDIES`` lists the study; the ``setdefault`` below only matters for a checkout
+from before it did.
 """
 
 import sys
