@@ -221,6 +221,9 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
                         if len(miss) else "")
                 row(f"coverage(X̄*), {what}: `GANEstimator`, first {B0:,} data sets{note}", "—",
                     _fmt(*g(m, "mean", "cover")))
+            if "ecdf_companion_data" in set(summary["method"]):
+                row(f"coverage(X̄), plug-in t interval, on the same first {B0:,} data sets", "—",
+                    _fmt(*g("ecdf_companion_data", "mean", "cover")))
     low, high = g("truth", "mean", "band_low")[0], g("truth", "mean", "band_high")[0]
     row(f"tolerance band {level} ± 1.96·√({level}·{1 - level:.2f}/B)",
         f"[{L['band'][0]}, {L['band'][1]}]", f"[{low:.4f}, {high:.4f}]")

@@ -147,6 +147,11 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
              references(tidy, sigma=dgp.sd, mu=dgp.mean, n=study.n)]
     if boot is not None:
         parts.append(summarise(boot.tidy))
+        # X̄'s t interval on the companion's data sets: the baseline its coverage is to be
+        # read against (a subset of data sets covers by chance above or below 0.95).
+        same = tidy[(tidy["method"] == "ecdf") & (tidy["quantity"] == "mean")
+                    & tidy["rep"].isin(boot.tidy["rep"].unique())]
+        parts.append(summarise(same).assign(method="ecdf_companion_data"))
         (out / "gan_bootstrap").mkdir(exist_ok=True)
         report.write_csv(boot.tidy, out / "gan_bootstrap" / "replications.csv.gz")
         report.write_run_record(
