@@ -183,17 +183,15 @@ class GANEstimator:
     condition.  With too little training the Wald interval under-covers even the mean
     (``tests/test_estimator.py``: 0.77 with 300 steps).
 
-    **Cost per data set** (measured once on this package's CPU machine: 2 cores, busy with a
-    background study, fused engine, default ``GANConfig()`` with 2,000 steps, n = 100,
-    m = 100,000): ``fit`` 0.3 s (the first fit of a session about 1 s more, loading the
-    engine); ``conf_int(method="wald")`` after it 0.001 s for the mean or a custom T (200
-    samples), 0.03 s for the sd or a quantile (kernel density of the draws); the GAN
-    bootstrap with R = 200 (``"percentile"``, ``"basic"``, ``"bca"``) 8-18 s the first time
-    (200 GANs in one batched call and 10,000 draws from each; the parametric scheme 9 s),
-    then under 0.1 s for each further functional, level or method.  BCa's jackknife on the
-    data costs nothing next to it.  The bootstrap's cost grows about linearly in R, n and
-    ``steps`` (``device="cuda"`` trains the R GANs as one batched PyTorch computation; not
-    timed here).
+    **Cost per data set** (benchmarks/results/estimator.md: idle 2-core CPU, one torch
+    thread, fused engine, default ``GANConfig()``, n = 100, m = 20,000): ``fit`` 0.03 s (the
+    first fit of a session about 1 s more, loading the engine); Wald intervals for the five
+    built-in functionals 0.03 s more; the GAN bootstrap with R = 200 for all three bootstrap
+    methods and five functionals 5.2 s with bootstrap GANs trained from scratch, 0.9 s
+    warm-started (``bootstrap_steps=300``), the parametric scheme the same; further
+    functionals, levels and methods reuse the bootstrap GANs.  The bootstrap's cost grows
+    about linearly in R, n and the steps (``device="cuda"`` trains the R GANs as one
+    batched PyTorch computation; not timed: no GPU has been available).
 
     Examples
     --------

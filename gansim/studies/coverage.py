@@ -12,7 +12,8 @@ resumable study in its own folder under ``--out``, committed as it completes:
 - ``boot``: the GAN bootstrap (percentile, basic, BCa; R = 200 GANs per data set, each
   warm-started from the fitted GAN and trained 300 steps) on a subset (5 DGPs x n in {25,
   100}, B = 500);
-- ``check``: on a small subset (N(0, 1) and the lognormal, n in {25, 100}, B = 50),
+- ``check``: on a small subset (N(0, 1), the lognormal and the mixture, n in {25, 100},
+  B = 50),
   warm-started bootstrap GANs against bootstrap GANs trained
   from scratch (the full 2,000 steps) on the same data and fits, and the parametric GAN
   bootstrap;
@@ -62,7 +63,7 @@ DGPS = {"normal": make_dgp("normal"), "t": make_dgp("t"), "lognormal": make_dgp(
 NS = (25, 50, 100, 200, 400)
 #: Each part's grid: DGPs, sample sizes, B.
 GRIDS = {"wald": (tuple(DGPS), NS, 500), "boot": (tuple(DGPS), (25, 100), 500),
-         "check": (("normal", "lognormal"), (25, 100), 50)}
+         "check": (("normal", "lognormal", "mixture"), (25, 100), 50)}
 #: Draws representing each fitted GAN (bootstrap GANs: min(M, max(10,000, 50 n))).
 M = 20_000
 #: Bootstrap resamples of the classical intervals and GANs of the GAN bootstrap.
