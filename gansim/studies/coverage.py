@@ -405,7 +405,9 @@ def _cover_figure(cover: pd.DataFrame):
     fig, axes = plt.subplots(len(FUNCS), len(dgps), figsize=(3.0 * len(dgps), 2.4 * len(FUNCS)),
                              sharex=True, sharey=True, squeeze=False)
     meths = list(dict.fromkeys(cover["method"]))
-    colours = {m: plt.cm.tab20(i % 20) for i, m in enumerate(meths)}
+    # tab10 first (distinct hues for the main methods), then tab20's lighter shades.
+    palette = [*plt.cm.tab10.colors, *plt.cm.tab20.colors[1::2]]
+    colours = {m: palette[i % len(palette)] for i, m in enumerate(meths)}
     for i, q in enumerate(FUNCS):
         for j, d in enumerate(dgps):
             ax = axes[i, j]
@@ -416,6 +418,8 @@ def _cover_figure(cover: pd.DataFrame):
                 ax.errorbar(g["n"], g["est"], yerr=1.96 * g["mcse"], marker="o", ms=3,
                             lw=1, capsize=2, color=colours[meth], label=meth)
             ax.set_xscale("log")
+            ax.set_xticks(NS, [str(v) for v in NS])
+            ax.minorticks_off()
             if i == 0:
                 ax.set_title(d)
             if j == 0:
