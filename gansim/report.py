@@ -395,6 +395,17 @@ def frame_tables(frame: pd.DataFrame, *, index: list[str], columns: str, digits:
     return "\n".join(md) + "\n", "\n".join(tex) + "\n"
 
 
+def log_n_axes(ax, ns) -> None:
+    """Log-log axes for a quantity against the design's sample sizes ``ns``, with the n as
+    plain tick labels (log axes otherwise print 3x10^1 and the like)."""
+    import matplotlib.pyplot as plt
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(ns, [str(n) for n in ns])
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+
+
 def plot_distances(summary: pd.DataFrame, path, *, distance: str = "ks",
                    reference: dict | None = None):
     """Mean distance against n on log-log axes, one panel per DGP and one line per method,
@@ -410,12 +421,7 @@ def plot_distances(summary: pd.DataFrame, path, *, distance: str = "ks",
                         label=method)
         for label, (ns, vals) in (reference or {}).items():
             ax.plot(ns, vals, "k--", lw=1, label=label)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        # The design's n as plain tick labels (log axes otherwise print 3x10^1 etc.).
-        ns = sorted(rows.n.unique())
-        ax.set_xticks(ns, [str(n) for n in ns])
-        ax.xaxis.set_minor_formatter(plt.NullFormatter())
+        log_n_axes(ax, sorted(rows.n.unique()))
         ax.set_title(dgp)
         ax.set_xlabel("n")
     axes[0][0].set_ylabel(f"mean {distance} (±2 MCSE)")
