@@ -447,7 +447,7 @@ class GANEstimator:
                 raise RuntimeError(f"too many bootstrap GANs failed ({int((~ok).sum())} of "
                                    f"{R}); no interval.")
             reps = reps[ok]
-        jack = self._jackknife(values) if method == "bca" else None
+        jack = _jackknife(self.x_, values) if method == "bca" else None
         lower, upper = bootstrap_interval(estimate, reps, level=level, method=method,
                                           jackknife=jack)
         return ConfInt(estimate, float(np.std(reps, ddof=1)), lower, upper, level, method,
@@ -618,9 +618,6 @@ class GANEstimator:
         self._boot[scheme] = draws if have is None else np.concatenate([have, draws])
         return self._boot[scheme][:R]
 
-    def _jackknife(self, values) -> np.ndarray:
-        return _jackknife(self.x_, values)
-
 
 def bootstrap_interval(estimate: float, replicates: Any, level: float = 0.95,
                        method: str = "percentile", jackknife: Any = None) -> tuple[float, float]:
@@ -706,26 +703,43 @@ def _sample(block: GANBlock, m: int, gens) -> np.ndarray:
     return out
 
 
+class _Recent:
+    """The last ``size`` values computed, by key, oldest dropped first.
+
+    A study applies each method to every replication of a block in turn, so methods that
+    share work on one replication (a GAN fit, a set of resamples) find it here as long as
+    the block has at most ``size`` replications.
+    """
+
+    def __init__(self, size: int):
+        self.size, self._items = size, OrderedDict()
+
+    def get(self, key, make: Callable[[], Any]):
+        if key not in self._items:
+            self._items[key] = make()
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 #: The last estimators fitted by :meth:`GANEstimator.as_method` functions in this process,
-#: keyed by (settings, seed, data), newest last: a study applies each method to every
-#: replication of a block in turn, so the interval methods of a block of up to this many
-#: replications share their fits (each holds its bootstrap GANs' draws: tens of MB).
-_LAST_FIT: OrderedDict[tuple, GANEstimator] = OrderedDict()
-_LAST_FIT_SIZE = 8
+#: keyed by (settings, seed, data): the interval methods of a block of up to 8 replications
+#: share their fits (each holds its bootstrap GANs' draws: tens of MB).
+_LAST_FIT = _Recent(8)
 
 
 def _fitted(settings: str, seed: int, x: Any, make: Callable[[int], GANEstimator]
             ) -> GANEstimator:
     arr = _x_iv(x)
     key = (settings, seed, arr.size, hashlib.sha256(arr.tobytes()).hexdigest())
-    est = _LAST_FIT.get(key)
-    if est is None:
-        est = make(seed).fit(arr)
-        _LAST_FIT[key] = est
-        while len(_LAST_FIT) > _LAST_FIT_SIZE:
-            _LAST_FIT.popitem(last=False)
-    _LAST_FIT.move_to_end(key)
-    return est
+    return _LAST_FIT.get(key, lambda: make(seed).fit(arr))
 
 
 def _jackknife(x: np.ndarray, values) -> np.ndarray:

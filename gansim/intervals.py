@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +31,7 @@ from gansim.estimator import (
     _jackknife,
     _level_iv,
     _method_iv,
+    _Recent,
     _x_iv,
     bootstrap_interval,
 )
@@ -260,22 +260,14 @@ def interval_method(interval: str, functionals: Sequence[str] = tuple(FUNCTIONAL
 
 
 #: The last replicates computed by :func:`interval_method` functions in this process, keyed by
-#: (data, functional, R, stream, smoothing): a study applies each method to every replication
-#: of a block in turn, so percentile, basic and BCa methods on the same stream compute the
-#: replicates once per block of up to this many replications.
-_LAST_REPS: OrderedDict[tuple, np.ndarray] = OrderedDict()
-_LAST_REPS_SIZE = 64
+#: (data, functional, R, stream, smoothing): percentile, basic and BCa methods on the same
+#: stream compute the replicates once per block of up to 64 replications.
+_LAST_REPS = _Recent(64)
 
 
 def _cached_replicates(x: np.ndarray, name: str, R: int, rng: np.random.Generator,
                        smooth) -> np.ndarray:
     state = json.dumps(rng.bit_generator.state, sort_keys=True, default=str)
     key = (hashlib.sha256(x.tobytes()).hexdigest(), x.size, name, R, state, repr(smooth))
-    reps = _LAST_REPS.get(key)
-    if reps is None:
-        reps = bootstrap_replicates(x, name, R, rng=rng, smooth=smooth)
-        _LAST_REPS[key] = reps
-        while len(_LAST_REPS) > _LAST_REPS_SIZE:
-            _LAST_REPS.popitem(last=False)
-    _LAST_REPS.move_to_end(key)
-    return reps
+    return _LAST_REPS.get(key, lambda: bootstrap_replicates(x, name, R, rng=rng,
+                                                            smooth=smooth))
