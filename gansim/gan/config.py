@@ -9,7 +9,7 @@ import numpy as np
 
 from gansim.gan.losses import LOSSES
 
-__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "check_device"]
+__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "NOISES", "check_device"]
 
 #: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
@@ -21,9 +21,11 @@ GENERATOR_LOSSES = tuple(LOSSES)
 #: records (and resumable blocks) of earlier runs still match.
 _LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weight": 10.0,
                    "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1,
-                   "engine": "torch"}
+                   "engine": "torch", "noise": "generator"}
 #: The training engines (``GANConfig(engine=...)``).
 ENGINES = ("auto", "fused", "torch")
+#: The sources of latent noise (``GANConfig(noise=...)``).
+NOISES = ("philox", "generator")
 
 
 def check_device(device) -> str:
@@ -146,6 +148,14 @@ class GANConfig:
         engines compute the same training with different floating-point rounding, which GAN
         training amplifies: the same seed gives statistically equivalent, not identical,
         results on different engines, so the engine is part of a study's settings.
+    noise : str
+        Where the latent noise comes from: ``"philox"`` (default), counter-based numbers
+        computed from (replication's noise seed, step, draw, position) -- the same numbers on
+        every engine, device, block and thread, generated inside the fused kernel and in bulk
+        on a GPU (:mod:`gansim.gan.noise`); or ``"generator"``, one ``torch.Generator`` per
+        replication drawn in sequence (the source of results published before the option
+        existed; its numbers depend on the device's generator).  The two are different
+        random numbers, equal in distribution.
 
     Examples
     --------
@@ -180,6 +190,7 @@ class GANConfig:
     standardize: bool = True
     dtype: str = "float32"
     engine: str = "auto"
+    noise: str = "philox"
 
     def __post_init__(self):
         for name in ("gp_one_sided", "standardize"):
@@ -240,6 +251,8 @@ class GANConfig:
             raise ValueError(f"`dtype` must be 'float32' or 'float64', got {self.dtype!r}.")
         if self.engine not in ENGINES:
             raise ValueError(f"`engine` must be one of {ENGINES}, got {self.engine!r}.")
+        if self.noise not in NOISES:
+            raise ValueError(f"`noise` must be one of {NOISES}, got {self.noise!r}.")
 
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` (0-based): geometric from ``lr`` to ``lr_final``."""

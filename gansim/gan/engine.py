@@ -37,6 +37,7 @@ import torch
 from gansim.gan.config import GANConfig
 from gansim.gan.fused import fused_available, fused_supports, train_fused
 from gansim.gan.losses import get_loss
+from gansim.gan.noise import PhiloxNoise
 from gansim.rng import torch_generator
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "mlp_backward",
     "initial_parameters",
     "NoiseStream",
+    "latent_noise",
     "resolve_engine",
 ]
 
@@ -365,6 +367,17 @@ def resolve_engine(config: GANConfig, device="cpu") -> str:
     return "torch"
 
 
+def latent_noise(config: GANConfig, seeds, *, n: int, dtype, device, **kw):
+    """The latent noise source ``config.noise`` names for replications with noise ``seeds``:
+    a :class:`~gansim.gan.noise.PhiloxNoise` or a :class:`NoiseStream` (``n`` fakes per draw;
+    other keywords as theirs)."""
+    common = dict(steps=config.steps, n=n, latent_dim=config.latent_dim, dtype=dtype,
+                  device=device, **kw)
+    if config.noise == "philox":
+        return PhiloxNoise(seeds, **common)
+    return NoiseStream([torch_generator(s, device) for s in seeds], **common)
+
+
 def _g_layout(cfg: GANConfig) -> MLPLayout:
     return MLPLayout(cfg.g_sizes)
 
@@ -447,9 +460,8 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     k = cfg.d_steps
     n_fake = cfg.fake_ratio * n
     gp = cfg.loss == "wasserstein"
-    noise = NoiseStream([torch_generator(s, device) for s in noise_seeds], steps=cfg.steps,
-                        n=n_fake, latent_dim=cfg.latent_dim, dtype=dtype, device=device,
-                        draws=k + 1, uniforms=k if gp else 0, n_uniform=n if gp else 0)
+    noise = latent_noise(cfg, noise_seeds, n=n_fake, dtype=dtype, device=device,
+                         draws=k + 1, uniforms=k if gp else 0, n_uniform=n if gp else 0)
     trace = (torch.empty((cfg.steps, 2, R), dtype=dtype, device=device) if record_losses
              else None)
     if resolve_engine(cfg, device) == "fused":

@@ -23,6 +23,7 @@
  * compare gradients with autograd and short training runs with the PyTorch engine.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,6 +205,89 @@ INLINE void mlp_backward(const int *dims, int L, const float *params, const floa
     }
 }
 
+/*
+ * Latent noise from Philox4x32-10 counters (gansim/gan/noise.py holds the definition and the
+ * same arithmetic in PyTorch): normal number e of draw j of step t of a replication with key
+ * (k0, k1) is word e / C of Philox call e % C, C = ceil(count / 4), counter (e % C, t, j, 0),
+ * through Box-Muller with polynomial log, sin and cos.  Computed where it is used, so no
+ * noise buffer exists and nothing depends on blocks or threads.
+ *
+ * fp-contract=off: every operation rounded on its own, as PyTorch's elementwise kernels
+ * do, so these numbers equal noise.py's bit for bit (tested); the rest of this file keeps
+ * fused multiply-adds.
+ */
+#define PHILOX_M0 0xD2511F53u
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u
+#define PHILOX_W1 0xBB67AE85u
+
+INLINE void philox4x32(uint32_t x[4], uint32_t k0, uint32_t k1) {
+    for (int r = 0; r < 10; r++) {
+        const uint64_t p0 = (uint64_t)PHILOX_M0 * x[0], p1 = (uint64_t)PHILOX_M1 * x[2];
+        const uint32_t y0 = (uint32_t)(p1 >> 32) ^ x[1] ^ k0, y2 = (uint32_t)(p0 >> 32) ^ x[3] ^ k1;
+        x[1] = (uint32_t)p1;
+        x[3] = (uint32_t)p0;
+        x[0] = y0;
+        x[2] = y2;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+}
+
+/* Horner's rule, one rounding per operation (see fp-contract above). */
+#define POLY5(x, c) ((((c[4] * (x) + c[3]) * (x) + c[2]) * (x) + c[1]) * (x) + c[0])
+
+/* Two N(0, 1) numbers from two words: radius sqrt(-2 log u), u = ((a >> 8) + 1) / 2^24, angle
+ * a quarter turn times (top two bits of b + the next 24 bits / 2^24). */
+INLINE void box_muller(uint32_t a, uint32_t b, float *z0, float *z1) {
+    static const float LOG_C[5] = {2.0f, (float)(2.0 / 3.0), 0.4f, (float)(2.0 / 7.0),
+                                   (float)(2.0 / 9.0)};
+    static const float SIN_C[6] = {1.0f, (float)(-1.0 / 6.0), (float)(1.0 / 120.0),
+                                   (float)(-1.0 / 5040.0), (float)(1.0 / 362880.0),
+                                   (float)(-1.0 / 39916800.0)};
+    static const float COS_C[7] = {1.0f, -0.5f, (float)(1.0 / 24.0), (float)(-1.0 / 720.0),
+                                   (float)(1.0 / 40320.0), (float)(-1.0 / 3628800.0),
+                                   (float)(1.0 / 479001600.0)};
+    const float u = (float)((a >> 8) + 1u) * 0x1p-24f;
+    uint32_t bits;
+    memcpy(&bits, &u, 4);
+    int32_t e = (int32_t)(bits >> 23) - 127;
+    const uint32_t mbits = (bits & 0x7FFFFFu) | 0x3F800000u;
+    float m;
+    memcpy(&m, &mbits, 4);
+    const int big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    e += big;
+    const float s = (m - 1.0f) / (m + 1.0f);
+    const float log_u = (float)e * (float)0.6931471805599453 + s * POLY5(s * s, LOG_C);
+    const float radius = sqrtf(-2.0f * log_u);
+    const uint32_t quadrant = b >> 30;
+    const float y = (float)((b >> 6) & 0xFFFFFFu) * (float)(0x1p-24 * 3.141592653589793 / 2);
+    const float y2 = y * y;
+    const float sn = y * (POLY5(y2, (SIN_C + 1)) * y2 + SIN_C[0]);
+    const float cs = (POLY5(y2, (COS_C + 2)) * y2 + COS_C[1]) * y2 + COS_C[0];
+    float c = (quadrant & 1u) ? -sn : cs, si = (quadrant & 1u) ? cs : sn;
+    if (quadrant >= 2u) {
+        c = -c;
+        si = -si;
+    }
+    *z0 = radius * c;
+    *z1 = radius * si;
+}
+
+/* The `count` normals of draw j of step t into out (room for 4 * ceil(count / 4)). */
+__attribute__((optimize("fp-contract=off"), noinline))
+static void philox_normals(uint32_t k0, uint32_t k1, uint32_t t, uint32_t j, int count,
+                           float *restrict out) {
+    const int C = (count + 3) / 4;
+    for (int c = 0; c < C; c++) {
+        uint32_t x[4] = {(uint32_t)c, t, j, 0u};
+        philox4x32(x, k0, k1);
+        box_muller(x[0], x[1], out + c, out + C + c);
+        box_muller(x[2], x[3], out + 2 * C + c, out + 3 * C + c);
+    }
+}
+
 /* Adam, the arithmetic of torch.optim.Adam (no weight decay, no amsgrad). */
 static void adam(float *restrict p, float *restrict m, float *restrict v,
                  const float *restrict g, int P, double lr, long t, const Settings *s) {
@@ -229,6 +313,7 @@ typedef struct {
     float *g_acts[16], *d_acts[16];
     float *x_d;       /* D's input: n real points then n_fake fakes */
     float *dout, *buf[2], *dfake, *g_grad, *d_grad;
+    float *z;         /* one draw's latent noise, when generated here */
 } Work;
 
 static float *alloc_floats(size_t count, int *failed) {
@@ -253,6 +338,7 @@ static int work_alloc(Work *w, const Settings *s) {
     w->dfake = alloc_floats(s->n_fake, &failed);
     w->g_grad = alloc_floats(n_params(G_DIMS, G_L), &failed);
     w->d_grad = alloc_floats(n_params(D_DIMS, D_L), &failed);
+    w->z = alloc_floats(4 * (((size_t)s->n_fake * G_DIMS[0] + 3) / 4), &failed);
     return failed;
 }
 
@@ -260,7 +346,7 @@ static void work_free(Work *w) {
     for (int l = 0; l < G_L; l++) free(w->g_acts[l]);
     for (int l = 0; l < D_L; l++) free(w->d_acts[l]);
     free(w->x_d); free(w->dout); free(w->buf[0]); free(w->buf[1]); free(w->dfake);
-    free(w->g_grad); free(w->d_grad);
+    free(w->g_grad); free(w->d_grad); free(w->z);
 }
 
 /* D's loss gradient of one replication into w->d_grad; returns D's loss when want_value. */
@@ -328,14 +414,16 @@ static float g_gradient(const Settings *s, Work *w, const float *z, const float 
  * caller may run disjoint ranges in parallel threads: nothing here is shared between
  * replications).
  *
- * real: (R, n); noise: (n_steps, d_steps + 1, R, n_fake, latent), the latent noise of each
- * step's D updates then its G update; lr_g, lr_d: (n_steps,) learning rates; g/d params and
+ * real: (R, n); keys: (R, 2) Philox keys, the latent noise generated here (see
+ * philox_normals), or NULL and noise: (n_steps, d_steps + 1, R, n_fake, latent), the latent
+ * noise of each step's D updates then its G update, drawn by the caller; lr_g, lr_d: (n_steps,) learning rates; g/d params and
  * Adam moments: (R, P) rows; ema: (R, P_G), initialised here at step ema_first; trace:
  * (n_steps, 2, R) or NULL.  Returns 0, or 1 when memory could not be allocated.
  */
 int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
                  const double *lr_g,
-                 const double *lr_d, const float *real, const float *noise, float *g_params,
+                 const double *lr_d, const float *real, const uint32_t *keys,
+                 const float *noise, float *g_params,
                  float *g_m, float *g_v, float *ema, float *d_params, float *d_m, float *d_v,
                  float *trace) {
     const int R = s->R, k = s->d_steps, latent = G_DIMS[0];
@@ -346,6 +434,11 @@ int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
         work_free(&w);
         return 1;
     }
+    /* Draw j of step i of replication r: generated into w.z, or the caller's. */
+#define LATENT(r, i, j) (keys ? (philox_normals(keys[2 * (r)], keys[2 * (r) + 1],             \
+                                                (uint32_t)(t0 + (i)), (uint32_t)(j),          \
+                                                (int)z_size, w.z), w.z)                       \
+                              : noise + (((size_t)(i) * (k + 1) + (j)) * R + (r)) * z_size)
     for (int r = r_begin; r < r_end; r++) {
         float *gp = g_params + (size_t)r * PG, *gm = g_m + (size_t)r * PG, *gv = g_v + (size_t)r * PG;
         float *dp = d_params + (size_t)r * PD, *dm = d_m + (size_t)r * PD, *dv = d_v + (size_t)r * PD;
@@ -356,12 +449,12 @@ int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
             const int want = trace != NULL;
             float d_value = 0.0f;
             for (int j = 0; j < k; j++) {
-                const float *z = noise + (((size_t)i * (k + 1) + j) * R + r) * z_size;
+                const float *z = LATENT(r, i, j);
                 d_value = d_gradient(s, &w, z, gp, dp, want && j == k - 1);
                 adam(dp, dm, dv, w.d_grad, PD, lr_d[i], t * k + j + 1, s);
             }
             /* Against the updated discriminator. */
-            const float *z = noise + (((size_t)i * (k + 1) + k) * R + r) * z_size;
+            const float *z = LATENT(r, i, k);
             const float g_value = g_gradient(s, &w, z, gp, dp, want);
             adam(gp, gm, gv, w.g_grad, PG, lr_g[i], t + 1, s);
             if (want) {
@@ -405,6 +498,25 @@ int gansim_gradients(const Settings *s, const float *real, const float *z_d, con
         memcpy(g_grad + (size_t)r * PG, w.g_grad, sizeof(float) * PG);
     }
     work_free(&w);
+    return 0;
+}
+
+/* The latent normals of steps t0 .. t0 + n_steps - 1, draws 0 .. draws - 1, of replications
+ * with keys (R, 2), into out (n_steps, draws, R, count): what the kernel generates, for the
+ * PyTorch engine on the CPU.  Returns 0, or 1 when memory could not be allocated. */
+int gansim_philox_normals(const uint32_t *keys, int R, int t0, int n_steps, int draws,
+                          int count, float *out) {
+    float *z = aligned_alloc(64, ((4 * (((size_t)count + 3) / 4) * sizeof(float) + 63) / 64) * 64);
+    if (!z) return 1;
+    for (int i = 0; i < n_steps; i++)
+        for (int j = 0; j < draws; j++)
+            for (int r = 0; r < R; r++) {
+                philox_normals(keys[2 * r], keys[2 * r + 1], (uint32_t)(t0 + i), (uint32_t)j,
+                               count, z);
+                memcpy(out + (((size_t)i * draws + j) * R + r) * count, z,
+                       sizeof(float) * count);
+            }
+    free(z);
     return 0;
 }
 

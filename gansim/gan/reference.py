@@ -15,11 +15,11 @@ from torch import nn
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import (
     MLPLayout,
-    NoiseStream,
     _d_layout,
     _dtype,
     _g_layout,
     initial_parameters,
+    latent_noise,
 )
 from gansim.gan.losses import get_loss
 from gansim.rng import torch_generator
@@ -106,9 +106,8 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
                              foreach=False)
     k, wgan = cfg.d_steps, cfg.loss == "wasserstein"
-    noise = NoiseStream([torch_generator(noise_seed)], steps=cfg.steps, n=cfg.fake_ratio * n,
-                        latent_dim=cfg.latent_dim, dtype=dtype, device="cpu", draws=k + 1,
-                        uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
+    noise = latent_noise(cfg, [noise_seed], n=cfg.fake_ratio * n, dtype=dtype, device="cpu",
+                         draws=k + 1, uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
     ema = None
     for t in range(cfg.steps):
         for group in opt_g.param_groups:

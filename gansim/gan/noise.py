@@ -1,0 +1,234 @@
+"""Counter-based latent noise: Philox4x32-10 keyed by each replication's noise seed.
+
+The latent noise a GAN trains on is the bulk of the random numbers a study draws (with the
+defaults 800 normals per replication and step, 1.6 million per replication).  Drawing them
+from one sequential generator per replication (:class:`~gansim.gan.engine.NoiseStream`,
+``GANConfig(noise="generator")``) costs a sixth of the fused engine's time and ties the
+numbers to the device's generator.  A counter-based generator computes each number from
+*where* it is used instead:
+
+    normal number e of draw j of step t of replication r =
+        BoxMuller(Philox4x32-10(counter=(e mod C, t, j, 0), key=key_r))
+
+with ``key_r`` two 32-bit words from the replication's noise :class:`~numpy.random.SeedSequence`
+and ``C = ceil(count / 4)`` Philox calls per draw.  So the numbers do not depend on the block,
+the thread, the chunk of steps or the engine that asks for them, and the fused C kernel
+(:mod:`gansim.gan.fused`) generates them inside its training loop, where they never touch
+memory, while the PyTorch engine generates the same numbers in bulk on any device.
+
+Philox4x32-10 is the generator of "Parallel Random Numbers: As Easy as 1, 2, 3" (Salmon,
+Moraes, Dror and Shaw, SC11); its integer output is bit-identical here and in ``fused.c``
+(tested against that paper's known-answer vectors).  The normal numbers use Box-Muller with
+polynomial logarithm, sine and cosine, written out identically in both places so that they
+vectorise in C; in float32 the two agree to a few units in the last place (the compilers may
+fuse a multiply and an add), which the tests bound.
+
+Uniforms: ``(w >> 8) + 1`` over 2^24, in (0, 1], so the logarithm is finite; the radius
+``sqrt(-2 log u)`` is at most 5.77, which cuts the normal's tails beyond 5.77 sd (probability
+8e-9 per draw).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+__all__ = ["PhiloxNoise", "philox4x32", "philox_keys", "philox_normals", "philox_uniforms"]
+
+_M0, _M1 = 0xD2511F53, 0xCD9E8D57        # Philox4x32's multipliers
+_W0, _W1 = 0x9E3779B9, 0xBB67AE85        # its Weyl key increments
+_MASK = 0xFFFFFFFF
+_ROUNDS = 10
+
+#: Counter word 3 of each kind of number (so latent normals and WGAN-GP's uniforms of the same
+#: step never share a counter).
+NORMAL, UNIFORM = 0, 1
+
+# Polynomial coefficients of the Box-Muller transform, shared with fused.c (BM_* there).
+# log(m) = 2 atanh(s), s = (m - 1) / (m + 1), m in [sqrt(1/2), sqrt(2)): odd series to s^9
+# (|s| <= 0.1716, next term 6e-10).  sin y and cos y on [0, pi/2): Taylor to y^11 and y^12.
+_LN2 = 0.6931471805599453
+_LOG = (2.0, 2.0 / 3.0, 2.0 / 5.0, 2.0 / 7.0, 2.0 / 9.0)
+_SIN = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(6))
+_COS = tuple((-1.0) ** k / math.factorial(2 * k) for k in range(7))
+
+
+def philox_keys(seeds) -> np.ndarray:
+    """The Philox keys of replications: two 32-bit words from each SeedSequence, (R, 2).
+
+    Examples
+    --------
+    >>> from gansim.rng import replication_streams
+    >>> philox_keys([replication_streams(1, rep=r).noise for r in range(3)]).shape
+    (3, 2)
+    """
+    return np.stack([np.asarray(s.generate_state(2, dtype=np.uint32)) for s in seeds])
+
+
+def _mulhilo(a: torch.Tensor, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+    # 32 x 32 -> 64-bit product in int64 arithmetic (no uint64 on every device): split a
+    # into 16-bit halves, so each partial product stays below 2^48.
+    p1 = (a >> 16) * m
+    p0 = (a & 0xFFFF) * m
+    lo = (((p1 & 0xFFFF) << 16) + p0) & _MASK
+    hi = (p1 + (p0 >> 16)) >> 16
+    return hi, lo
+
+
+def philox4x32(counter, key) -> torch.Tensor:
+    """Philox4x32-10 of ``counter`` (..., 4) under ``key`` (..., 2): (..., 4) words.
+
+    Words are held in int64 tensors with values in [0, 2^32); inputs broadcast.
+
+    Examples
+    --------
+    >>> out = philox4x32(torch.zeros(4, dtype=torch.int64), torch.zeros(2, dtype=torch.int64))
+    >>> [hex(int(w)) for w in out]
+    ['0x6627e8d5', '0xe169c58d', '0xbc57ac4c', '0x9b00dbd8']
+    """
+    counter = torch.as_tensor(counter, dtype=torch.int64)
+    key = torch.as_tensor(key, dtype=torch.int64, device=counter.device)
+    c0, c1, c2, c3 = counter.unbind(-1)
+    k0, k1 = key.unbind(-1)
+    for _ in range(_ROUNDS):
+        hi0, lo0 = _mulhilo(c0, _M0)
+        hi1, lo1 = _mulhilo(c2, _M1)
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+        k0 = (k0 + _W0) & _MASK
+        k1 = (k1 + _W1) & _MASK
+    return torch.stack(torch.broadcast_tensors(c0, c1, c2, c3), dim=-1)
+
+
+def _words(keys: torch.Tensor, steps: torch.Tensor, draws: int, calls: int, kind: int):
+    """Philox words of every (step, draw, replication, call): (S, draws, R, calls, 4)."""
+    device = keys.device
+    c = torch.arange(calls, dtype=torch.int64, device=device)
+    j = torch.arange(draws, dtype=torch.int64, device=device)
+    counter = torch.stack(torch.broadcast_tensors(
+        c.view(1, 1, 1, -1), steps.view(-1, 1, 1, 1), j.view(1, -1, 1, 1),
+        torch.full((1, 1, 1, 1), kind, dtype=torch.int64, device=device)), dim=-1)
+    return philox4x32(counter, keys.view(1, 1, -1, 1, 2))
+
+
+def _unit(w: torch.Tensor) -> torch.Tensor:
+    """(w >> 8) + 1 over 2^24: float32 in (0, 1], exact."""
+    return ((w >> 8) + 1).to(torch.float32) * 2.0 ** -24
+
+
+def _poly(x: torch.Tensor, coefs) -> torch.Tensor:
+    out = torch.full_like(x, coefs[-1])
+    for c in coefs[-2::-1]:
+        out = out * x + c
+    return out
+
+
+def _box_muller(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two independent N(0, 1) float32 numbers from two words, as fused.c computes them."""
+    # -2 log u with u = 2^e * m, m in [sqrt(1/2), sqrt(2)).
+    u = _unit(a)
+    bits = u.view(torch.int32)
+    e = (bits >> 23) - 127
+    m = ((bits & 0x7FFFFF) | 0x3F800000).view(torch.float32)
+    big = m > 1.41421356
+    m = torch.where(big, m * 0.5, m)
+    e = (e + big.to(torch.int32)).to(torch.float32)
+    s = (m - 1.0) / (m + 1.0)
+    log_u = e * _LN2 + s * _poly(s * s, _LOG)
+    # In float64, then rounded: torch's float32 sqrt on CPU is not always correctly rounded
+    # (SLEEF), the C kernel's is; the double's rounding to float32 is the correctly rounded
+    # float32 square root.
+    radius = torch.sqrt((-2.0 * log_u).to(torch.float64)).to(torch.float32)
+    # The angle: quadrant from the top two bits, the position in it from the next 24.
+    quadrant = b >> 30
+    y = ((b >> 6) & 0xFFFFFF).to(torch.float32) * (2.0 ** -24 * math.pi / 2)
+    y2 = y * y
+    sin, cos = y * _poly(y2, _SIN), _poly(y2, _COS)
+    odd = (quadrant & 1).bool()
+    c, s_ = torch.where(odd, -sin, cos), torch.where(odd, cos, sin)
+    flip = quadrant >= 2
+    c, s_ = torch.where(flip, -c, c), torch.where(flip, -s_, s_)
+    return radius * c, radius * s_
+
+
+def philox_normals(keys, steps, draws: int, count: int, *, device=None) -> torch.Tensor:
+    """Latent normals: (S, draws, R, count) float32 for ``steps`` (S,) and replications'
+    ``keys`` (R, 2); number e of a draw is word ``e // C`` of Philox call ``e % C``.
+
+    Examples
+    --------
+    >>> z = philox_normals(np.array([[1, 2]]), [0, 1], draws=2, count=400)
+    >>> tuple(z.shape)
+    (2, 2, 1, 400)
+    """
+    keys = torch.as_tensor(np.asarray(keys, dtype=np.int64), device=device)
+    steps = torch.as_tensor(steps, dtype=torch.int64, device=keys.device).reshape(-1)
+    calls = -(-count // 4)
+    w = _words(keys, steps, draws, calls, NORMAL)
+    z0, z1 = _box_muller(w[..., 0], w[..., 1])
+    z2, z3 = _box_muller(w[..., 2], w[..., 3])
+    return torch.cat((z0, z1, z2, z3), dim=-1)[..., :count]
+
+
+def philox_uniforms(keys, steps, draws: int, count: int, *, device=None) -> torch.Tensor:
+    """U(0, 1] float32 numbers, (S, draws, R, count), from counters of their own kind."""
+    keys = torch.as_tensor(np.asarray(keys, dtype=np.int64), device=device)
+    steps = torch.as_tensor(steps, dtype=torch.int64, device=keys.device).reshape(-1)
+    w = _words(keys, steps, draws, -(-count // 4), UNIFORM)
+    return _unit(torch.cat(w.unbind(-1), dim=-1)[..., :count])
+
+
+class PhiloxNoise:
+    """The latent noise of every training step from Philox counters; the interface of
+    :class:`~gansim.gan.engine.NoiseStream`.
+
+    Numbers are generated ``chunk`` steps at a time for the whole block on its device (one
+    bulk computation, no per-replication loop) and converted to ``dtype``.  The fused engine
+    does not use the buffer: it passes :attr:`keys` to its kernel, which computes the same
+    numbers in place.
+    """
+
+    def __init__(self, seeds, *, steps: int, n: int, latent_dim: int, dtype, device,
+                 chunk: int = 50, draws: int = 2, uniforms: int = 0, n_uniform: int = 0):
+        self.keys = philox_keys(seeds)
+        self.steps, self.n, self.latent_dim = steps, n, latent_dim
+        self.dtype, self.device = dtype, device
+        self.chunk = max(1, min(chunk, steps))
+        self.draws, self.uniforms, self.n_uniform = draws, uniforms, n_uniform
+        self._keys = torch.as_tensor(self.keys.astype(np.int64), device=device)
+        self._buf = self._ubuf = None
+        self._start = None
+
+    def _fill(self, step: int):
+        self._start = step
+        steps = torch.arange(step, min(step + self.chunk, self.steps), device=self.device)
+        R = len(self.keys)
+        z = None
+        if torch.device(self.device).type == "cpu":
+            # The compiled kernel computes the same numbers ~30x faster on the CPU.
+            from gansim.gan.fused import FusedUnavailable, philox_normals_c
+            try:
+                z = philox_normals_c(self.keys, step, len(steps), self.draws,
+                                     self.n * self.latent_dim)
+            except FusedUnavailable:
+                pass
+        if z is None:
+            z = philox_normals(self._keys, steps, self.draws, self.n * self.latent_dim)
+        self._buf = z.to(self.dtype).view(len(steps), self.draws, R, self.n, self.latent_dim)
+        if self.uniforms:
+            u = philox_uniforms(self._keys, steps, self.uniforms, self.n_uniform)
+            self._ubuf = u.to(self.dtype).view(len(steps), self.uniforms, R, self.n_uniform, 1)
+
+    def at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``draws`` latent noise tensors of ``step``, each (R, n, latent_dim)."""
+        if self._start is None or not (self._start <= step < self._start + self.chunk):
+            self._fill(step - step % self.chunk)
+        k = step - self._start
+        return tuple(self._buf[k, j] for j in range(self.draws))
+
+    def uniform_at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``uniforms`` tensors of U(0, 1] numbers of ``step``, each (R, n_uniform, 1)."""
+        self.at(step)
+        k = step - self._start
+        return tuple(self._ubuf[k, j] for j in range(self.uniforms))

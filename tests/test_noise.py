@@ -1,0 +1,109 @@
+"""The counter-based latent noise (gansim.gan.noise) and its C twin in fused.c."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from gansim.gan.config import GANConfig
+from gansim.gan.engine import NoiseStream, latent_noise, train_gans
+from gansim.gan.fused import fused_available, philox_normals_c
+from gansim.gan.noise import PhiloxNoise, philox4x32, philox_keys, philox_normals
+from gansim.rng import replication_streams
+
+needs_cc = pytest.mark.skipif(fused_available(GANConfig()) is not None,
+                              reason="no C compiler for the fused engine")
+
+# Known-answer vectors of Philox4x32-10 published with "Parallel Random Numbers: As Easy as
+# 1, 2, 3" (Random123's kat_vectors).
+KAT = [((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+       ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+       ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+        (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1))]
+
+
+@pytest.mark.parametrize(("counter", "key", "expected"), KAT)
+def test_philox_known_answers(counter, key, expected):
+    assert philox4x32(torch.tensor(counter), torch.tensor(key)).tolist() == list(expected)
+
+
+def _keys(R, seed=3):
+    return philox_keys([replication_streams(seed, rep=r).noise for r in range(R)])
+
+
+@needs_cc
+@pytest.mark.parametrize("count", [400, 7, 1])
+def test_c_kernel_computes_the_same_normals_bit_for_bit(count):
+    keys = _keys(5)
+    c = philox_normals_c(keys, 11, 4, 3, count)
+    t = philox_normals(keys, range(11, 15), 3, count)
+    assert torch.equal(c, t)
+
+
+def test_normals_are_standard_normal_and_a_wrong_law_is_detected():
+    z = philox_normals(_keys(4), range(50), 2, 2500).double().numpy().ravel()  # 10^6 numbers
+    assert z.size == 1_000_000
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    # mean, variance, skewness and excess kurtosis within 4 standard errors
+    se = np.sqrt(np.array([1, 2, 6, 24]) / z.size)
+    moments = np.array([z.mean(), z.var() - 1, stats.skew(z), stats.kurtosis(z)])
+    assert np.all(np.abs(moments) < 4 * se), moments
+    # the two numbers of a Box-Muller pair, and neighbouring calls, are uncorrelated
+    pairs = philox_normals(_keys(1), range(200), 1, 4000)[:, 0, 0]   # (200, 4000)
+    first, second = pairs[:, :1000].ravel().double(), pairs[:, 1000:2000].ravel().double()
+    assert abs(float(np.corrcoef(first, second)[0, 1])) < 4 / np.sqrt(first.numel())
+    # negative controls: the same test rejects a t(30) sample of this size and a sample
+    # with a 1% shift in scale
+    rng = np.random.default_rng(0)
+    assert stats.kstest(rng.standard_t(30, z.size), "norm").pvalue < 1e-3
+    assert abs(np.var(1.01 * z) - 1) > 4 * se[1]
+
+
+def test_numbers_depend_only_on_the_replication_step_and_draw():
+    """Chunks, blocks and the order of requests do not change a replication's numbers."""
+    seeds = [replication_streams(5, rep=r).noise for r in range(6)]
+    kw = dict(steps=30, n=20, latent_dim=3, dtype=torch.float32, device="cpu", draws=2)
+    a = PhiloxNoise(seeds, chunk=7, **kw)
+    b = PhiloxNoise(seeds[2:4], chunk=30, **kw)
+    for t in (29, 3, 14):
+        for j in range(2):
+            assert torch.equal(a.at(t)[j][2:4], b.at(t)[j])
+    # different steps, draws and replications get different numbers
+    z = a.at(5)
+    assert not torch.equal(z[0], z[1]) and not torch.equal(z[0][0], z[0][1])
+    assert not torch.equal(a.at(6)[0], z[0])
+
+
+def test_uniforms_are_uniform_on_the_unit_interval():
+    seeds = [replication_streams(5, rep=r).noise for r in range(10)]
+    noise = PhiloxNoise(seeds, steps=100, n=4, latent_dim=1, dtype=torch.float64,
+                        device="cpu", draws=1, uniforms=1, n_uniform=100)
+    u = torch.cat([noise.uniform_at(t)[0].ravel() for t in range(100)]).numpy()
+    assert u.min() > 0 and u.max() <= 1
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+
+
+def test_the_noise_option_picks_the_source_and_is_checked():
+    seeds = [replication_streams(5, rep=0).noise]
+    kw = dict(n=4, dtype=torch.float32, device="cpu")
+    assert isinstance(latent_noise(GANConfig(), seeds, **kw), PhiloxNoise)
+    assert isinstance(latent_noise(GANConfig(noise="generator"), seeds, **kw), NoiseStream)
+    with pytest.raises(ValueError, match=r"`noise` must be one of \('philox', 'generator'\)"):
+        GANConfig(noise="mt19937")
+
+
+@needs_cc
+def test_engines_train_on_the_same_numbers():
+    """With Philox noise the fused kernel (which computes its noise itself) and the PyTorch
+    engine (which is handed it) train on the same numbers: after 30 steps their generators
+    agree to float32 rounding, as with the drawn noise, and differ from a run on other
+    numbers by far more."""
+    streams = [replication_streams(9, rep=r) for r in range(4)]
+    x = np.stack([s.data_rng().standard_normal(50) for s in streams])
+    kw = dict(init_seeds=[s.init for s in streams], noise_seeds=[s.noise for s in streams])
+    fused = train_gans(x, GANConfig(steps=30, engine="fused"), **kw).generator
+    torch_ = train_gans(x, GANConfig(steps=30, engine="torch"), **kw).generator
+    other = train_gans(x, GANConfig(steps=30, engine="fused", noise="generator"),
+                       **kw).generator
+    assert float((fused - torch_).abs().max()) < 1e-4
+    assert float((fused - other).abs().max()) > 100 * float((fused - torch_).abs().max())
