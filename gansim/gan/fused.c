@@ -15,7 +15,10 @@
  * width-16 row is one AVX-512 vector).  Layer sizes are compile-time constants
  * (-DG_SIZES=..., fused.py compiles one library per architecture), which lets the compiler
  * unroll and vectorise those loops.  Plain C, no intrinsics: the compiler (-O3
- * -march=native) does the vectorising, so the code reads as the arithmetic it performs.
+ * -march=native) does the vectorising, so the code reads as the arithmetic it performs.  The
+ * width-16 layers (the default) hold a row in a GCC/Clang vector of 16 floats, which keeps
+ * accumulators in registers where arrays went through the stack; the arithmetic, and so every
+ * result, is that of the plain loops (tested bit for bit against the previous kernel).
  *
  * Floating point: float32 throughout, sums in a fixed order, so results are deterministic
  * for a given library and machine and independent of the other replications of a block.
@@ -61,9 +64,29 @@ static int n_params(const int *dims, int L) {
     return p;
 }
 
-/* sum_i a[i] b[i] as a pairwise tree: vectorises without -ffast-math (a plain loop is a
- * serial chain of adds, one point at a time) and keeps a fixed order. */
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+
+/* The pairwise tree of one 16-float vector: its halves added, four times, in registers
+ * (GCC/Clang vector extensions; through an array the compiler spilled the tree to the stack
+ * an element at a time, which made the width-1 layers a third of the kernel's time). */
+INLINE float tree16(v16 t) {
+    typedef float v8 __attribute__((vector_size(32)));
+    typedef float v4 __attribute__((vector_size(16)));
+    typedef float v2 __attribute__((vector_size(8)));
+    const v8 t8 = __builtin_shufflevector(t, t, 0, 1, 2, 3, 4, 5, 6, 7)
+                  + __builtin_shufflevector(t, t, 8, 9, 10, 11, 12, 13, 14, 15);
+    const v4 t4 = __builtin_shufflevector(t8, t8, 0, 1, 2, 3)
+                  + __builtin_shufflevector(t8, t8, 4, 5, 6, 7);
+    const v2 t2 = __builtin_shufflevector(t4, t4, 0, 1) + __builtin_shufflevector(t4, t4, 2, 3);
+    return t2[0] + t2[1];
+}
+
+/* sum_i a[i] b[i] as a pairwise tree (t[i] += t[i + h] for h = len/2, len/4, ..., 1 over
+ * the products padded with zeros to a power of two): vectorises without -ffast-math (a
+ * plain loop is a serial chain of adds, one point at a time) and keeps a fixed order. */
 INLINE float dot(int len, const float *restrict a, const float *restrict b) {
+    if (len == 16)  /* the same tree in registers */
+        return tree16(*(const v16 *)a * *(const v16 *)b);
     float t[MAXW];
     int h = 1;
     while (h < len) h *= 2;
@@ -82,6 +105,18 @@ INLINE void dense_forward(int si, int so, int N, const float *restrict in,
         float *o = out + (size_t)p * so;
         if (so == 1) {
             o[0] = dot(si, x, W) + b[0];
+        } else if (so == 16) {
+            /* The same arithmetic on a register-held vector (see dense_backward). */
+            v16 acc = *(const v16 *)b;
+            for (int i = 0; i < si; i++) acc += x[i] * *(const v16 *)(W + (size_t)i * 16);
+            if (hidden) {
+                /* acc > 0 ? acc : slope * acc, lane by lane (C has no vector ?:) */
+                typedef int v16i __attribute__((vector_size(64)));
+                const v16i pos = acc > 0.0f;
+                const v16 neg = slope * acc;
+                acc = (v16)(((v16i)acc & pos) | ((v16i)neg & ~pos));
+            }
+            *(v16 *)o = acc;
         } else {
             float acc[MAXW];
             for (int j = 0; j < so; j++) acc[j] = b[j];
@@ -104,10 +139,28 @@ INLINE void dense_forward(int si, int so, int N, const float *restrict in,
 INLINE void dense_backward(int si, int so, int N, const float *restrict in,
                            const float *restrict W, const float *restrict dh,
                            float *restrict gW, float *restrict gb, float *restrict din) {
-    if (gW) {
-        /* gW[i, :] = sum_p in[p, i] dh[p, :], eight rows of gW at a time: eight independent
-         * accumulators per point hide the latency of the multiply-adds. */
-        enum { IB = 8 };
+    /* gW[i, :] = sum_p in[p, i] dh[p, :], eight rows of gW at a time: eight independent
+     * accumulators per point hide the latency of the multiply-adds. */
+    enum { IB = 8 };
+    if (gW && so == 16) {
+        /* The same sums with the accumulators in registers: as arrays the compiler kept them
+         * on the stack, a load and a store around every multiply-add. */
+        for (int i0 = 0; i0 < si; i0 += IB) {
+            const int ib = si - i0 < IB ? si - i0 : IB;
+            v16 acc[IB];
+            for (int i = 0; i < IB; i++) acc[i] = (v16){0};
+            for (int p = 0; p < N; p++) {
+                const float *x = in + (size_t)p * si + i0;
+                const v16 d = *(const v16 *)(dh + (size_t)p * 16);
+#pragma GCC unroll 8
+                for (int i = 0; i < ib; i++) acc[i] += x[i] * d;
+            }
+            for (int i = 0; i < ib; i++) *(v16 *)(gW + (size_t)(i0 + i) * 16) = acc[i];
+        }
+        v16 acc_b = {0};
+        for (int p = 0; p < N; p++) acc_b += *(const v16 *)(dh + (size_t)p * 16);
+        *(v16 *)gb = acc_b;
+    } else if (gW) {
         for (int i0 = 0; i0 < si; i0 += IB) {
             const int ib = si - i0 < IB ? si - i0 : IB;
             float acc[IB][MAXW];
@@ -137,6 +190,15 @@ INLINE void dense_backward(int si, int so, int N, const float *restrict in,
             float WT[MAXW * MAXW / 4];  /* si * so <= (MAXW / 2)^2 */
             for (int i = 0; i < si; i++)
                 for (int j = 0; j < so; j++) WT[j * si + i] = W[i * so + j];
+            if (si == 16) {
+                for (int p = 0; p < N; p++) {
+                    const float *d = dh + (size_t)p * so;
+                    v16 acc = {0};
+                    for (int j = 0; j < so; j++) acc += d[j] * *(const v16 *)(WT + j * 16);
+                    *(v16 *)(din + (size_t)p * 16) = acc;
+                }
+                return;
+            }
             for (int p = 0; p < N; p++) {
                 const float *d = dh + (size_t)p * so;
                 float acc[MAXW];
