@@ -63,6 +63,9 @@ from gansim.runner import _tune_malloc
 from gansim.studies.poc import poc_study
 from gansim.study import run_study
 
+#: How each source of latent noise is produced (the time-split table's label).
+NOISE_LABEL = {"generator": "torch's CPU generator, one stream per replication",
+               "philox": "Philox counters, computed inside the kernel; timed here on their own"}
 TARGETS = {"full_study_s": 180.0, "speedup": 80.0, "flop_fraction": 0.5, "peak_gib": 2.0,
            "vs_torch_compile": 1.5}
 #: The peers' check: rows 5 + 2x (x the benchmark's N(0, 1) rows); a trainer does the job when
@@ -370,15 +373,25 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
     from gansim.dgp import Normal
     from gansim.functionals import ks_distance_batch
     from gansim.gan.engine import NoiseStream
+    from gansim.gan.fused import philox_normals_c
+    from gansim.gan.noise import philox_keys
     from gansim.rng import torch_generator
 
     torch.set_num_threads(1)
     streams, x = _data(7, range(block_size), n)
 
     def noise():
+        if cfg.noise == "philox":
+            # The kernel computes these numbers where it uses them; here the same numbers
+            # are computed on their own (50 steps at a time) to give their share.
+            keys = philox_keys([s.noise for s in streams])
+            for t in range(0, cfg.steps, 50):
+                philox_normals_c(keys, t, min(50, cfg.steps - t), cfg.d_steps + 1,
+                                 n * cfg.latent_dim, cfg)
+            return
         stream = NoiseStream([torch_generator(s.noise) for s in streams], steps=cfg.steps,
                              n=n, latent_dim=cfg.latent_dim, dtype=torch.float32,
-                             device="cpu")
+                             device="cpu", draws=cfg.d_steps + 1)
         for t in range(0, cfg.steps, stream.chunk):
             stream.fill(t)
 
@@ -400,7 +413,8 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
 
     block = train()  # also the warm-up: the kernel's first load, torch's first numbers
     noise_s, train_s, sample_s = best(noise), best(train), best(sample_ks, block)
-    return {"block_size": block_size, "repeats": repeats, "m": m, "noise_s": noise_s,
+    return {"block_size": block_size, "repeats": repeats, "m": m, "noise": cfg.noise,
+            "noise_s": noise_s,
             "kernel_s": train_s - noise_s, "sample_ks_s": sample_s}
 
 
@@ -585,7 +599,7 @@ def render(r) -> str:
     lines += [
         "", f"Where one block's time goes (default engine, {p['block_size']} replications, "
         f"1 thread, fastest of {p['repeats']} runs):", "", "| part | s | share |", "|---|---|---|",
-        f"| latent noise (torch's CPU generator, one stream per replication) | "
+        f"| latent noise ({NOISE_LABEL[p.get('noise', 'generator')]}) | "
         f"{p['noise_s']:.2f} | {p['noise_s'] / total:.0%} |",
         f"| fused training kernel (forward, backward, Adam, EMA) | {p['kernel_s']:.2f} | "
         f"{p['kernel_s'] / total:.0%} |",

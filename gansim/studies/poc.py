@@ -28,7 +28,7 @@ from gansim import performance as perf
 from gansim import plots, report
 from gansim.cli import int_at_least
 from gansim.dgp import Normal
-from gansim.gan.config import ENGINES, GANConfig
+from gansim.gan.config import ENGINES, NOISES, GANConfig
 from gansim.gan.engine import resolve_engine
 from gansim.methods import GAN, EmpiricalCDF
 from gansim.study import Study, StudyResult, run_study
@@ -243,6 +243,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=ENGINES, default=GANConfig.engine,
                    help="GAN training engine: 'fused' (C, CPU), 'torch' (batched PyTorch, any "
                         "device) or 'auto', fused where it applies (default: %(default)s)")
+    p.add_argument("--noise", choices=NOISES, default=GANConfig.noise,
+                   help="latent noise: 'philox' (counter-based, the default) or 'generator' "
+                        "(one torch.Generator per replication, as results made before issue 15)")
     p.add_argument("--block-size", type=int_at_least(1), default=100,
                    help="replications trained together; part of the settings, since with the "
                         "torch engine it fixes each replication's floating-point path "
@@ -258,7 +261,8 @@ def main(args) -> str:
     """Run the study with the parsed options, write its files, return table.md."""
     study = poc_study(
         replications=args.replications, n=args.n, m=args.m, dgp=Normal(args.mu, args.sigma),
-        gan=GANConfig(steps=args.steps, standardize=args.standardize, engine=args.engine),
+        gan=GANConfig(steps=args.steps, standardize=args.standardize, engine=args.engine,
+                      noise=args.noise),
         block_size=args.block_size, device=args.device)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
                        progress=not args.no_progress, overwrite=args.overwrite,
