@@ -1,11 +1,13 @@
 """The fused CPU engine: ``fused.c`` compiled on first use and called through ctypes.
 
 ``GANConfig(engine="fused")`` trains each replication's GAN with one C function that keeps
-the replication's whole state in cache for a run of steps (see the comment at the top of
+the replication's whole state in cache for all its steps (see the comment at the top of
 ``fused.c``).  It computes what the PyTorch engine computes -- same initial weights, same
-latent noise (drawn here by :class:`~gansim.gan.engine.NoiseStream`), same losses, Adam,
-schedule and EMA -- in a different floating-point order, so its results equal the PyTorch
-engine's to rounding, not bit for bit.  ``tests/test_fused.py`` checks its gradients against
+latent noise, same losses, Adam, schedule and EMA -- in a different floating-point order, so
+its results equal the PyTorch engine's to rounding, not bit for bit.  The default latent
+noise (``GANConfig(noise="philox")``, :mod:`gansim.gan.noise`) is computed inside the kernel,
+bit for bit the numbers the PyTorch engine is given; ``noise="generator"`` is drawn here by
+:class:`~gansim.gan.engine.NoiseStream` a chunk of steps at a time.  ``tests/test_fused.py`` checks its gradients against
 autograd and its training against the PyTorch engine.
 
 The library is compiled once per network architecture and machine with the system's C
