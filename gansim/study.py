@@ -56,7 +56,8 @@ from gansim.methods import GAN, FunctionMethod, Method, as_method, callable_id
 from gansim.rng import replication_streams
 from gansim.runner import ERROR, reraised, run_blocks
 
-__all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "replay", "run_study"]
+__all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "auto_block_size", "replay",
+           "run_study"]
 
 #: Columns of :attr:`StudyResult.tidy` after the design's factor columns.
 TIDY_COLUMNS = ["condition", "rep", "seed", "spawn_key", "method", "quantity",
@@ -66,6 +67,8 @@ _DEFAULT_FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
 
 #: Largest memory, in bytes, one block's draws may need (:class:`Study` refuses more).
 MEMORY_BUDGET = 8 * 2**30
+#: Replications per block unless a study says otherwise (and ``block_size="auto"`` off a GPU).
+DEFAULT_BLOCK_SIZE = 100
 
 
 class StudyError(RuntimeError):
@@ -112,10 +115,15 @@ class Study:
     generate : callable, optional
         ``generate(condition, rng) -> 1-D array`` with ``condition`` a dict of the factor
         levels (and ``n`` when given here).
-    block_size : int
-        Replications per block (>= 1); part of the settings.
+    block_size : int or "auto"
+        Replications per block (>= 1); part of the settings.  ``"auto"``: on a CUDA device
+        the largest block that fits in the GPU's free memory when the study is declared
+        (:func:`auto_block_size`: the whole largest B when it fits, else B split into equal
+        blocks that fit), for one block on the GPU at a time (``n_jobs=1``); elsewhere 100.
+        The settings record the number it resolves to, so a resume where it resolves
+        differently is refused: pass that number to resume there.
     device : str
-        Torch device of the GANs: ``"cpu"`` or ``"cuda"``.
+        Torch device of the GANs: ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"``.
     max_failure_share : float
         Stop with :class:`StudyError` when a condition has more than this share of
         replications with a failed row (in [0, 1]; default 0.2); all failed always stops.
@@ -142,7 +150,7 @@ class Study:
     functionals: Any = _DEFAULT_FUNCTIONALS
     distances: Sequence[str] = tuple(DISTANCES)
     generate: Callable | None = None
-    block_size: int = 100
+    block_size: int | str = DEFAULT_BLOCK_SIZE
     device: str = "cpu"
     max_failure_share: float = 0.2
     name: str = "study"
@@ -797,15 +805,13 @@ def _study_iv(study: Study) -> None:
     elif study.generate is None:
         raise ValueError("`n` must be given (an integer >= 2), as the study's `n` or a factor "
                          "of the design, unless a `generate` function draws the data.")
-    for name in ("m", "block_size"):
-        set_(name, check_int(getattr(study, name), name, 2 if name == "m" else 1))
-    # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
-    # at them; refused up front rather than failing every block with a MemoryError.
-    need = 3 * 8 * study.block_size * study.m
-    if need > MEMORY_BUDGET:
-        raise ValueError(f"`m` x `block_size` = {study.m:,} x {study.block_size:,} needs about "
-                         f"{need / 2**30:.1f} GiB per block, over the budget of "
-                         f"{MEMORY_BUDGET / 2**30:.0f} GiB; lower `m` or `block_size`.")
+    set_("m", check_int(study.m, "m", 2))
+    auto = isinstance(study.block_size, str)
+    if auto and study.block_size != "auto":
+        raise ValueError(f"`block_size` must be an integer >= 1 or 'auto', got "
+                         f"{study.block_size!r}.")
+    if not auto:
+        set_("block_size", check_int(study.block_size, "block_size", 1))
     set_("_functionals", make_functionals(study.functionals))
     dists = study.distances
     dists = (dists,) if isinstance(dists, str) else tuple(dists)
@@ -839,10 +845,50 @@ def _study_iv(study: Study) -> None:
     from gansim.gan.fused import compiler_version
 
     set_("_compiler", compiler_version() if "fused" in study._engines.values() else None)
+    if auto:
+        set_("block_size", auto_block_size(study))
+    # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
+    # at them; refused up front rather than failing every block with a MemoryError.
+    need = 3 * 8 * study.block_size * study.m
+    if need > MEMORY_BUDGET:
+        raise ValueError(f"`m` x `block_size` = {study.m:,} x {study.block_size:,} needs about "
+                         f"{need / 2**30:.1f} GiB per block, over the budget of "
+                         f"{MEMORY_BUDGET / 2**30:.0f} GiB; lower `m` or `block_size`.")
     if not isinstance(study.name, str) or not study.name:
         raise ValueError(f"`name` must be a non-empty string, got {study.name!r}.")
     for cond in study.conditions:  # every DGP resolves now, not in a worker
         study.dgp_for(cond)
+
+
+def auto_block_size(study: Study) -> int:
+    """What ``block_size="auto"`` resolves to for ``study`` (its device, methods, m and
+    conditions already validated).
+
+    On a CUDA device, with GANs among the methods: the largest B of the conditions when
+    that many replications fit in the GPU's free memory now
+    (:func:`gansim.gan.engine.largest_block`, from
+    :func:`~gansim.gan.engine.replication_bytes` at the largest n), else that B split into
+    the fewest equal blocks that fit -- also within :data:`MEMORY_BUDGET` for the draws on
+    the host.  Otherwise :data:`DEFAULT_BLOCK_SIZE`.
+    """
+    import torch
+
+    gans = [m.config for m in study.methods if isinstance(m, GAN)]
+    if torch.device(study.device).type != "cuda" or not gans:
+        return DEFAULT_BLOCK_SIZE
+    from gansim.gan.engine import largest_block
+
+    B = max(c.replications for c in study.conditions)
+    ns = [study.levels(c).get("n") for c in study.conditions]
+    n = max((int(v) for v in ns if v is not None), default=DEFAULT_N)
+    host = max(1, MEMORY_BUDGET // (3 * 8 * study.m))
+    fits = largest_block(gans, n=n, m=study.m, device=study.device, limit=min(B, host))
+    return -(-B // -(-B // fits))  # ceil(B / blocks), blocks = ceil(B / fits)
+
+
+#: The sample size :func:`auto_block_size` assumes when a `generate` function draws the data
+#: and no condition names n.
+DEFAULT_N = 100
 
 
 def _run_iv(study, seed, n_jobs):

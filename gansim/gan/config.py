@@ -21,25 +21,39 @@ GENERATOR_LOSSES = tuple(LOSSES)
 #: records (and resumable blocks) of earlier runs still match.
 _LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weight": 10.0,
                    "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1,
-                   "engine": "torch", "noise": "generator"}
+                   "engine": "torch", "noise": "generator", "allow_tf32": False}
 #: The training engines (``GANConfig(engine=...)``).
-ENGINES = ("auto", "fused", "torch")
+ENGINES = ("auto", "fused", "torch", "compiled")
 #: The sources of latent noise (``GANConfig(noise=...)``).
 NOISES = ("philox", "generator")
 
 
 def check_device(device) -> str:
     """``device`` as a string, or an error naming the allowed values (``"cpu"``, ``"cuda"``,
-    ``"cuda:<index>"``) or saying that torch sees no GPU."""
+    ``"cuda:<index>"``) or saying that torch sees no GPU (or not that one).
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    'cpu'
+    >>> check_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: `device` must be 'cpu', 'cuda' or 'cuda:<index>', got 'gpu'.
+    """
     import torch
 
     name = str(device)
-    kind = name.split(":")[0]
-    if not isinstance(device, str) or kind not in ("cpu", "cuda"):
-        raise ValueError(f"`device` must be 'cpu' or 'cuda', got {device!r}.")
+    kind, _, index = name.partition(":")
+    if (not isinstance(device, str) or kind not in ("cpu", "cuda")
+            or (kind == "cpu" and index) or (index and not index.isdigit())):
+        raise ValueError(f"`device` must be 'cpu', 'cuda' or 'cuda:<index>', got {device!r}.")
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError("`device` 'cuda' was asked for, but torch sees no CUDA GPU here; "
+        raise ValueError(f"`device` {name!r} was asked for, but torch sees no CUDA GPU here; "
                          "use device='cpu'.")
+    if index and int(index) >= torch.cuda.device_count():
+        raise ValueError(f"`device` {name!r}: torch sees {torch.cuda.device_count()} CUDA "
+                         f"GPU(s) here, numbered from 0.")
     return name
 
 
@@ -148,6 +162,14 @@ class GANConfig:
         engines compute the same training with different floating-point rounding, which GAN
         training amplifies: the same seed gives statistically equivalent, not identical,
         results on different engines, so the engine is part of a study's settings.
+        ``"compiled"``: the batched PyTorch engine with each whole training step (the D
+        update(s), the G update, both Adam updates, the weight average and the step's latent
+        noise) compiled once by ``torch.compile`` -- on a GPU with
+        ``mode="reduce-overhead"``, which replays the step as one CUDA graph, on the CPU in
+        inductor's default mode (a C++ compiler needed); for large blocks on a GPU
+        (``Study(block_size="auto")``), float32 or float64, ``noise="philox"``, the games
+        without an input-gradient penalty (``engine="torch"`` trains those).  It computes
+        the PyTorch engine's training to floating-point rounding.  ``"auto"`` never picks it.
     noise : str
         Where the latent noise comes from: ``"philox"`` (default), counter-based numbers
         computed from (replication's noise seed, step, draw, position) -- the same numbers on
@@ -156,6 +178,11 @@ class GANConfig:
         replication drawn in sequence (the source of results published before the option
         existed; its numbers depend on the device's generator).  The two are different
         random numbers, equal in distribution.
+    allow_tf32 : bool
+        Let float32 matrix products on a CUDA GPU use TensorFloat-32 (10-bit mantissa
+        inputs: faster, about 1e-3 relative error).  Off by default: training and sampling
+        run with ``torch.backends.cuda.matmul.allow_tf32 = False`` (full float32) whatever
+        the process's setting, which is restored afterwards.  No effect on the CPU.
 
     Examples
     --------
@@ -191,9 +218,10 @@ class GANConfig:
     dtype: str = "float32"
     engine: str = "auto"
     noise: str = "philox"
+    allow_tf32: bool = False
 
     def __post_init__(self):
-        for name in ("gp_one_sided", "standardize"):
+        for name in ("gp_one_sided", "standardize", "allow_tf32"):
             # A string such as 'no' is truthy: only a real bool says what was meant.
             value = getattr(self, name)
             if not isinstance(value, bool | np.bool_):

@@ -2,9 +2,11 @@
 
 :func:`train_gans` prepares what every engine shares -- the (standardised) data, each
 replication's initial weights and latent noise from its own seeds -- and hands the training
-to one of two engines (``GANConfig.engine``, chosen by :func:`resolve_engine`): the fused C
-engine of :mod:`gansim.gan.fused` (CPU, the default there) or the batched PyTorch engine
-below (any device and dtype, every game).
+to one of three engines (``GANConfig.engine``, chosen by :func:`resolve_engine`): the fused
+C engine of :mod:`gansim.gan.fused` (CPU, the default there), the batched PyTorch engine
+below (any device and dtype, every game), or the same batched engine with its whole training
+step compiled once by ``torch.compile`` (``engine="compiled"``: a CUDA graph on a GPU; see
+:func:`_train_compiled`).
 
 The batched PyTorch engine trains a block of replications as one computation.  Replication
 ``r`` of a block owns row ``r`` of every parameter buffer: the weights of all replications
@@ -26,10 +28,13 @@ different from its parameter (a pitfall of fused optimisers noted in the prototy
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -37,7 +42,7 @@ import torch
 from gansim.gan.config import GANConfig
 from gansim.gan.fused import fused_available, fused_supports, train_fused
 from gansim.gan.losses import get_loss
-from gansim.gan.noise import PhiloxNoise
+from gansim.gan.noise import BYTES_PER_NORMAL, PhiloxNoise, normals_from_tensors
 from gansim.rng import torch_generator
 
 __all__ = [
@@ -50,6 +55,10 @@ __all__ = [
     "NoiseStream",
     "latent_noise",
     "resolve_engine",
+    "compiled_unavailable",
+    "float32_matmuls",
+    "replication_bytes",
+    "largest_block",
 ]
 
 _leaky_relu_backward = torch.ops.aten.leaky_relu_backward
@@ -313,9 +322,10 @@ class GANBlock:
         layers = self.g_layout.views(self.g_layout.to_flat(self.generator), R)
         out = torch.empty((R, m), dtype=dtype, device=device)
         # Chunks bound the activations' memory at large m.
-        for s in range(0, m, chunk):
-            x, _ = mlp_forward(layers, z[:, s:s + chunk], cfg.negative_slope, keep=False)
-            out[:, s:s + chunk] = x.squeeze(-1)
+        with float32_matmuls(cfg.allow_tf32, device):
+            for s in range(0, m, chunk):
+                x, _ = mlp_forward(layers, z[:, s:s + chunk], cfg.negative_slope, keep=False)
+                out[:, s:s + chunk] = x.squeeze(-1)
         # Back to the data's scale in float64 (center and scale are float64).
         return out.to(torch.float64) * self.scale.unsqueeze(1) + self.center.unsqueeze(1)
 
@@ -326,18 +336,26 @@ class GANBlock:
         xs = xs.to(self.discriminator.dtype)
         R = self.discriminator.shape[0]
         layers = self.d_layout.views(self.d_layout.to_flat(self.discriminator), R)
-        logits, _ = mlp_forward(layers, xs,
-                                self.config.negative_slope, keep=False)
+        with float32_matmuls(self.config.allow_tf32, xs.device):
+            logits, _ = mlp_forward(layers, xs, self.config.negative_slope, keep=False)
         return logits.squeeze(-1)
 
 
 def resolve_engine(config: GANConfig, device="cpu") -> str:
-    """The engine that trains ``config`` on ``device``: ``"fused"`` or ``"torch"``.
+    """The engine that trains ``config`` on ``device``: ``"fused"``, ``"torch"`` or
+    ``"compiled"``.
 
     ``engine="auto"`` takes the fused C engine where it applies (CPU, float32, no
     input-gradient penalty) and compiles, else the PyTorch engine -- with a warning when only
     the missing compiler stands in the way, since the two differ in floating-point rounding.
-    ``engine="fused"`` where it cannot run is an error that says why.
+    ``engine="fused"`` where it cannot run is an error that says why.  ``"auto"`` never
+    takes the compiled engine (no GPU measurement backs it yet); ``engine="compiled"`` is
+    taken as asked, or is an error that says why it cannot run: a game with an
+    input-gradient penalty (WGAN-GP, R1: their second derivatives are left to
+    ``engine="torch"``), ``noise="generator"`` (the compiled step computes its Philox noise
+    itself), or no ``torch.compile`` backend here (no C++ compiler on the CPU, no Triton
+    on the GPU).  It is an error rather than a fallback because the engine is part of a
+    study's settings.
 
     Examples
     --------
@@ -352,6 +370,12 @@ def resolve_engine(config: GANConfig, device="cpu") -> str:
     """
     if config.engine == "torch":
         return "torch"
+    if config.engine == "compiled":
+        reason = compiled_supports(config) or compiled_unavailable(device)
+        if reason is not None:
+            raise ValueError(f"`engine` 'compiled' cannot train this GAN: {reason}; use "
+                             "engine='torch'.")
+        return "compiled"
     reason = fused_supports(config, device)
     if reason is None:
         reason = fused_available(config)
@@ -365,6 +389,132 @@ def resolve_engine(config: GANConfig, device="cpu") -> str:
         raise ValueError(f"`engine` 'fused' cannot train this GAN: {reason}; use "
                          "engine='torch' or 'auto'.")
     return "torch"
+
+
+def compiled_supports(config: GANConfig) -> str | None:
+    """Why the compiled engine cannot train ``config``, or None if it can.
+
+    Examples
+    --------
+    >>> compiled_supports(GANConfig()) is None
+    True
+    >>> compiled_supports(GANConfig(noise="generator"))
+    "the compiled step generates its latent noise from Philox counters: it needs noise='philox'"
+    """
+    if config.needs_input_gradients:
+        return ("its discriminator loss penalises D's input gradient (loss 'wasserstein', "
+                "r1_weight > 0), whose second derivatives the compiled step does not compute")
+    if config.noise != "philox":
+        return ("the compiled step generates its latent noise from Philox counters: it needs "
+                "noise='philox'")
+    return None
+
+
+@functools.cache
+def _compiled_unavailable(kind: str) -> str | None:
+    try:
+        import torch._dynamo
+
+        if not torch._dynamo.is_dynamo_supported():
+            return "torch.compile does not support this Python"
+        if kind == "cuda":
+            from torch.utils._triton import has_triton
+
+            if not has_triton():
+                return "torch.compile on a GPU needs Triton, which is not installed"
+        else:
+            from torch._inductor.cpp_builder import get_cpp_compiler
+
+            get_cpp_compiler()
+    except Exception as exc:  # noqa: BLE001 -- any failure to find a backend is the reason
+        what = "a C++ compiler" if kind == "cpu" else "its backend"
+        return f"torch.compile cannot find {what} here ({type(exc).__name__}: {exc})"
+    return None
+
+
+def compiled_unavailable(device="cpu") -> str | None:
+    """Why ``torch.compile`` cannot compile the training step on ``device`` here (no C++
+    compiler for inductor on the CPU, no Triton on a GPU, a Python dynamo does not support),
+    or None when it can.  Asked once per kind of device."""
+    return _compiled_unavailable(torch.device(device).type)
+
+
+@contextmanager
+def float32_matmuls(allow_tf32: bool, device):
+    """Within the block, float32 matrix products on a CUDA ``device`` use TensorFloat-32
+    exactly when ``allow_tf32``; the process's own setting is restored afterwards.  Nothing
+    changes on the CPU.
+
+    Sets ``torch.backends.cuda.matmul.fp32_precision`` (``"ieee"`` or ``"tf32"``), the
+    setting inductor and cuBLAS read, or on torch < 2.9 its predecessor ``allow_tf32``.
+    """
+    if torch.device(device).type != "cuda":
+        yield
+        return
+    flags = torch.backends.cuda.matmul
+    try:
+        old, name, new = flags.fp32_precision, "fp32_precision", (
+            "tf32" if allow_tf32 else "ieee")
+    except AttributeError:
+        old, name, new = flags.allow_tf32, "allow_tf32", bool(allow_tf32)
+    setattr(flags, name, new)
+    try:
+        yield
+    finally:
+        setattr(flags, name, old)
+
+
+#: Allocator slack on the per-replication estimate of :func:`replication_bytes`.
+MEMORY_SAFETY = 1.5
+#: Share of the GPU's free memory :func:`largest_block` lets one block use.
+GPU_MEMORY_SHARE = 0.8
+
+
+def replication_bytes(config: GANConfig, n: int, m: int, *, chunk: int = 4096) -> int:
+    """An upper estimate of the device memory one replication of a block needs, in bytes:
+    its training state and one step's activations, or (the larger, at usual ``m``) its
+    ``m`` draws with their float64 copies and one sampling chunk's activations, or the
+    diagnostics' discriminator pass over the draws -- times :data:`MEMORY_SAFETY`.
+
+    A block of R replications needs about R times this (with the PyTorch engine, its chunk
+    of latent noise adds at most :data:`gansim.gan.noise.CHUNK_BUDGET` beyond one step's).
+    Counted from the tensors the engines and :meth:`GANBlock.sample` allocate, not measured
+    on a GPU (none lent yet).
+
+    Examples
+    --------
+    >>> round(replication_bytes(GANConfig(), n=100, m=10_000) / 2**20, 1)   # MiB
+    2.1
+    """
+    s = 8 if config.dtype == "float64" else 4
+    h = max(config.g_hidden + config.d_hidden)
+    latent, n_fake = config.latent_dim, config.fake_ratio * n
+    params = sum(MLPLayout(sizes).size for sizes in (config.g_sizes, config.d_sizes))
+    # Parameters, gradients, Adam's two moments, the average; the data in float64 and dtype;
+    # the compiled engine's record of the losses.
+    state = 10 * params * s + n * (3 * 8 + s) + 2 * config.steps * s
+    # One step: every layer's input and output of D on n + n_fake points and of G on n_fake,
+    # each with a gradient; the step's latent noise while generated (in bulk, eagerly, by the
+    # PyTorch engine; one step at a time it is the most a chunk holds per replication).
+    layers = len(config.d_hidden) + len(config.g_hidden) + 2
+    step = (4 * (n + n_fake) * h * layers * s
+            + (config.d_steps + 1) * n_fake * latent * BYTES_PER_NORMAL)
+    rows = min(m, chunk)
+    sample = m * (latent * s + s + 2 * 8) + 3 * rows * h * s
+    diagnostics = m * (3 * 8 + s + 8 + 2 * 8) + rows * (3 * 8 + s + 3 * h * s)
+    return int(MEMORY_SAFETY * (state + max(step, sample, diagnostics)))
+
+
+def largest_block(configs, *, n: int, m: int, device="cuda", limit: int | None = None,
+                  share: float = GPU_MEMORY_SHARE) -> int:
+    """The most replications one block of GANs ``configs`` (trained on ``n`` points, ``m``
+    draws each) can hold on CUDA ``device``: ``share`` of its free memory now
+    (``torch.cuda.mem_get_info``) over :func:`replication_bytes` of the most demanding
+    config, at least 1 and at most ``limit``."""
+    free, _ = torch.cuda.mem_get_info(torch.device(device))
+    per = max((replication_bytes(c, n, m) for c in configs), default=1)
+    out = max(1, int(share * free) // per)
+    return out if limit is None else max(1, min(out, int(limit)))
 
 
 def latent_noise(config: GANConfig, seeds, *, n: int, dtype, device, **kw):
@@ -432,6 +582,12 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
     (3, 1000)
     """
     data = _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start)
+    with float32_matmuls(config.allow_tf32, device):
+        return _train_gans(data, config, init_seeds, noise_seeds, device, record_losses,
+                           warm_start)
+
+
+def _train_gans(data, config, init_seeds, noise_seeds, device, record_losses, warm_start):
     cfg = config
     dtype = _dtype(cfg)
     # Standardised, and mapped back in sample(), in float64 whatever the training dtype:
@@ -464,9 +620,15 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
                          draws=k + 1, uniforms=k if gp else 0, n_uniform=n if gp else 0)
     trace = (torch.empty((cfg.steps, 2, R), dtype=dtype, device=device) if record_losses
              else None)
-    if resolve_engine(cfg, device) == "fused":
+    engine = resolve_engine(cfg, device)
+    if engine == "fused":
         sampler = train_fused(x, cfg, g_params, d_params, noise, trace)
         return GANBlock(cfg, sampler, d_params, center, scale, trace)
+    if engine == "compiled":
+        sampler, d_flat = _train_compiled(cfg, real, g_layout.to_flat(g_params),
+                                          d_layout.to_flat(d_params), noise.keys, trace)
+        return GANBlock(cfg, g_layout.to_rows(sampler, R), d_layout.to_rows(d_flat, R),
+                        center, scale, trace)
     trainer = _Trainer(cfg, g_layout, d_layout, g_layout.to_flat(g_params),
                        d_layout.to_flat(d_params), R, n)
     for t in range(cfg.steps):
@@ -575,6 +737,218 @@ class _Trainer:
         dfake = mlp_backward(self.D, d_cache, dout, slope)
         mlp_backward(self.G, g_cache, dfake, slope, self.gG, input_grad=False)
         self.g_opt.step(self.g_grad, lr)
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled engine: the PyTorch engine's training step, captured once.
+
+
+class _StepSpec(NamedTuple):
+    """What the compiled step is specialised to (torch.compile guards on these constants);
+    one compilation per distinct spec and tensor shapes."""
+
+    g_sizes: tuple
+    d_sizes: tuple
+    slope: float
+    loss: str
+    target: float
+    d_steps: int
+    R: int
+    n: int
+    n_fake: int
+    beta1: float
+    beta2: float
+    eps: float
+    ema: bool
+
+
+def _schedule(cfg: GANConfig) -> torch.Tensor:
+    """Every step's scalars, (steps, 2 d_steps + 3) float64: per D update Adam's step size
+    ``-lr_d / (1 - beta1^c)`` and ``sqrt(1 - beta2^c)`` (c its update count), the same for
+    the G update, then the weight average's weight (0 before it starts, 1 at its first step:
+    a copy, then ``1 - ema_decay``).  The numbers :class:`_Adam` and :class:`_Trainer`
+    compute in Python floats; here they are tensors, so the compiled step is the same
+    function at every step."""
+    k, (b1, b2) = cfg.d_steps, cfg.betas
+    first = cfg.ema_first_step
+    rows = []
+    for t in range(cfg.steps):
+        row = []
+        lr_d = cfg.lr_d_at(t)
+        for j in range(k):
+            c = t * k + j + 1
+            row += [-lr_d / (1.0 - b1 ** c), math.sqrt(1.0 - b2 ** c)]
+        lr = cfg.lr_at(t)
+        row += [-lr / (1.0 - b1 ** (t + 1)), math.sqrt(1.0 - b2 ** (t + 1))]
+        if first is None or t < first:
+            row.append(0.0)
+        else:
+            row.append(1.0 if t == first else 1.0 - cfg.ema_decay)
+        rows.append(row)
+    return torch.tensor(rows, dtype=torch.float64)
+
+
+def _param_grads(layers, cache, dout, slope):
+    """The weight and bias gradients of :func:`mlp_backward`, as new tensors (no ``out=``
+    into a buffer: the compiled step is traced functionally), flattened in
+    :class:`MLPLayout`'s order."""
+    d = dout
+    last = len(layers) - 1
+    parts = []
+    for i in range(last, -1, -1):
+        W, _ = layers[i]
+        x_in, a = cache[i]
+        dh = d if i == last else _leaky_relu_backward(d, a, slope, True)
+        if dh.shape[-1] == 1:
+            gW = torch.sum(x_in * dh, dim=1, keepdim=True).transpose(1, 2)
+        else:
+            gW = torch.bmm(x_in.transpose(1, 2), dh)
+        parts += [torch.sum(dh, dim=1).reshape(-1), gW.reshape(-1)]
+        if i > 0:
+            d = dh * W.transpose(1, 2) if dh.shape[-1] == 1 else torch.bmm(dh, W.transpose(1, 2))
+    return torch.cat(parts[::-1])
+
+
+def _adam_(p, m, v, grad, step, bc2, spec: _StepSpec):
+    """:class:`_Adam`'s update with the step's scalars as 0-d tensors, in place."""
+    m.lerp_(grad, 1.0 - spec.beta1)
+    v.mul_(spec.beta2).addcmul_(grad, grad, value=1.0 - spec.beta2)
+    p.add_(step * m / (v.sqrt() / bc2 + spec.eps))
+
+
+def _compiled_step(spec: _StepSpec, t, sched, keys, real, g, d, gm, gv, dm, dv, ema, trace):
+    """One training step of a block, all of it in place on its state tensors (what
+    ``torch.compile`` captures): the step's latent noise from Philox counters (replication
+    keys ``keys``, step ``t``), ``d_steps`` D updates, the G update, their Adam updates, the
+    weight average; the losses into ``trace[t]``; then ``t += 1``.  The same arithmetic as
+    :class:`_Trainer` with :class:`~gansim.gan.noise.PhiloxNoise`.  The losses are always
+    recorded (a few reductions per step), so that one compilation serves
+    ``record_losses`` either way."""
+    loss = get_loss(spec.loss)
+    k, R, n, slope = spec.d_steps, spec.R, spec.n, spec.slope
+    g_layout, d_layout = MLPLayout(spec.g_sizes), MLPLayout(spec.d_sizes)
+    latent = spec.g_sizes[0]
+    s = sched.index_select(0, t.reshape(1)).squeeze(0)
+    z = normals_from_tensors(keys, t.reshape(1), k + 1, spec.n_fake * latent)
+    z = z.to(g.dtype).reshape(k + 1, R, spec.n_fake, latent)
+    G = g_layout.views(g, R)
+    for j in range(k):
+        D = d_layout.views(d, R)
+        fake, _ = mlp_forward(G, z[j], slope, keep=False)
+        out, cache = mlp_forward(D, torch.cat((real, fake), dim=1), slope)
+        if j == k - 1:
+            d_value = loss.d_value(out[:, :n], out[:, n:], spec.target).squeeze(-1)
+        grad = _param_grads(D, cache, loss.d_grad(out, n, spec.target), slope)
+        _adam_(d, dm, dv, grad, s[2 * j], s[2 * j + 1], spec)
+    D = d_layout.views(d, R)
+    fake, g_cache = mlp_forward(G, z[k], slope)
+    out, d_cache = mlp_forward(D, fake, slope)
+    dfake = mlp_backward(D, d_cache, loss.g_grad(out, spec.n_fake), slope)
+    grad = _param_grads(G, g_cache, dfake, slope)
+    _adam_(g, gm, gv, grad, s[2 * k], s[2 * k + 1], spec)
+    if spec.ema:
+        ema.lerp_(g, s[2 * k + 2])
+    g_value = loss.g_value(out).mean(1).squeeze(-1)
+    trace.index_copy_(0, t.reshape(1), torch.stack((d_value, g_value)).unsqueeze(0))
+    t.add_(1)
+
+
+@functools.cache
+def _compiled_step_fn(kind: str):
+    """``torch.compile`` of :func:`_compiled_step` for a kind of device: on CUDA with
+    ``mode="reduce-overhead"`` (inductor's kernels replayed as a CUDA graph), elsewhere in
+    the default mode; static shapes (``dynamic=False``) and one graph (``fullgraph=True``:
+    a graph break is an error, caught by the CPU tests, not a silent slowdown).
+
+    On the CPU, where the fused engine is the fast one and this mode exists so that the GPU's
+    code path runs (and is tested) here, inductor's C++ kernels are compiled without its
+    explicit vectorisation: that cuts the first compilation from about 24 s to 14 s on a
+    2-core machine (the kernels run slower; the numbers agree to float32 rounding)."""
+    if kind == "cuda":
+        return torch.compile(_compiled_step, mode="reduce-overhead", dynamic=False,
+                             fullgraph=True)
+    return torch.compile(_compiled_step, dynamic=False, fullgraph=True,
+                         options={"cpp.vec_isa_ok": False})
+
+
+#: The state tensors of the last compiled training (see :func:`_train_compiled`).
+_STATE: dict = {}
+
+
+def _static_state(spec: _StepSpec, steps: int, dtype, device, g_size: int, d_size: int):
+    """The compiled step's state tensors for ``spec``, reused from the previous call with the
+    same spec, steps, dtype and device (one set kept), so that their addresses stay fixed.
+
+    On CUDA the step is replayed as a CUDA graph, which reads and writes fixed addresses:
+    tensors marked with ``torch._dynamo.mark_static_address`` are taken by torch.compile's
+    CUDA graph trees as static inputs, which the graph may mutate in place (a mutated
+    non-static input makes it skip CUDA graphs; "CUDAGraph Trees" in torch's docs) and which
+    are not copied in before each replay.  Reusing them across blocks spares a new recording
+    per block (torch falls back from CUDA graphs after
+    ``torch._inductor.config.triton.cudagraph_unexpected_rerecord_limit`` re-recordings)."""
+    key = (spec, steps, dtype, str(device))
+    state = _STATE.get(key)
+    if state is None:
+        _STATE.clear()
+        R = spec.R
+
+        def make(*shape, dt=dtype):
+            t = torch.zeros(shape, dtype=dt, device=device)
+            torch._dynamo.mark_static_address(t)
+            return t
+
+        state = dict(
+            t=make(dt=torch.int64), sched=make(steps, 2 * spec.d_steps + 3),
+            keys=make(R, 2, dt=torch.int64), real=make(R, spec.n, 1),
+            g=make(R * g_size), d=make(R * d_size), gm=make(R * g_size), gv=make(R * g_size),
+            dm=make(R * d_size), dv=make(R * d_size),
+            ema=make(R * g_size if spec.ema else 1),
+            trace=make(steps, 2, R))
+        _STATE[key] = state
+    return state
+
+
+def _train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
+    """Train with the compiled step; returns the flat sampling generator and discriminator.
+
+    Shapes are static (the block's R, n, steps), the step's learning rates, Adam's bias
+    corrections and the EMA weight are rows of a schedule tensor indexed by the step counter
+    ``t``, a 0-d tensor the step increments itself, and the latent noise is computed inside
+    the step from the replications' Philox keys: so the one compiled function serves every
+    step with nothing copied in from the host.  Replication ``r``'s arithmetic involves its
+    own rows only, as in :class:`_Trainer`.
+
+    Not verified on a GPU yet (none has been lent to this project): that CUDA graph trees
+    accept the in-place updates of the static state without skipping (the CPU tests check
+    the numbers, and ``tests/test_engine_compiled.py`` checks the skip counter where CUDA
+    is), and the speed (benchmarks/bench_gpu.py).
+    """
+    R, n = real.shape[0], real.shape[1]
+    device, dtype = real.device, real.dtype
+    spec = _StepSpec(cfg.g_sizes, cfg.d_sizes, float(cfg.negative_slope), cfg.loss,
+                     1.0 - cfg.label_smoothing, cfg.d_steps, R, n, cfg.fake_ratio * n,
+                     cfg.betas[0], cfg.betas[1], float(cfg.eps), cfg.ema_decay is not None)
+    g_size, d_size = g_flat.numel() // R, d_flat.numel() // R
+    st = _static_state(spec, cfg.steps, dtype, device, g_size, d_size)
+    st["t"].zero_()
+    st["sched"].copy_(_schedule(cfg))
+    st["keys"].copy_(torch.as_tensor(np.asarray(keys, dtype=np.int64)))
+    st["real"].copy_(real)
+    st["g"].copy_(g_flat)
+    st["d"].copy_(d_flat)
+    for name in ("gm", "gv", "dm", "dv", "ema"):
+        st[name].zero_()
+    step = _compiled_step_fn(device.type)
+    args = [st[k] for k in ("t", "sched", "keys", "real", "g", "d", "gm", "gv", "dm", "dv",
+                            "ema", "trace")]
+    cuda = device.type == "cuda"
+    for _ in range(cfg.steps):
+        if cuda:
+            torch.compiler.cudagraph_mark_step_begin()
+        step(spec, *args)
+    if trace is not None:
+        trace.copy_(st["trace"])
+    return (st["ema"] if spec.ema else st["g"]).clone(), st["d"].clone()
 
 
 def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
