@@ -26,7 +26,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["STUDIES", "build_parser", "int_at_least", "main"]
+__all__ = ["STUDIES", "add_device_argument", "block_size_arg", "build_parser", "int_at_least",
+           "main"]
 
 #: Shipped studies: subcommand -> module of :mod:`gansim.studies`.
 STUDIES = {
@@ -63,6 +64,25 @@ def int_at_least(low: int):
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
         return value
     return parse
+
+
+def block_size_arg(text: str) -> int | str:
+    """An argparse ``type``: ``auto`` or an integer >= 1 (``Study(block_size=...)``)."""
+    if text == "auto":
+        return text
+    try:
+        return int_at_least(1)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}") \
+            from None
+
+
+def add_device_argument(parser) -> None:
+    """``--device``: where the study's GANs train (checked when the study is built, so a bad
+    value or a missing GPU is one line and exit code 2)."""
+    parser.add_argument("--device", default="cpu",
+                        help="torch device of the GANs: 'cpu' (default), 'cuda' or "
+                             "'cuda:<index>'")
 
 
 def _out(text: str) -> str:

@@ -32,7 +32,7 @@ from scipy import special, stats
 
 from gansim._validation import check_int
 from gansim.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array
-from gansim.gan.config import GANConfig
+from gansim.gan.config import GANConfig, check_device
 from gansim.gan.engine import GANBlock, train_gans
 from gansim.rng import torch_generator
 
@@ -126,7 +126,9 @@ class GANEstimator:
     m : int
         Draws representing the fitted distribution (>= 2).
     device : str
-        Torch device of the training (``"cpu"`` or ``"cuda"``).
+        Torch device of the training and sampling: ``"cpu"``, ``"cuda"`` or
+        ``"cuda:<index>"`` (an error names the allowed values, or says that torch sees no
+        GPU).
     bootstrap_steps : int, optional
         None (the default): each GAN of the GAN bootstrap is trained from scratch with
         ``config``, as the fitted one was.  An integer: each starts from the fitted GAN's
@@ -224,9 +226,7 @@ class GANEstimator:
         check_int(m, "m", 2)
         if bootstrap_steps is not None:
             check_int(bootstrap_steps, "bootstrap_steps", 1)
-        if not isinstance(device, str):
-            raise ValueError(f"`device` must be a string such as 'cpu' or 'cuda', got "
-                             f"{device!r}.")
+        device = check_device(device)
         self.config, self.seed, self.m, self.device = config, int(seed), int(m), device
         self.bootstrap_steps = None if bootstrap_steps is None else int(bootstrap_steps)
 

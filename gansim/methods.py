@@ -223,15 +223,18 @@ class Method(ABC):
         dgp : DGP, optional
             The truth; only the oracle uses it.
         device : str
-            Torch device of the GAN.
+            Torch device of the GAN: ``"cpu"``, ``"cuda"`` or ``"cuda:<index>"`` (checked
+            by :func:`gansim.gan.config.check_device`); the other methods run on the CPU.
 
         Returns
         -------
         Fitted
         """
+        from gansim.gan.config import check_device
+
         x = _data_iv(data)
         streams = _streams_iv(streams, x.shape[0])
-        return self._fit(x, streams, dgp=dgp, device=device)
+        return self._fit(x, streams, dgp=dgp, device=check_device(device))
 
     def points(self, data: Any, streams: Sequence[ReplicationStreams], *, m: int,
                dgp: DGP | None = None, device: str = "cpu") -> np.ndarray:

@@ -48,7 +48,7 @@ CLI_CASES = [
     (["rates", "--scale", "x"], "--scale"), (["rates", "--ns", "1"], "n"),
     (["rates", "--ns", "x"], "--ns"), (["rates", "--dgps", "beta"], "dgp"),
     (["rates", "--m", "1"], "m"), (["rates", "--steps", "0"], "steps"),
-    (["rates", "--block-size", "0"], "block_size"), (["rates", "--seed", "-4"], "--seed"),
+    (["rates", "--block-size", "0"], "--block-size"), (["rates", "--seed", "-4"], "--seed"),
     (["losses", "-B", "1"], "-B/--replications"), (["losses", "--steps", "0"], "--steps"),
     (["losses", "--variants", "nope"], "--variants"), (["losses", "--n", "1"], "--n"),
     (["losses", "--m", "1"], "--m"), (["losses", "--n-jobs", "0"], "--n-jobs"),

@@ -31,6 +31,7 @@ the same in every part: the comparisons between parts are paired.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim import report
+from gansim.cli import add_device_argument
 from gansim.design import condition_grid
 from gansim.dgp import make_dgp
 from gansim.estimator import GANEstimator
@@ -79,8 +81,9 @@ BLOCK = 8
 
 
 def _gan(interval: str, config: GANConfig, *, bootstrap_steps: int | None = WARM_STEPS,
-         bootstrap: str = "nonparametric", label: str | None = None) -> FunctionMethod:
-    est = GANEstimator(config, m=M, bootstrap_steps=bootstrap_steps)
+         bootstrap: str = "nonparametric", label: str | None = None,
+         device: str = "cpu") -> FunctionMethod:
+    est = GANEstimator(config, m=M, bootstrap_steps=bootstrap_steps, device=device)
     fn = est.as_method(list(FUNCS), interval, level=LEVEL, R=R_GAN, bootstrap=bootstrap)
     # stream=None: every GAN method fits from the replication's own stream, so they fit the
     # same GAN (and, with equal settings, share it) in every part of the study.
@@ -100,28 +103,30 @@ def _classical(interval: str, smooth=None) -> FunctionMethod:
 NOISE = "generator"
 
 
-def methods(part: str, steps: int = GANConfig.steps) -> list:
-    """The methods of one part (see the module's description)."""
+def methods(part: str, steps: int = GANConfig.steps, device: str = "cpu") -> list:
+    """The methods of one part (see the module's description); the GANs on ``device``."""
     config = GANConfig(steps=steps, noise=NOISE)
+    gan = partial(_gan, device=device)
     if part == "wald":
-        return [_gan("wald", config), _classical("t"), _classical("percentile"),
+        return [gan("wald", config), _classical("t"), _classical("percentile"),
                 _classical("bca"), _classical("percentile", smooth="nrd0")]
     if part == "boot":
-        return [_gan(k, config) for k in ("percentile", "basic", "bca")]
+        return [gan(k, config) for k in ("percentile", "basic", "bca")]
     if part == "scratch":
-        return [_gan(k, config, bootstrap_steps=None, label=f"gan_scratch_{k}")
+        return [gan(k, config, bootstrap_steps=None, label=f"gan_scratch_{k}")
                 for k in ("percentile", "basic", "bca")]
     if part == "check":
-        return [_gan("percentile", config), _gan("basic", config),
-                _gan("percentile", config, bootstrap_steps=None,
-                     label="gan_percentile_scratch"),
-                _gan("basic", config, bootstrap_steps=None, label="gan_basic_scratch"),
-                _gan("percentile", config, bootstrap="parametric",
-                     label="gan_percentile_parametric")]
+        return [gan("percentile", config), gan("basic", config),
+                gan("percentile", config, bootstrap_steps=None,
+                    label="gan_percentile_scratch"),
+                gan("basic", config, bootstrap_steps=None, label="gan_basic_scratch"),
+                gan("percentile", config, bootstrap="parametric",
+                    label="gan_percentile_parametric")]
     raise ValueError(f"`part` must be one of {', '.join(map(repr, PARTS[:-1]))}; got {part!r}.")
 
 
-def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps) -> Study:
+def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps,
+                device: str = "cpu") -> Study:
     """One part of the coverage study as a :class:`~gansim.study.Study`.
 
     Parameters
@@ -132,6 +137,8 @@ def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps) 
         Multiplies B (> 0; at least 2 replications): a quick look with a small scale.
     steps : int
         Training steps of the fitted GANs (bootstrap GANs from scratch too).
+    device : str
+        Torch device of the GANs' training (``"cpu"``, ``"cuda"``, ``"cuda:<index>"``).
 
     Examples
     --------
@@ -139,13 +146,13 @@ def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps) 
     >>> len(s.conditions), s.conditions[0].replications, [m.label for m in s.methods]
     (10, 5, ['gan_percentile', 'gan_basic', 'gan_bca'])
     """
-    meths = methods(part, steps)
+    meths = methods(part, steps, device)
     if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
         raise ValueError(f"`scale` must be a positive number, got {scale!r}.")
     dgps, ns, B = GRIDS[part]
     design = condition_grid(max(2, round(B * scale)), dgp=list(dgps), n=list(ns))
     return Study(meths, dgp=DGPS, design=design, m=M, functionals=list(FUNCS), distances=[],
-                 block_size=BLOCK, name=f"coverage-{part}")
+                 block_size=BLOCK, device=device, name=f"coverage-{part}")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -156,6 +163,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="multiply every B by this (a quick look; default 1)")
     parser.add_argument("--steps", type=int, default=GANConfig.steps,
                         help="training steps of the fitted GANs (default: %(default)s)")
+    add_device_argument(parser)
 
 
 def main(args: argparse.Namespace) -> str:
@@ -164,7 +172,8 @@ def main(args: argparse.Namespace) -> str:
     if args.part == "report":
         write_report(out)
         return f"report in {out}/coverage.md"
-    study = build_study(args.part, scale=args.scale, steps=args.steps)
+    study = build_study(args.part, scale=args.scale, steps=args.steps,
+                        device=getattr(args, "device", "cpu"))
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=out / args.part,
                        progress=not args.no_progress, overwrite=args.overwrite,
                        executor=getattr(args, "executor", None))

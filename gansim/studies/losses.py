@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gansim import plots, report
-from gansim.cli import int_at_least
+from gansim.cli import add_device_argument, int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine, train_gans
@@ -370,7 +370,7 @@ def add_common_arguments(p: argparse.ArgumentParser, *, replications: int) -> No
                    help="draws from each trained GAN (default: %(default)s)")
     p.add_argument("--steps", type=int_at_least(1), default=GANConfig.steps,
                    help="GAN training steps (default: %(default)s)")
-    p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
+    add_device_argument(p)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from scipy import stats
 
 from gansim import performance as perf
 from gansim import plots, report
-from gansim.cli import int_at_least
+from gansim.cli import add_device_argument, block_size_arg, int_at_least
 from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, NOISES, GANConfig
 from gansim.gan.engine import resolve_engine
@@ -43,8 +43,8 @@ LEVEL = 0.95
 
 
 def poc_study(*, replications: int = 10_000, n: int = 100, m: int = 10_000,
-              dgp: Normal | None = None, gan: GANConfig | None = None, block_size: int = 100,
-              device: str = "cpu") -> Study:
+              dgp: Normal | None = None, gan: GANConfig | None = None,
+              block_size: int | str = 100, device: str = "cpu") -> Study:
     """The proof-of-concept study as a :class:`~gansim.study.Study`.
 
     One condition without factors (condition id 0); the GAN draws from the replication's
@@ -242,15 +242,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: on; --no-standardize trains on the raw data)")
     p.add_argument("--engine", choices=ENGINES, default=GANConfig.engine,
                    help="GAN training engine: 'fused' (C, CPU), 'torch' (batched PyTorch, any "
-                        "device) or 'auto', fused where it applies (default: %(default)s)")
+                        "device), 'compiled' (the torch engine's step compiled once, a CUDA "
+                        "graph on a GPU) or 'auto', fused where it applies "
+                        "(default: %(default)s)")
     p.add_argument("--noise", choices=NOISES, default=GANConfig.noise,
                    help="latent noise: 'philox' (counter-based, the default) or 'generator' "
                         "(one torch.Generator per replication, as results made before issue 15)")
-    p.add_argument("--block-size", type=int_at_least(1), default=100,
-                   help="replications trained together; part of the settings, since with the "
-                        "torch engine it fixes each replication's floating-point path "
+    p.add_argument("--block-size", type=block_size_arg, default=100,
+                   help="replications trained together, or 'auto' (on a GPU the most that "
+                        "fit; see gansim.Study); part of the settings, since with the "
+                        "torch engines it fixes each replication's floating-point path "
                         "(default: %(default)s)")
-    p.add_argument("--device", default="cpu", help="'cpu' (default) or 'cuda'")
+    add_device_argument(p)
     p.add_argument("--gan-bootstrap", type=int_at_least(0), default=GAN_BOOTSTRAP_B,
                    help="also run the GAN-bootstrap companion on the first this many "
                         "replications (at most B; 0: skip), into OUT/gan_bootstrap "

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gansim import rates, report
+from gansim.cli import add_device_argument, block_size_arg
 from gansim.design import condition_grid
 from gansim.distances import DISTANCES
 from gansim.gan.config import GANConfig
@@ -62,7 +63,8 @@ def methods(steps: int = GANConfig.steps) -> tuple:
 
 
 def build_study(*, ns=NS, dgps=DGPS, scale: float = 1.0, m: int = 10_000,
-                steps: int = GANConfig.steps, block_size: int = 100) -> Study:
+                steps: int = GANConfig.steps, block_size: int | str = 100,
+                device: str = "cpu") -> Study:
     """The rates study: ``dgps`` x ``ns``, B from :data:`B` times ``scale`` (at least 2).
 
     Parameters
@@ -72,7 +74,10 @@ def build_study(*, ns=NS, dgps=DGPS, scale: float = 1.0, m: int = 10_000,
     scale : float
         Multiplies every B (> 0): a quick look with a small scale.
     m, steps, block_size : int
-        Draws per method and replication, GAN training steps, replications per block.
+        Draws per method and replication, GAN training steps, replications per block
+        (``"auto"``: see :class:`~gansim.study.Study`).
+    device : str
+        Torch device of the GANs (``"cpu"``, ``"cuda"``, ``"cuda:<index>"``).
 
     Returns
     -------
@@ -82,7 +87,8 @@ def build_study(*, ns=NS, dgps=DGPS, scale: float = 1.0, m: int = 10_000,
         raise ValueError(f"`scale` must be a positive number, got {scale!r}.")
     design = condition_grid(lambda f: max(2, round(B.get(f["n"], 200) * scale)),
                             dgp=list(dgps), n=[int(n) for n in ns])
-    return Study(methods(steps), design=design, m=m, block_size=block_size, name="rates")
+    return Study(methods(steps), design=design, m=m, block_size=block_size, device=device,
+                 name="rates")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,15 +103,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="draws per method and replication (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=GANConfig.steps,
                         help="GAN training steps (default: %(default)s)")
-    parser.add_argument("--block-size", type=int, default=100,
-                        help="replications per block; part of the settings (default: "
-                             "%(default)s)")
+    parser.add_argument("--block-size", type=block_size_arg, default=100,
+                        help="replications per block, or 'auto' (see gansim.Study); part of "
+                             "the settings (default: %(default)s)")
+    add_device_argument(parser)
 
 
 def main(args: argparse.Namespace) -> str:
     """Run the study from parsed options, write its files to ``args.out``; the text to print."""
     study = build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
-                        steps=args.steps, block_size=args.block_size)
+                        steps=args.steps, block_size=args.block_size,
+                        device=getattr(args, "device", "cpu"))
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
                        progress=not args.no_progress, overwrite=args.overwrite,
                        executor=getattr(args, "executor", None))

@@ -46,10 +46,11 @@ import pandas as pd
 from scipy import stats
 
 from gansim import rates, report
+from gansim.cli import add_device_argument
 from gansim.design import condition_grid
 from gansim.dgp import make_dgp
 from gansim.functionals import Functional, ks_distance
-from gansim.gan.config import GANConfig
+from gansim.gan.config import ENGINES, GANConfig
 from gansim.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
 from gansim.study import Study, run_study
 from gansim.summary import summarise
@@ -100,13 +101,17 @@ class KSFirst:
 #: committed numbers reproduce; noise="philox" gives different draws from the same
 #: distribution.
 NOISE = "generator"
+#: The engine it was computed with (the fused CPU engine; a GPU run needs engine="torch",
+#: which rounds differently: statistically equivalent, not identical, numbers).
+ENGINE = "fused"
 
 
-def methods(steps_large: int = 8000, width_large: int = 32, *, oracle: bool = True) -> tuple:
+def methods(steps_large: int = 8000, width_large: int = 32, *, oracle: bool = True,
+            engine: str = ENGINE) -> tuple:
     """The study's methods: F_n, two smoothed bootstraps, the GAN at two budgets, the oracle
-    (left out with ``oracle=False``)."""
-    small = GANConfig(standardize=True, engine="fused", noise=NOISE)
-    large = GANConfig(standardize=True, engine="fused", noise=NOISE, steps=steps_large,
+    (left out with ``oracle=False``); the GANs trained by ``engine``."""
+    small = GANConfig(standardize=True, engine=engine, noise=NOISE)
+    large = GANConfig(standardize=True, engine=engine, noise=NOISE, steps=steps_large,
                       g_hidden=(width_large, width_large), d_hidden=(width_large, width_large))
     return (EmpiricalCDF(), SmoothedBootstrap("nrd0"),
             SmoothedBootstrap("cdf", shrink=True, label="smoothed_cdf"),
@@ -115,8 +120,13 @@ def methods(steps_large: int = 8000, width_large: int = 32, *, oracle: bool = Tr
 
 
 def build_study(dgp: str, *, ns=NS, scale: float = 1.0, m: int = 1_000_000,
-                steps_large: int = 8000, width_large: int = 32) -> Study:
+                steps_large: int = 8000, width_large: int = 32, engine: str = ENGINE,
+                device: str = "cpu") -> Study:
     """One part of the study: ``dgp`` x ``ns``, B from :data:`B` times ``scale`` (>= 2).
+
+    The GANs train with ``engine`` (:data:`ENGINE`, the fused CPU engine, by default: a GPU
+    ``device`` needs ``engine="torch"``, which rounds differently; ``"compiled"`` needs
+    ``noise="philox"``, which this study's pinned :data:`NOISE` is not).
 
     Returns
     -------
@@ -134,9 +144,9 @@ def build_study(dgp: str, *, ns=NS, scale: float = 1.0, m: int = 1_000_000,
                                         description=f"KS of the first {min(m, M_SMALL):,} draws")
     # The mixture's quantile function is a Newton solve, ~4 s per 10^6 oracle draws: there
     # the oracle is left out and its law, kstwo(m) for every continuous F, stands in for it.
-    return Study(methods(steps_large, width_large, oracle=dgp != "mixture"), design=design, m=m,
-                 functionals=functionals, distances=("ks",), block_size=10,
-                 name="rates_floor")
+    return Study(methods(steps_large, width_large, oracle=dgp != "mixture", engine=engine),
+                 design=design, m=m, functionals=functionals, distances=("ks",),
+                 block_size=10, device=device, name="rates_floor")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,6 +160,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="training steps of gan_large (default: %(default)s)")
     parser.add_argument("--width-large", type=int, default=32,
                         help="hidden width of gan_large (default: %(default)s)")
+    parser.add_argument("--engine", choices=ENGINES, default=ENGINE,
+                        help="GAN training engine (default: %(default)s, the CPU's, as the "
+                             "committed results; with --device cuda use 'torch')")
+    add_device_argument(parser)
 
 
 def main(args: argparse.Namespace) -> str:
@@ -158,7 +172,9 @@ def main(args: argparse.Namespace) -> str:
     results, walls = [], {}
     for dgp in args.dgps:
         study = build_study(dgp, ns=args.ns, scale=args.scale, m=args.m,
-                            steps_large=args.steps_large, width_large=args.width_large)
+                            steps_large=args.steps_large, width_large=args.width_large,
+                            engine=getattr(args, "engine", ENGINE),
+                            device=getattr(args, "device", "cpu"))
         res = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=out / "parts" / dgp,
                         progress=not args.no_progress, overwrite=args.overwrite,
                         executor=getattr(args, "executor", None))

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from gansim import plots, report
+from gansim.cli import add_device_argument
 from gansim.design import condition_grid
 from gansim.gan.config import GANConfig
 from gansim.methods import GAN, EmpiricalCDF
@@ -34,15 +35,15 @@ ENGINE = "torch"
 NOISE = "generator"
 
 
-def build_study(*, replications: int = 200, n: int = 100, steps: int = GANConfig.steps
-                ) -> Study:
+def build_study(*, replications: int = 200, n: int = 100, steps: int = GANConfig.steps,
+                device: str = "cpu") -> Study:
     """F_n, the GAN on the raw data (``gan_raw``) and on the standardised data (``gan``)."""
     pinned = dict(steps=steps, engine=ENGINE, noise=NOISE)
     methods = (EmpiricalCDF(),
                GAN(GANConfig(standardize=False, **pinned), label="gan_raw"),
                GAN(GANConfig(standardize=True, **pinned), label="gan"))
     return Study(methods, design=condition_grid(replications, dgp=list(DGPS), n=[n]),
-                 m=10_000, block_size=100, name="rates_standardize")
+                 m=10_000, block_size=100, device=device, name="rates_standardize")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,11 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=100, help="sample size (default: %(default)s)")
     parser.add_argument("--steps", type=int, default=GANConfig.steps,
                         help="GAN training steps (default: %(default)s)")
+    add_device_argument(parser)
 
 
 def main(args: argparse.Namespace) -> str:
     """Run the pilot, write its files to ``args.out``; returns the table and the wall time."""
-    study = build_study(replications=args.replications, n=args.n, steps=args.steps)
+    study = build_study(replications=args.replications, n=args.n, steps=args.steps,
+                        device=getattr(args, "device", "cpu"))
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
                        progress=not args.no_progress, overwrite=args.overwrite,
                        executor=getattr(args, "executor", None))
