@@ -272,7 +272,7 @@ def main(argv=None) -> int:
                     help="smaller sizes (B = 1,000 proof of concept, two block sizes, fewer "
                          "CPU replications): checks that it runs; its figures are not the "
                          "issue's")
-    ap.add_argument("--budget-s", type=float, default=330.0,
+    ap.add_argument("--budget-s", type=float, default=270.0,
                     help="skip measurements not started within this many seconds "
                          "(default: %(default)s)")
     ap.add_argument("--cpu-reps", type=int, default=None,
