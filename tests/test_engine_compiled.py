@@ -2,7 +2,7 @@
 captured once by ``torch.compile`` -- inductor on the CPU, CUDA graphs on a GPU.
 
 Every test here compiles the same step (one architecture, R = 3 replications, n = 20, 20
-steps), so the module pays for one compilation (about 14 s the first time on 2 cores, a few
+steps), so the module pays for one compilation (8-14 s the first time on 2 cores, a few
 seconds once torch's inductor cache holds it).  The CUDA cases run only where a GPU is.
 """
 
