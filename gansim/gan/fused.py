@@ -7,8 +7,8 @@ latent noise, same losses, Adam, schedule and EMA -- in a different floating-poi
 its results equal the PyTorch engine's to rounding, not bit for bit.  The default latent
 noise (``GANConfig(noise="philox")``, :mod:`gansim.gan.noise`) is computed inside the kernel,
 bit for bit the numbers the PyTorch engine is given; ``noise="generator"`` is drawn here by
-:class:`~gansim.gan.engine.NoiseStream` a chunk of steps at a time.  ``tests/test_fused.py`` checks its gradients against
-autograd and its training against the PyTorch engine.
+:class:`~gansim.gan.engine.NoiseStream` a chunk of steps at a time.  ``tests/test_fused.py``
+checks its gradients against autograd and its training against the PyTorch engine.
 
 The library is compiled once per network architecture and machine with the system's C
 compiler (``$CC``, else ``cc``) and ``-O3 -march=native``, and cached in
