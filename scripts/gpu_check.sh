@@ -70,7 +70,8 @@ cat "$OUT/env.txt"
 
 echo "== tests (timeout ${GANSIM_TEST_TIMEOUT:-140} s)"
 timeout "${GANSIM_TEST_TIMEOUT:-140}" "$PY" -m pytest -q -ra -p no:cacheprovider \
-    tests/test_device.py tests/test_engine_compiled.py 2>&1 | tee "$OUT/tests.log"
+    tests/test_device.py tests/test_engine_compiled.py tests/test_noise.py 2>&1 \
+    | tee "$OUT/tests.log"
 tests=$?
 
 echo "== benchmark (measurements started within ${GANSIM_BENCH_BUDGET:-210} s, hard stop ${GANSIM_BENCH_TIMEOUT:-300} s)"

@@ -8,7 +8,13 @@ from scipy import stats
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import NoiseStream, latent_noise, train_gans
 from gansim.gan.fused import fused_available, philox_normals_c
-from gansim.gan.noise import PhiloxNoise, philox4x32, philox_keys, philox_normals
+from gansim.gan.noise import (
+    PhiloxNoise,
+    philox4x32,
+    philox_keys,
+    philox_normals,
+    philox_uniforms,
+)
 from gansim.rng import replication_streams
 
 needs_cc = pytest.mark.skipif(fused_available(GANConfig()) is not None,
@@ -38,6 +44,18 @@ def test_c_kernel_computes_the_same_normals_bit_for_bit(count):
     c = philox_normals_c(keys, 11, 4, 3, count)
     t = philox_normals(keys, range(11, 15), 3, count)
     assert torch.equal(c, t)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
+def test_a_gpu_computes_the_same_numbers_bit_for_bit():
+    """The integer rounds and each float32 operation are exact or correctly rounded on both
+    devices (the square root through float64), so the numbers are the CPU's."""
+    keys = _keys(7)
+    cpu = philox_normals(keys, range(3), 2, 401)
+    gpu = philox_normals(keys, range(3), 2, 401, device="cuda")
+    assert torch.equal(gpu.cpu(), cpu)
+    u = philox_uniforms(keys, range(3), 1, 33)
+    assert torch.equal(philox_uniforms(keys, range(3), 1, 33, device="cuda").cpu(), u)
 
 
 def test_normals_are_standard_normal_and_a_wrong_law_is_detected():
