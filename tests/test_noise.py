@@ -101,6 +101,46 @@ def test_uniforms_are_uniform_on_the_unit_interval():
     assert stats.kstest(u, "uniform").pvalue > 1e-3
 
 
+def test_the_pytorch_path_the_gpu_takes_gives_the_kernels_numbers(monkeypatch):
+    """On a GPU (and on a CPU without a C compiler) PhiloxNoise generates in PyTorch from
+    key tensors on the device; run that path here and compare with the kernel's numbers."""
+    seeds = [replication_streams(5, rep=r).noise for r in range(3)]
+    kw = dict(steps=12, n=9, latent_dim=3, dtype=torch.float32, device="cpu", chunk=5,
+              draws=2, uniforms=1, n_uniform=9)
+    kernel = PhiloxNoise(seeds, **kw)
+    from gansim.gan import fused
+
+    def unavailable(*args, **kwargs):
+        raise fused.FusedUnavailable("no compiler (test)")
+
+    monkeypatch.setattr(fused, "philox_normals_c", unavailable)
+    torch_path = PhiloxNoise(seeds, **kw)
+    for t in (0, 7, 11):
+        for a, b in zip(kernel.at(t) + kernel.uniform_at(t),
+                        torch_path.at(t) + torch_path.uniform_at(t), strict=True):
+            assert torch.equal(a, b)
+
+
+def test_bad_counters_are_refused_naming_the_argument():
+    good = np.array([[1, 2]])
+    for keys, match in ((np.array([[1, 2, 3]]), r"`keys` must have shape \(R, 2\)"),
+                        (np.array([[1, -2]]), r"`keys` must be in \[0, 2\^32\)"),
+                        (np.array([[1, 2**33]]), r"`keys` must be in \[0, 2\^32\)"),
+                        (np.array([[1.5, 2.0]]), "`keys` must hold integers")):
+        with pytest.raises(ValueError, match=match):
+            philox_normals(keys, [0], 1, 4)
+    with pytest.raises(ValueError, match=r"`steps` must be in \[0, 2\^32\)"):
+        philox_uniforms(good, [-1], 1, 4)
+    for draws, count in ((0, 4), (1, 0), (1, 2.0)):
+        with pytest.raises(ValueError, match="must be an integer >= 1"):
+            philox_normals(good, [0], draws, count)
+    if fused_available(GANConfig()) is None:
+        with pytest.raises(ValueError, match="`keys` must be in"):
+            philox_normals_c(np.array([[1, -1]]), 0, 1, 1, 4)
+        with pytest.raises(ValueError, match="`n_steps` must be an integer >= 1"):
+            philox_normals_c(good, 0, 0, 1, 4)
+
+
 def test_the_noise_option_picks_the_source_and_is_checked():
     seeds = [replication_streams(5, rep=0).noise]
     kw = dict(n=4, dtype=torch.float32, device="cpu")

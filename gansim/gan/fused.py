@@ -261,9 +261,13 @@ def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config
     float32 for steps ``t0 .. t0 + n_steps - 1``.  Raises :class:`FusedUnavailable` without a
     C compiler."""
     from gansim.gan.config import GANConfig
+    from gansim.gan.noise import _counters_iv
 
+    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
+        raise ValueError(f"`n_steps` must be an integer >= 1, got {n_steps!r}.")
+    checked, _ = _counters_iv(keys, [t0, t0 + n_steps - 1], draws, count, "cpu")
     lib = _library(config if config is not None else GANConfig())
-    keys = np.ascontiguousarray(keys, dtype=np.uint32)
+    keys = np.ascontiguousarray(checked.cpu().numpy(), dtype=np.uint32)
     out = torch.empty((n_steps, draws, keys.shape[0], count), dtype=torch.float32)
     if lib.gansim_philox_normals(keys.ctypes.data, keys.shape[0], t0, n_steps, draws, count,
                                  out.data_ptr()) != 0:

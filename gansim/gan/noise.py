@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 __all__ = ["PhiloxNoise", "noise_chunk", "normals_from_tensors", "philox4x32", "philox_keys",
-           "philox_normals", "philox_uniforms"]
+           "philox_normals", "philox_uniforms", "uniforms_from_tensors"]
 
 _M0, _M1 = 0xD2511F53, 0xCD9E8D57        # Philox4x32's multipliers
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85        # its Weyl key increments
@@ -163,8 +163,7 @@ def philox_normals(keys, steps, draws: int, count: int, *, device=None) -> torch
     >>> tuple(z.shape)
     (2, 2, 1, 400)
     """
-    keys = torch.as_tensor(np.asarray(keys, dtype=np.int64), device=device)
-    steps = torch.as_tensor(steps, dtype=torch.int64, device=keys.device).reshape(-1)
+    keys, steps = _counters_iv(keys, steps, draws, count, device)
     return normals_from_tensors(keys, steps, draws, count)
 
 
@@ -182,10 +181,42 @@ def normals_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int,
 
 def philox_uniforms(keys, steps, draws: int, count: int, *, device=None) -> torch.Tensor:
     """U(0, 1] float32 numbers, (S, draws, R, count), from counters of their own kind."""
-    keys = torch.as_tensor(np.asarray(keys, dtype=np.int64), device=device)
-    steps = torch.as_tensor(steps, dtype=torch.int64, device=keys.device).reshape(-1)
+    keys, steps = _counters_iv(keys, steps, draws, count, device)
+    return uniforms_from_tensors(keys, steps, draws, count)
+
+
+def uniforms_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int,
+                          count: int) -> torch.Tensor:
+    """:func:`philox_uniforms` on int64 tensors already on the device (as
+    :func:`normals_from_tensors`)."""
     w = _words(keys, steps, draws, -(-count // 4), UNIFORM)
     return _unit(torch.cat(w.unbind(-1), dim=-1)[..., :count])
+
+
+def _counters_iv(keys, steps, draws, count, device):
+    """Keys (R, 2) and steps (S,) as int64 tensors on ``device`` (default: the keys' own,
+    else the CPU), or an error naming the argument: 32-bit words and step numbers, since
+    Philox4x32 takes nothing wider."""
+    for name, value in (("draws", draws), ("count", count)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}.")
+    if device is None and isinstance(keys, torch.Tensor):
+        device = keys.device
+    out = []
+    for name, value in (("keys", keys), ("steps", steps)):
+        t = value if isinstance(value, torch.Tensor) else torch.as_tensor(np.asarray(value))
+        if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+            raise ValueError(f"`{name}` must hold integers, got dtype {t.dtype}.")
+        t = t.to(dtype=torch.int64, device=device)
+        if name == "keys" and (t.ndim != 2 or t.shape[1] != 2):
+            raise ValueError(f"`keys` must have shape (R, 2), got {tuple(t.shape)}.")
+        if name == "steps":
+            t = t.reshape(-1)
+        if t.numel() and (int(t.min()) < 0 or int(t.max()) > 0xFFFFFFFF):
+            raise ValueError(f"`{name}` must be in [0, 2^32), got values in "
+                             f"[{int(t.min())}, {int(t.max())}].")
+        out.append(t)
+    return out[0], out[1]
 
 
 #: Bytes one latent normal number costs while :func:`philox_normals` generates it in bulk
@@ -257,10 +288,10 @@ class PhiloxNoise:
             except FusedUnavailable:
                 pass
         if z is None:
-            z = philox_normals(self._keys, steps, self.draws, self.n * self.latent_dim)
+            z = normals_from_tensors(self._keys, steps, self.draws, self.n * self.latent_dim)
         self._buf = z.to(self.dtype).view(len(steps), self.draws, R, self.n, self.latent_dim)
         if self.uniforms:
-            u = philox_uniforms(self._keys, steps, self.uniforms, self.n_uniform)
+            u = uniforms_from_tensors(self._keys, steps, self.uniforms, self.n_uniform)
             self._ubuf = u.to(self.dtype).view(len(steps), self.uniforms, R, self.n_uniform, 1)
 
     def at(self, step: int) -> tuple[torch.Tensor, ...]:
