@@ -189,10 +189,10 @@ class GANEstimator:
     (``tests/test_estimator.py``: 0.77 with 300 steps).
 
     **Cost per data set** (benchmarks/results/estimator.md: idle 2-core CPU, one torch
-    thread, fused engine, default ``GANConfig()``, n = 100, m = 20,000): ``fit`` 0.03 s (the
+    thread, fused engine, default ``GANConfig()``, n = 100, m = 20,000): ``fit`` 0.02 s (the
     first fit of a session about 1 s more, loading the engine); Wald intervals for the five
-    built-in functionals 0.03 s more; the GAN bootstrap with R = 200 for all three bootstrap
-    methods and five functionals 5.2 s with bootstrap GANs trained from scratch, 0.9 s
+    built-in functionals 0.02 s more; the GAN bootstrap with R = 200 for all three bootstrap
+    methods and five functionals 3.9 s with bootstrap GANs trained from scratch, 0.7 s
     warm-started (``bootstrap_steps=300``), the parametric scheme the same; further
     functionals, levels and methods reuse the bootstrap GANs.  The bootstrap's cost grows
     about linearly in R, n and the steps (``device="cuda"`` trains the R GANs as one

@@ -37,7 +37,9 @@ def main():
             for k, v in VARIANTS.items():
                 if v is not None:
                     E.replace = lambda cfg, steps, v=v: replace(cfg, **v)
-                e = GANEstimator(GANConfig(), seed=i, m=10_000,
+                # noise="generator": the latent noise this run was made with (before issue
+                # 15 made Philox counters the default), so that it reproduces.
+                e = GANEstimator(GANConfig(noise="generator"), seed=i, m=10_000,
                                  bootstrap_steps=None if v is None else v["steps"]).fit(x)
                 res[k].append([e.conf_int(q, method="percentile", R=100).se for q in QS])
                 E.replace = replace
