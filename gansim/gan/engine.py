@@ -610,9 +610,12 @@ def _train_gans(data, config, init_seeds, noise_seeds, device, record_losses, wa
                               for w in (warm_start.generator, warm_start.discriminator))
     else:
         # Each replication's init stream draws G's weights, then D's.
-        init_gens = [torch_generator(s, device) for s in init_seeds]
-        g_params = initial_parameters(g_layout, init_gens, dtype=dtype, device=device)
-        d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device=device)
+        # Drawn on the CPU and moved: the same initial weights on every device (with the
+        # device-independent Philox noise, a GPU then differs from the CPU by rounding only).
+        init_gens = [torch_generator(s) for s in init_seeds]
+        g_params = initial_parameters(g_layout, init_gens, dtype=dtype, device="cpu")
+        d_params = initial_parameters(d_layout, init_gens, dtype=dtype, device="cpu")
+        g_params, d_params = g_params.to(device), d_params.to(device)
     k = cfg.d_steps
     n_fake = cfg.fake_ratio * n
     gp = cfg.loss == "wasserstein"
