@@ -18,7 +18,8 @@
  * -march=native) does the vectorising, so the code reads as the arithmetic it performs.  The
  * width-16 layers (the default) hold a row in a GCC/Clang vector of 16 floats, which keeps
  * accumulators in registers where arrays went through the stack; the arithmetic, and so every
- * result, is that of the plain loops (tested bit for bit against the previous kernel).
+ * result, is that of the plain loops (checked bit for bit against the previous kernel on 16
+ * configurations when written, issue 15).
  *
  * Floating point: float32 throughout, sums in a fixed order, so results are deterministic
  * for a given library and machine and independent of the other replications of a block.
@@ -65,6 +66,14 @@ static int n_params(const int *dims, int L) {
 }
 
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef int v16i __attribute__((vector_size(64)));
+
+/* LeakyReLU of 16 lanes: a > 0 ? a : slope * a (C has no vector ?:). */
+INLINE v16 leaky16(v16 a, float slope) {
+    const v16i pos = a > 0.0f;
+    const v16 neg = slope * a;
+    return (v16)(((v16i)a & pos) | ((v16i)neg & ~pos));
+}
 
 /* The pairwise tree of one 16-float vector: its halves added, four times, in registers
  * (GCC/Clang vector extensions; through an array the compiler spilled the tree to the stack
@@ -100,7 +109,6 @@ INLINE float dot(int len, const float *restrict a, const float *restrict b) {
 INLINE void dense_forward(int si, int so, int N, const float *restrict in,
                           const float *restrict W, const float *restrict b,
                           float *restrict out, int hidden, float slope) {
-    typedef int v16i __attribute__((vector_size(64)));
     int p0 = 0;
     if (so == 16) {
         /* Four points at a time: four independent chains of multiply-adds sharing each row
@@ -116,15 +124,9 @@ INLINE void dense_forward(int si, int so, int N, const float *restrict in,
                 acc3 += x[3 * si + i] * w;
             }
             v16 accs[4] = {acc0, acc1, acc2, acc3};
-            for (int q = 0; q < 4; q++) {
-                v16 a = accs[q];
-                if (hidden) {
-                    const v16i pos = a > 0.0f;
-                    const v16 neg = slope * a;
-                    a = (v16)(((v16i)a & pos) | ((v16i)neg & ~pos));
-                }
-                *(v16 *)(out + (size_t)(p0 + q) * 16) = a;
-            }
+            for (int q = 0; q < 4; q++)
+                *(v16 *)(out + (size_t)(p0 + q) * 16) = hidden ? leaky16(accs[q], slope)
+                                                               : accs[q];
         }
     }
     for (int p = p0; p < N; p++) {
@@ -136,13 +138,7 @@ INLINE void dense_forward(int si, int so, int N, const float *restrict in,
             /* The same arithmetic on a register-held vector (see dense_backward). */
             v16 acc = *(const v16 *)b;
             for (int i = 0; i < si; i++) acc += x[i] * *(const v16 *)(W + (size_t)i * 16);
-            if (hidden) {
-                /* acc > 0 ? acc : slope * acc, lane by lane (C has no vector ?:) */
-                const v16i pos = acc > 0.0f;
-                const v16 neg = slope * acc;
-                acc = (v16)(((v16i)acc & pos) | ((v16i)neg & ~pos));
-            }
-            *(v16 *)o = acc;
+            *(v16 *)o = hidden ? leaky16(acc, slope) : acc;
         } else {
             float acc[MAXW];
             for (int j = 0; j < so; j++) acc[j] = b[j];
@@ -379,7 +375,10 @@ INLINE void box_muller(uint32_t a, uint32_t b, float *z0, float *z1) {
     *z1 = radius * si;
 }
 
-/* The `count` normals of draw j of step t into out (room for 4 * ceil(count / 4)). */
+/* Room philox_normals needs for `count` normals: whole Philox calls of four. */
+static size_t noise_room(size_t count) { return 4 * ((count + 3) / 4); }
+
+/* The `count` normals of draw j of step t into out (room for noise_room(count)). */
 __attribute__((optimize("fp-contract=off"), noinline))
 static void philox_normals(uint32_t k0, uint32_t k1, uint32_t t, uint32_t j, int count,
                            float *restrict out) {
@@ -442,7 +441,7 @@ static int work_alloc(Work *w, const Settings *s) {
     w->dfake = alloc_floats(s->n_fake, &failed);
     w->g_grad = alloc_floats(n_params(G_DIMS, G_L), &failed);
     w->d_grad = alloc_floats(n_params(D_DIMS, D_L), &failed);
-    w->z = alloc_floats(4 * (((size_t)s->n_fake * G_DIMS[0] + 3) / 4), &failed);
+    w->z = alloc_floats(noise_room((size_t)s->n_fake * G_DIMS[0]), &failed);
     return failed;
 }
 
@@ -520,9 +519,10 @@ static float g_gradient(const Settings *s, Work *w, const float *z, const float 
  *
  * real: (R, n); keys: (R, 2) Philox keys, the latent noise generated here (see
  * philox_normals), or NULL and noise: (n_steps, d_steps + 1, R, n_fake, latent), the latent
- * noise of each step's D updates then its G update, drawn by the caller; lr_g, lr_d: (n_steps,) learning rates; g/d params and
- * Adam moments: (R, P) rows; ema: (R, P_G), initialised here at step ema_first; trace:
- * (n_steps, 2, R) or NULL.  Returns 0, or 1 when memory could not be allocated.
+ * noise of each step's D updates then its G update, drawn by the caller; lr_g, lr_d:
+ * (n_steps,) learning rates; g/d params and Adam moments: (R, P) rows; ema: (R, P_G),
+ * initialised here at step ema_first; trace: (n_steps, 2, R) or NULL.  Returns 0, or 1 when
+ * memory could not be allocated.
  */
 int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
                  const double *lr_g,
@@ -610,8 +610,9 @@ int gansim_gradients(const Settings *s, const float *real, const float *z_d, con
  * PyTorch engine on the CPU.  Returns 0, or 1 when memory could not be allocated. */
 int gansim_philox_normals(const uint32_t *keys, int R, int t0, int n_steps, int draws,
                           int count, float *out) {
-    float *z = aligned_alloc(64, ((4 * (((size_t)count + 3) / 4) * sizeof(float) + 63) / 64) * 64);
-    if (!z) return 1;
+    int failed = 0;
+    float *z = alloc_floats(noise_room(count), &failed);
+    if (failed) return 1;
     for (int i = 0; i < n_steps; i++)
         for (int j = 0; j < draws; j++)
             for (int r = 0; r < R; r++) {
