@@ -162,12 +162,13 @@ def mlp_forward(layers, x: torch.Tensor, slope: float, *, keep: bool = True):
 
 
 def mlp_backward(layers, cache, dout: torch.Tensor, slope: float, grads=None,
-                 *, input_grad: bool = True):
+                 *, input_grad: bool = True, new_grads: list | None = None):
     """Backward pass of :func:`mlp_forward`.
 
     Writes parameter gradients into ``grads`` (views from :meth:`MLPLayout.views` of a
-    gradient buffer) when given, and returns the gradient with respect to the input when
-    ``input_grad`` (else None).
+    gradient buffer) when given, or else appends them as new ``(gW, gb)`` tensors to
+    ``new_grads`` (last layer first) when given, and returns the gradient with respect to
+    the input when ``input_grad`` (else None).
     """
     d = dout
     last = len(layers) - 1
@@ -182,6 +183,10 @@ def mlp_backward(layers, cache, dout: torch.Tensor, slope: float, grads=None,
             else:
                 torch.bmm(x_in.transpose(1, 2), dh, out=gW)
             torch.sum(dh, dim=1, out=gb)
+        elif new_grads is not None:
+            gW = (torch.sum(x_in * dh, dim=1, keepdim=True).transpose(1, 2)
+                  if dh.shape[-1] == 1 else torch.bmm(x_in.transpose(1, 2), dh))
+            new_grads.append((gW, torch.sum(dh, dim=1)))
         if i > 0 or input_grad:
             if dh.shape[-1] == 1:
                 d = dh * W.transpose(1, 2)
@@ -795,21 +800,9 @@ def _param_grads(layers, cache, dout, slope):
     """The weight and bias gradients of :func:`mlp_backward`, as new tensors (no ``out=``
     into a buffer: the compiled step is traced functionally), flattened in
     :class:`MLPLayout`'s order."""
-    d = dout
-    last = len(layers) - 1
-    parts = []
-    for i in range(last, -1, -1):
-        W, _ = layers[i]
-        x_in, a = cache[i]
-        dh = d if i == last else _leaky_relu_backward(d, a, slope, True)
-        if dh.shape[-1] == 1:
-            gW = torch.sum(x_in * dh, dim=1, keepdim=True).transpose(1, 2)
-        else:
-            gW = torch.bmm(x_in.transpose(1, 2), dh)
-        parts += [torch.sum(dh, dim=1).reshape(-1), gW.reshape(-1)]
-        if i > 0:
-            d = dh * W.transpose(1, 2) if dh.shape[-1] == 1 else torch.bmm(dh, W.transpose(1, 2))
-    return torch.cat(parts[::-1])
+    new = []
+    mlp_backward(layers, cache, dout, slope, input_grad=False, new_grads=new)
+    return torch.cat([t.reshape(-1) for gW, gb in reversed(new) for t in (gW, gb)])
 
 
 def _adam_(p, m, v, grad, step, bc2, spec: _StepSpec):
