@@ -181,8 +181,8 @@ class GANConfig:
     allow_tf32 : bool
         Let float32 matrix products on a CUDA GPU use TensorFloat-32 (10-bit mantissa
         inputs: faster, about 1e-3 relative error).  Off by default: training and sampling
-        run with ``torch.backends.cuda.matmul.allow_tf32 = False`` (full float32) whatever
-        the process's setting, which is restored afterwards.  No effect on the CPU.
+        run with full-float32 matrix products (:func:`gansim.gan.engine.float32_matmuls`)
+        whatever the process's setting, which is restored afterwards.  No effect on the CPU.
 
     Examples
     --------

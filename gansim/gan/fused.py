@@ -260,11 +260,11 @@ def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config
     compiled kernel (about 30x faster on the CPU than in PyTorch): (n_steps, draws, R, count)
     float32 for steps ``t0 .. t0 + n_steps - 1``.  Raises :class:`FusedUnavailable` without a
     C compiler."""
+    from gansim._validation import check_int
     from gansim.gan.config import GANConfig
     from gansim.gan.noise import _counters_iv
 
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer) or n_steps < 1:
-        raise ValueError(f"`n_steps` must be an integer >= 1, got {n_steps!r}.")
+    check_int(n_steps, "n_steps", 1)
     checked, _ = _counters_iv(keys, [t0, t0 + n_steps - 1], draws, count, "cpu")
     lib = _library(config if config is not None else GANConfig())
     keys = np.ascontiguousarray(checked.cpu().numpy(), dtype=np.uint32)

@@ -35,6 +35,8 @@ import math
 import numpy as np
 import torch
 
+from gansim._validation import check_int
+
 __all__ = ["PhiloxNoise", "noise_chunk", "normals_from_tensors", "philox4x32", "philox_keys",
            "philox_normals", "philox_uniforms", "uniforms_from_tensors"]
 
@@ -47,7 +49,8 @@ _ROUNDS = 10
 #: step never share a counter).
 NORMAL, UNIFORM = 0, 1
 
-# Polynomial coefficients of the Box-Muller transform, shared with fused.c (BM_* there).
+# Polynomial coefficients of the Box-Muller transform, the same as fused.c's LOG_C, SIN_C and
+# COS_C.
 # log(m) = 2 atanh(s), s = (m - 1) / (m + 1), m in [sqrt(1/2), sqrt(2)): odd series to s^9
 # (|s| <= 0.1716, next term 6e-10).  sin y and cos y on [0, pi/2): Taylor to y^11 and y^12.
 _LN2 = 0.6931471805599453
@@ -197,9 +200,8 @@ def _counters_iv(keys, steps, draws, count, device):
     """Keys (R, 2) and steps (S,) as int64 tensors on ``device`` (default: the keys' own,
     else the CPU), or an error naming the argument: 32-bit words and step numbers, since
     Philox4x32 takes nothing wider."""
-    for name, value in (("draws", draws), ("count", count)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}.")
+    check_int(draws, "draws", 1)
+    check_int(count, "count", 1)
     if device is None and isinstance(keys, torch.Tensor):
         device = keys.device
     out = []
