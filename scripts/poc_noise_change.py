@@ -33,8 +33,11 @@ KEY = [("gan", "mean", "mean"), ("gan", "mean", "var"), ("gan", "mean", "cover")
 
 
 def _git_file(rev: str, path: str) -> bytes:
-    return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True,
-                          capture_output=True).stdout
+    proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"--before {rev!r}: git has no {path} there "
+                         f"({proc.stderr.decode().strip()})")
+    return proc.stdout
 
 
 def compare(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -91,8 +94,8 @@ def main(argv=None):
     reps_a = pd.read_csv(POC / "replications.csv.gz")
     moved = per_replication(reps_b, reps_a)
 
-    key = table.set_index(["method", "quantity", "stat"]).loc[
-        [k for k in KEY if k in set(table.set_index(["method", "quantity", "stat"]).index)]]
+    indexed = table.set_index(["method", "quantity", "stat"])
+    key = indexed.loc[[k for k in KEY if k in indexed.index]]
     lines = [
         "# results/poc before and after the counter-based latent noise",
         "",
