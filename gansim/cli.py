@@ -142,6 +142,13 @@ def main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
+    if first == "report":
+        # Renders text from committed files; it runs no study, so it has its own parser.
+        from gansim.render import main as report_main
+
+        rest = list(argv)
+        rest.remove("report")
+        return report_main(rest)
     args = build_parser(first if first in STUDIES else None).parse_args(argv)
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
