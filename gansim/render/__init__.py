@@ -28,7 +28,7 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["REPORTS", "default_results_dir", "render", "check", "write", "main",
+__all__ = ["REPORTS", "FRAGMENTS", "default_results_dir", "render", "check", "write", "main",
            "apply_fragments"]
 
 #: Results folder (under ``results/``) -> the module that renders its Markdown files.
@@ -42,6 +42,9 @@ REPORTS = {
     "coverage_tuning": "gansim.render.coverage_tuning",
     "rates_floor": "gansim.render.rates_floor",
 }
+
+#: Modules that render only fragments of the top README (no results folder of their own).
+FRAGMENTS = ("gansim.render.performance",)
 
 _MARKER = re.compile(r"(<!-- gansim report: (?P<name>[\w-]+) -->\n)(?P<body>.*?)"
                      r"(<!-- /gansim report -->)", re.S)
@@ -100,6 +103,9 @@ def render(results=None, studies=None) -> dict[Path, str]:
             out[results / rel] = text
         if hasattr(module, "fragments"):
             fragments.update(module.fragments(results))
+    if not studies:
+        for name in FRAGMENTS:
+            fragments.update(importlib.import_module(name).fragments(results))
     readme = results.parent / "README.md"
     if fragments and readme.is_file():
         old = readme.read_text()
