@@ -422,19 +422,28 @@ def mean_difference(a: Any, b: Any) -> Measure:
     return _mean(a - b)
 
 
-def relprec(est_a: Any, est_b: Any) -> Measure:
+def relprec(est_a: Any, est_b: Any, *, mcse: str = "delta") -> Measure:
     """Relative % increase in precision of method B versus method A.
 
     ``100 [(EmpSE_A / EmpSE_B)^2 - 1]``: positive when B's estimates vary less than A's.
-    Paired MCSE (rsimsum, derived for bivariate normal estimates)
-    ``200 (EmpSE_A / EmpSE_B)^2 sqrt((1 - rho^2) / (B - 1))``, with ``rho`` the correlation
-    of the paired estimates.
+    gansim has one MCSE for it, the one every summary and table uses:
+
+    - ``mcse="delta"`` (the default): 100 times the delta-method MCSE of
+      :func:`variance_ratio` ``var(a) / var(b)``, which assumes nothing about the
+      distribution of the estimates (:func:`gansim.summarise` and :func:`gansim.simsum`
+      report this one as ``relprec``);
+    - ``mcse="normal"``: rsimsum's and Stata simsum's formula, derived for bivariate normal
+      estimates, ``200 (EmpSE_A / EmpSE_B)^2 sqrt((1 - rho^2) / (B - 1))`` with ``rho`` the
+      correlation of the paired estimates. It is too small when the estimates have heavy
+      tails (kurtosis above 3); it is offered to compare with those packages' output.
 
     Parameters
     ----------
     est_a, est_b : array_like
         1-D per-replication estimates of the reference method A and of method B, equal
         length B >= 2, finite, not constant.
+    mcse : {"delta", "normal"}, default "delta"
+        Which MCSE, as above.
 
     Returns
     -------
@@ -442,22 +451,28 @@ def relprec(est_a: Any, est_b: Any) -> Measure:
 
     See Also
     --------
-    variance_ratio : the same comparison as a ratio, with an MCSE that does not assume
-        normal estimates: ``relprec = 100 (variance_ratio - 1)``.
+    variance_ratio : the same comparison as a ratio: ``relprec = 100 (variance_ratio - 1)``.
 
     Examples
     --------
     >>> m = relprec([1.0, 3.0, 5.0, 7.0], [2.0, 3.0, 4.0, 5.0])
     >>> round(m.value, 6)
     300.0
+    >>> m.mcse == 100 * variance_ratio([1.0, 3.0, 5.0, 7.0], [2.0, 3.0, 4.0, 5.0]).mcse
+    True
     """
+    if mcse not in ("delta", "normal"):
+        raise ValueError(f"`mcse` must be one of 'delta', 'normal'; got {mcse!r}.")
     a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=True)
+    if mcse == "delta":
+        ratio = variance_ratio(a, b)
+        return Measure(100 * (ratio.value - 1), 100 * ratio.mcse)
     ratio = np.var(a, ddof=1) / np.var(b, ddof=1)
     rho = np.corrcoef(a, b)[0, 1]
     value = 100 * (ratio - 1)
     # max(., 0): rounding can push rho^2 a hair above 1 for perfectly correlated pairs.
-    mcse = 200 * ratio * math.sqrt(max(1 - rho**2, 0.0) / (a.size - 1))
-    return Measure(float(value), float(mcse))
+    se = 200 * ratio * math.sqrt(max(1 - rho**2, 0.0) / (a.size - 1))
+    return Measure(float(value), float(se))
 
 
 def variance_ratio(est_a: Any, est_b: Any) -> Measure:
@@ -489,7 +504,8 @@ def variance_ratio(est_a: Any, est_b: Any) -> Measure:
     No distributional assumption is made: ``Var(d) = (kappa_a - 1) + (kappa_b - 1)
     - 2 (E[z_a² z_b²] - 1)`` in terms of the kurtoses and the co-kurtosis of the
     standardised pairs.  For bivariate normal pairs ``Var(d) = 4 (1 - rho²)``, so the MCSE
-    is about ``2 r sqrt((1 - rho²) / (B - 1))``: the :func:`relprec` MCSE divided by 100.
+    is about ``2 r sqrt((1 - rho²) / (B - 1))``: :func:`relprec`'s ``mcse="normal"``
+    divided by 100.
 
     Examples
     --------

@@ -273,8 +273,7 @@ def _paired(a: np.ndarray, b: np.ndarray, truth: float | None, add) -> None:
     add("less", perf.proportion(a < b))
     if np.all(a == a[0]) or np.all(b == b[0]):
         return
-    inv = perf.variance_ratio(b, a)
-    add("relprec", perf.Measure(100 * (inv.value - 1), 100 * inv.mcse))
+    add("relprec", perf.relprec(b, a))
     add("varratio", perf.variance_ratio(a, b))
     if truth is not None and np.any(b != truth):
         add("mseratio", perf.mse_ratio(a, b, truth))

@@ -76,7 +76,10 @@ def test_relprec_and_variance_ratio_by_hand():
     # var(X) = 21/3 = 7, var(Y) = (1 + 1 + 0 + 4)/3 = 2; cross-products
     # 2.5 + 1.5 + 0 + 7 = 11, so rho² = 11² / (21 * 6).
     ratio, rho2 = 7 / 2, 11**2 / (21 * 6)
-    check(perf.relprec(X, Y), 100 * (ratio - 1), 200 * ratio * math.sqrt((1 - rho2) / 3))
+    check(perf.relprec(X, Y, mcse="normal"), 100 * (ratio - 1),
+          200 * ratio * math.sqrt((1 - rho2) / 3))
+    vr = perf.variance_ratio(X, Y)
+    check(perf.relprec(X, Y), 100 * (vr.value - 1), 100 * vr.mcse)
     dev_x, dev_y = np.array([-2.5, -1.5, 0.5, 3.5]), np.array([-1.0, -1.0, 0.0, 2.0])
     d = dev_x**2 / 7 - dev_y**2 / 2
     assert d.sum() == pytest.approx(0, abs=1e-15)
@@ -130,8 +133,13 @@ def gamma_pairs():
     return e[0] + e[1], e[0] + e[2]
 
 
-def test_relprec_mcse_calibrated_for_bivariate_normal(normal_pairs):
-    assert calibration(perf.relprec, *normal_pairs) == pytest.approx(1, rel=CALIBRATION_RTOL)
+def _relprec_normal(a, b):
+    return perf.relprec(a, b, mcse="normal")
+
+
+@pytest.mark.parametrize("fn", [perf.relprec, _relprec_normal], ids=["delta", "normal"])
+def test_relprec_mcse_calibrated_for_bivariate_normal(normal_pairs, fn):
+    assert calibration(fn, *normal_pairs) == pytest.approx(1, rel=CALIBRATION_RTOL)
 
 
 def test_variance_ratio_mcse_calibrated_for_bivariate_normal(normal_pairs):
@@ -148,8 +156,9 @@ def test_variance_ratio_mcse_calibrated_for_bivariate_normal(normal_pairs):
 
 def test_variance_ratio_mcse_calibrated_for_skewed_pairs_where_relprec_is_not(gamma_pairs):
     assert calibration(perf.variance_ratio, *gamma_pairs) == pytest.approx(1, rel=CALIBRATION_RTOL)
-    # relprec's rsimsum MCSE is derived for normal estimates and is ~30% too small here.
-    assert calibration(perf.relprec, *gamma_pairs) < 1 - CALIBRATION_RTOL
+    assert calibration(perf.relprec, *gamma_pairs) == pytest.approx(1, rel=CALIBRATION_RTOL)
+    # rsimsum's MCSE is derived for normal estimates and is ~30% too small here.
+    assert calibration(_relprec_normal, *gamma_pairs) < 1 - CALIBRATION_RTOL
 
 
 def test_variance_mcse_calibrated_for_uniform_estimates():
@@ -215,6 +224,8 @@ def reps():
         (lambda: perf.proportion([1.0, np.nan]), ValueError, "`flags` must hold only finite"),
         (lambda: perf.mean_difference([1, 2], [1, 2, 3]), ValueError, "must be paired"),
         (lambda: perf.relprec([1, 2, 3], [2, 2, 2]), ValueError, "`est_b` must vary"),
+        (lambda: perf.relprec([1, 2, 3], [2, 1, 2], mcse="rsimsum"), ValueError,
+         "`mcse` must be one of 'delta', 'normal'"),
         (lambda: perf.variance_ratio([1, 1], [1, 2]), ValueError, "`est_a` must vary"),
         (lambda: perf.quantile([1.0, 2.0], 1.0), ValueError, "`q` must be a probability"),
         (lambda: perf.quantile([1.0, np.inf], 0.5), ValueError, "`x` must hold only finite"),
