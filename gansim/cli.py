@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +40,19 @@ STUDIES = {
     "coverage": "gansim.studies.coverage",
     "rates_floor": "gansim.studies.rates_floor",
 }
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a study's description, on one line, for the list of studies.
+
+    Examples
+    --------
+    >>> first_sentence("The study: n = 100\nfrom N(0, 1). More here.")
+    'The study: n = 100 from N(0, 1).'
+    """
+    flat = " ".join(text.split())
+    end = re.search(r"[.?!](?=\s|$)", flat)
+    return flat if end is None else flat[:end.end()]
 
 
 def _positive_jobs(text: str) -> int:
@@ -108,7 +122,7 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
             sub.add_parser(name)
             continue
         module = importlib.import_module(module_name)
-        p = sub.add_parser(name, help=module.DESCRIPTION.strip().splitlines()[0],
+        p = sub.add_parser(name, help=first_sentence(module.DESCRIPTION),
                            description=module.DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         common = p.add_argument_group("shared by every study")
@@ -133,6 +147,9 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
                                   "of `dask scheduler --scheduler-file PATH`")
         module.add_arguments(p)
         p.set_defaults(_module=module)
+    # Listed for --help only: main() hands `report` to gansim.render before parsing.
+    sub.add_parser("report", help="render every results README from the committed files "
+                                  "(--check: only say whether they agree)", add_help=False)
     return parser
 
 
