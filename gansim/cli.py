@@ -47,7 +47,7 @@ def first_sentence(text: str) -> str:
 
     Examples
     --------
-    >>> first_sentence("The study: n = 100\nfrom N(0, 1). More here.")
+    >>> first_sentence("The study: n = 100\\nfrom N(0, 1). More here.")
     'The study: n = 100 from N(0, 1).'
     """
     flat = " ".join(text.split())
