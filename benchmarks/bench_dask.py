@@ -1,4 +1,4 @@
-"""Benchmark of the dask executor against local processes on a reduced rates grid (issue 14).
+"""Benchmark of the dask executor against local processes on a reduced rates grid.
 
 In one run on this machine, the same reduced rates study (every DGP x n in {25, 50, 100},
 B = 200 per condition, short GAN training, blocks of 50) is run twice from scratch, each

@@ -1,4 +1,4 @@
-"""Cost per data set of GANEstimator's intervals (issue 11): fit, Wald, and the GAN bootstrap
+"""Cost per data set of GANEstimator's intervals: fit, Wald, and the GAN bootstrap
 trained from scratch or warm-started, nonparametric and parametric, against the classical
 intervals of gansim.intervals on the same data.
 

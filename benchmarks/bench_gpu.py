@@ -1,4 +1,4 @@
-"""GPU benchmark of the compiled engine (issue 15, item 3), measured on a CUDA machine only.
+"""GPU benchmark of the compiled engine, measured on a CUDA machine only.
 
 In one run on the machine it is started on:
 
@@ -461,7 +461,7 @@ def render(r) -> str:
                   f"per second for the machine (slowest worker), {c['wall_s']:.1f} s wall.",
                   ""]
     v = r["verdicts"]
-    lines += ["## Goals (issue 15)", "",
+    lines += ["## Goals", "",
               f"- B = 10,000 proof of concept under {GOALS['poc_gpu_s']:.0f} s of GPU time: "
               f"**{_met(v['poc_gpu_s'])}**"
               + ("" if v["poc_gpu_s"]["value"] is None

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one prepared check to run when a GPU machine is lent (issue 15): installs gansim from
+# The one prepared check to run when a GPU machine is lent: installs gansim from
 # this working tree (no network needed), names the GPU and the versions, runs the device
 # tests, then benchmarks/bench_gpu.py -- all within about 8 minutes -- and writes everything
 # to one folder:

@@ -1,4 +1,4 @@
-"""The coverage study (issue 11); the study itself is gansim.studies.coverage.
+"""The coverage study; the study itself is gansim.studies.coverage.
 
     python studies/coverage.py --part wald     # = python -m gansim coverage --part wald
     python -m gansim coverage --help           # the parts and every option

@@ -1,4 +1,4 @@
-"""The rates study (issue 4); the study itself is gansim.studies.rates.
+"""The rates study; the study itself is gansim.studies.rates.
 
     python studies/rates.py            # = python -m gansim rates: the committed study
     python studies/rates.py --scale 0.1 --steps 500 --out /tmp/rates   # a quick look

@@ -1,4 +1,4 @@
-"""The rates study without the m-draw floor (issue 12); the study is gansim.studies.rates_floor.
+"""The rates study without the m-draw floor; the study is gansim.studies.rates_floor.
 
     python studies/rates_floor.py --n-jobs 1     # the committed study
     python studies/rates_floor.py --help         # every option

@@ -19,7 +19,7 @@
  * width-16 layers (the default) hold a row in a GCC/Clang vector of 16 floats, which keeps
  * accumulators in registers where arrays went through the stack; the arithmetic, and so every
  * result, is that of the plain loops (checked bit for bit against the previous kernel on 16
- * configurations when written, issue 15).
+ * configurations when written).
  *
  * Floating point: float32 throughout, sums in a fixed order, so results are deterministic
  * for a given library and machine and independent of the other replications of a block.
