@@ -160,117 +160,13 @@ def write_run_record(path, **fields):
     return record
 
 
-def _get(summary: pd.DataFrame, method: str, quantity: str, stat: str):
-    row = summary[(summary["method"] == method) & (summary["quantity"] == quantity)
-                  & (summary["stat"] == stat)]
-    if len(row) != 1:
-        raise KeyError(f"summary has {len(row)} rows for {method}/{quantity}/{stat}")
-    return float(row["est"].iloc[0]), float(row["mcse"].iloc[0])
-
-
-def _fmt(value, mcse=None, digits=4):
-    if mcse is None or mcse == 0:
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits}f} ({mcse:.{digits}f})"
-
-
 def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
               header: str = "") -> str:
-    """Markdown table: the lecture's numbers beside this run's, each of ours with its MCSE.
+    """The proof of concept's table; it lives in :func:`gansim.render.poc.poc_table`, which
+    the results report renders it with (kept here by its name)."""
+    from gansim.render.poc import poc_table as table
 
-    ``summary`` is the proof of concept's: :func:`gansim.summary.summarise` with
-    ``ref="ecdf"`` and the references of :func:`gansim.studies.poc.references`.
-    """
-    L = LECTURE
-    g = lambda *a: _get(summary, *a)  # noqa: E731
-    B = int(g("gan", "mean", "nsim")[0])
-    lines = [header, "", f"B = {B:,} replications (ok), n = {n}, {level:.0%} intervals. "
-             "Ours: value (MCSE). X̄ is method `ecdf`, X̄* method `gan`. Rows marked "
-             "*reference* use what an analyst with one data set does not have (the true σ, "
-             "or the spread of the estimates over the replications); the others can be "
-             "computed from one data set. Rows `GANEstimator` come from the GAN-bootstrap "
-             "companion (`gan_bootstrap/`): on the first data sets of this run, "
-             "`gansim.GANEstimator` fits its own GAN (its own seeds, so its X̄* is not the "
-             "`gan` column's) and forms the Wald interval and the GAN-bootstrap intervals "
-             "(R = 200 GANs warm-started from the fitted one).", "",
-             "| quantity | lecture | this run |", "|---|---|---|"]
-
-    def row(label, lecture, ours):
-        lines.append(f"| {label} | {lecture} | {ours} |")
-
-    row("mean(X̄*)", L["mean_xbar_star"], _fmt(*g("gan", "mean", "mean")))
-    row("mean(X̄)", L["mean_xbar"], _fmt(*g("ecdf", "mean", "mean")))
-    row("var(X̄*)", L["var_xbar_star"], _fmt(*g("gan", "mean", "var"), digits=5))
-    row("var(X̄)", L["var_xbar"], _fmt(*g("ecdf", "mean", "var"), digits=5))
-    row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g("truth", "mean", "cr_bound")[0], digits=5))
-    row("var(X̄*) / var(X̄)", f"{L['var_xbar_star'] / L['var_xbar']:.2f}",
-        _fmt(*g("gan", "mean", "varratio"), digits=3))
-    names = {"ref_cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
-             "ref_cover_mc": "MC-calibrated (*reference*)"}
-    for method, label, lect in (("gan", "X̄*", L["cover_xbar_star"]),
-                                ("ecdf", "X̄", L["cover_xbar"])):
-        for stat, mname in names.items():
-            row(f"coverage({label}), {mname}", lect, _fmt(*g(method, "mean", stat)))
-        if method == "gan" and "est_percentile" in set(summary["method"]):
-            B0 = int(g("est_percentile", "mean", "nsim")[0])
-            for m, what in (("est_wald", "Wald X̄* ± z s*/√n"),
-                            ("est_percentile", "GAN bootstrap percentile"),
-                            ("est_bca", "GAN bootstrap BCa")):
-                miss = summary[(summary["method"] == m) & (summary["stat"] == "ci_nmiss")]
-                note = (f" ({int(miss['est'].iloc[0])} intervals not computable, left out)"
-                        if len(miss) else "")
-                row(f"coverage(X̄*), {what}: `GANEstimator`, first {B0:,} data sets{note}", "—",
-                    _fmt(*g(m, "mean", "cover")))
-            if "ecdf_companion_data" in set(summary["method"]):
-                row(f"coverage(X̄), plug-in t interval, on the same first {B0:,} data sets", "—",
-                    _fmt(*g("ecdf_companion_data", "mean", "cover")))
-    low, high = g("truth", "mean", "band_low")[0], g("truth", "mean", "band_high")[0]
-    row(f"tolerance band {level} ± 1.96·√({level}·{1 - level:.2f}/B)",
-        f"[{L['band'][0]}, {L['band'][1]}]", f"[{low:.4f}, {high:.4f}]")
-
-    lines += ["", "Beyond the lecture's table:", "", "| quantity | this run |", "|---|---|"]
-
-    def row2(label, ours):
-        lines.append(f"| {label} | {ours} |")
-
-    row2("bias(X̄*)", _fmt(*g("gan", "mean", "bias")))
-    row2("mean width of the plug-in interval of X̄*", _fmt(*g("gan", "mean", "width")))
-    row2("mean width of the plug-in (t) interval of X̄", _fmt(*g("ecdf", "mean", "width")))
-    if "est_percentile" in set(summary["method"]):
-        for m, what in (("est_wald", "Wald"), ("est_percentile", "GAN bootstrap percentile"),
-                        ("est_bca", "GAN bootstrap BCa")):
-            row2(f"mean width of the `GANEstimator` {what} interval",
-                 _fmt(*g(m, "mean", "width")))
-    row2("MSE(X̄*) / (σ²/n)", _fmt(*(v / (sigma**2 / n) for v in g("gan", "mean", "mse")), 3))
-    row2("relative precision of X̄* vs X̄, %", _fmt(*g("gan", "mean", "relprec"), 2))
-    row2("mean sd of the GAN draws", _fmt(*g("gan", "sd", "mean")))
-    row2("mean KS of F_n, sup|F_n − Φ|", _fmt(*g("ecdf", "ks", "mean")))
-    row2("mean KS of the GAN, sup|F*_n − Φ|", _fmt(*g("gan", "ks", "mean")))
-    row2("mean paired difference KS* − KS", _fmt(*g("gan", "ks", "diff")))
-    row2("share of replications with KS* < KS", _fmt(*g("gan", "ks", "less")))
-    row2("share of GANs flagged collapsed", _fmt(*g("gan", "collapsed", "mean")))
-
-    # Which interval reproduces the lecture's coverage: the known-σ interval of X̄* covers
-    # about 2Φ(z·(σ/√n)/SE(X̄*)) − 1, which is below the nominal level once SE(X̄*) > σ/√n.
-    z = stats.norm.ppf(0.5 + level / 2)
-    se_lect = np.sqrt(L["var_xbar_star"])
-    implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / se_lect) - 1
-    empse = g("gan", "mean", "empse")[0]
-    ours_implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / empse) - 1
-    inside = [f"{names[m]} ({g('gan', 'mean', m)[0]:.4f})" for m in names
-              if low <= g("gan", "mean", m)[0] <= high]
-    lines += [
-        "", "**Which interval reproduces the lecture's coverage.** "
-        f"With var(X̄*) = {L['var_xbar_star']} as in the lecture, the known-σ interval "
-        f"X̄* ± {z:.2f}·σ/√n would cover only about {implied:.3f}, not 0.9509: the lecture's "
-        "coverage of X̄* must come from an interval whose width follows X̄*'s own spread "
-        "(plug-in with the GAN draws' sd, or calibrated on the replications). "
-        f"In this run SE(X̄*) = {empse:.4f} against σ/√n = {sigma / np.sqrt(n):.4f}, so the "
-        f"known-σ interval is expected to cover about {ours_implied:.4f}; the intervals whose "
-        f"coverage of X̄* falls inside the band: {', '.join(inside) if inside else 'none'}. "
-        "Of the three, only the plug-in interval can be computed from one data set.",
-    ]
-    return "\n".join(lines) + "\n"
+    return table(summary, n=n, sigma=sigma, level=level, header=header)
 
 
 def _figure():

@@ -12,7 +12,8 @@ the true σ, or the spread of X̄* over the replications).
 
 Writes replications.csv.gz (tidy), summary.csv, summary.md and summary.tex (the whole summary
 as tables), table.md, mean.png, ks.png, zip.png (the zip plot of the mean's plug-in
-interval), forest.png (the coverage of the three intervals) and run.json.
+interval), forest.png (the coverage of the three intervals) and run.json;
+``python -m gansim report poc`` then renders the folder's README from them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, NOISES, GANConfig
 from gansim.gan.engine import resolve_engine
 from gansim.methods import GAN, EmpiricalCDF
+from gansim.render import poc as render_poc
 from gansim.study import Study, StudyResult, run_study
 from gansim.summary import summarise
 
@@ -164,11 +166,10 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     report.write_csv(tidy, out / "replications.csv.gz")
     report.write_csv(summary, out / "summary.csv")
     failed = result.failures()
-    header = (f"# Proof of concept: X̄ and F_n against a GAN's X̄* and F*_n\n\n"
-              f"Data: n = {study.n} from {dgp!r}; m = {study.m:,} GAN draws per "
-              f"replication; seed {result.seed}; {failed['rep'].nunique()} failed "
-              "replications.")
-    report.write_atomic(out / "table.md", report.poc_table(
+    # table.md as `python -m gansim report poc` renders it from the committed files.
+    header = render_poc.table_header(n=study.n, dgp=repr(dgp), m=study.m, seed=result.seed,
+                                     failed=failed["rep"].nunique())
+    report.write_atomic(out / "table.md", render_poc.poc_table(
         summary, n=study.n, sigma=dgp.sd, level=LEVEL, header=header))
     report.write_summary_files(
         out, summary, rows=["quantity", "stat"],
@@ -247,7 +248,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: %(default)s)")
     p.add_argument("--noise", choices=NOISES, default=GANConfig.noise,
                    help="latent noise: 'philox' (counter-based, the default) or 'generator' "
-                        "(one torch.Generator per replication, as results made before issue 15)")
+                        "(one torch.Generator per replication, as the losses, recipe and "
+                        "rates_standardize studies use)")
     p.add_argument("--block-size", type=block_size_arg, default=100,
                    help="replications trained together, or 'auto' (on a GPU the most that "
                         "fit; see gansim.Study); part of the settings, since with the "

@@ -1,0 +1,107 @@
+"""The reports of results/poc, losses, recipe and rates_standardize (gansim.render.poc, …):
+rendered from the committed files, they equal the committed Markdown; a changed figure in the
+data changes the word the rules give it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gansim.render import apply_fragments
+from gansim.render import poc as render_poc
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+def _committed(results: Path, rendered: dict) -> None:
+    for rel, text in rendered.items():
+        assert (results / rel).read_text() == text, f"{rel} differs from its rendering"
+
+
+def _flat(text: str) -> str:
+    """Text with its line breaks as spaces (sentences are wrapped)."""
+    return " ".join(text.split())
+
+
+def _copy(folder: str, tmp_path: Path) -> Path:
+    """A copy of results/<folder> (data files only) under tmp_path/results."""
+    dest = tmp_path / "results" / folder
+    shutil.copytree(RESULTS / folder, dest, ignore=shutil.ignore_patterns("*.png", "*.md",
+                                                                          "*.tex"))
+    return tmp_path / "results"
+
+
+def _set(results: Path, folder: str, value: float, **key) -> None:
+    path = results / folder / "summary.csv"
+    s = pd.read_csv(path)
+    mask = pd.Series(True, index=s.index)
+    for col, v in key.items():
+        mask &= s[col] == v
+    assert mask.sum() == 1, key
+    s.loc[mask, "est"] = value
+    s.to_csv(path, index=False)
+
+
+def test_poc_renders_the_committed_files():
+    _committed(RESULTS, render_poc.render(RESULTS))
+    top = (RESULTS.parent / "README.md").read_text()
+    if "<!-- gansim report: poc-table -->" in top:
+        assert apply_fragments(top, render_poc.fragments(RESULTS)) == top
+    assert not (RESULTS / "poc" / "noise_change.md").exists()
+
+
+def test_poc_plug_in_coverage_is_under_the_band():
+    text = _flat(render_poc.render(RESULTS)["poc/README.md"])
+    assert "X̄*: 0.9457 (0.0023), *under*" in text
+    assert "[0.94573, 0.95427]" in text
+    assert "lower edge" not in text
+    table = render_poc.render(RESULTS)["poc/table.md"]
+    assert "| coverage(X̄*), plug-in s | 0.9509 | 0.9457 (0.0023) | under |" in table
+    frag = render_poc.fragments(RESULTS)["poc-table"]
+    assert "| coverage of X̄*, plug-in s | 0.9509 | 0.9457 (0.0023) | under |" in frag
+    assert "](results/poc/README.md)" in frag
+
+
+def test_poc_negative_control_moves_the_words(tmp_path):
+    results = _copy("poc", tmp_path)
+    # The plug-in coverage of X̄* just inside the band, the variance ratio within 2 MCSE of 1.
+    _set(results, "poc", 0.9458, method="gan", quantity="mean", stat="cover")
+    _set(results, "poc", 1.005, method="gan", quantity="mean", stat="varratio")
+    out = render_poc.render(results)
+    readme, table = _flat(out["poc/README.md"]), out["poc/table.md"]
+    assert "X̄*: 0.9458 (0.0023), *at nominal*" in readme
+    assert "| coverage(X̄*), plug-in s | 0.9509 | 0.9458 (0.0023) | at nominal |" in table
+    assert "1.005 (0.003), not resolved from 1 at this B (1.6 MCSE)" in readme
+    assert "X̄* is not resolvably more or less precise than X̄" in readme
+    frag = _flat(render_poc.fragments(results)["poc-table"])
+    assert "coverage 0.9458 is *at nominal*" in frag
+    assert "X̄* is not resolvably more or less precise than X̄" in frag
+    # Fewer than half of the GANs closer than F_n: the share's word flips.
+    _set(results, "poc", 0.45, method="gan", quantity="ks", stat="less")
+    assert "KS* < KS in fewer than half of the replications: 4,500 of 10,000 (0.4500, exact " \
+           "95% interval 0.4402–0.4598)" in _flat(render_poc.render(results)["poc/README.md"])
+
+
+def test_poc_paired_figures_agree_with_the_summary():
+    # The coverage differences the README computes from the replications are those of the
+    # committed summary's coverages (same replications, same rule for "covered").
+    d = render_poc._read(RESULTS)
+    diff, mcse = d.paired[("gan", "cover")]
+    assert diff == pytest.approx(d.g.est("gan", "mean", "cover") - d.g.est("ecdf", "mean",
+                                                                             "cover"))
+    assert 0 < mcse < 0.01
+    for m in ("est_wald", "est_percentile", "est_bca"):
+        diff, _ = d.paired[(m, "cover")]
+        assert diff == pytest.approx(d.g.est(m, "mean", "cover")
+                                     - d.g.est("ecdf_companion_data", "mean", "cover"))
+
+
+def test_wrap_keeps_tables_and_list_items():
+    text = "- " + "word " * 40 + "\n- short\n\n| a | b |\n|---|---|"
+    out = render_poc.wrap(text, 40)
+    assert out.endswith("| a | b |\n|---|---|")
+    assert all(len(line) <= 40 for line in out.split("\n\n")[0].splitlines())
+    assert "\n- short" in out
