@@ -38,12 +38,14 @@ import torch
 from scipy import special
 
 from gansim._validation import check_int
+from gansim.analysis import Block, Outcome, filler
 from gansim.dgp import DGP
 from gansim.functionals import ks_distance_batch
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
 from gansim.rng import ReplicationStreams, torch_generator
+from gansim.runner import ERROR
 
 __all__ = [
     "BANDWIDTH_RULES",
@@ -252,6 +254,100 @@ class Method(ABC):
 
     def _rngs(self, streams) -> list[np.random.Generator]:
         return [np.random.default_rng(method_seed(s, self.stream)) for s in streams]
+
+    # -- what a study asks of a method -----------------------------------------------------
+
+    def prepare(self, device: str) -> dict:
+        """What the method resolves where a study is declared (JSON-able; none by default).
+
+        A study records it in its settings (a GAN's engine, say), so that a resume, or a
+        worker, where it would resolve differently is refused rather than mixed in.
+        """
+        return {}
+
+    def check_prepared(self, resolved: dict, device: str) -> None:
+        """Raise unless this machine would run the method as :meth:`prepare` resolved it
+        where the study was declared (``resolved``); run before every block.  Nothing to
+        check by default."""
+        return None
+
+    def notes(self, dgp: Any) -> list[str]:
+        """What the method cannot compute against ``dgp`` (a diagnostic it skips), and why."""
+        return []
+
+    def device_bytes(self, n: int, m: int) -> int | None:
+        """Bytes one replication needs on a GPU (n points, m draws), or None for a method
+        that runs on the CPU; ``block_size="auto"`` sizes blocks by it."""
+        return None
+
+    def analyse_block(self, block: Block) -> Outcome:
+        """Fit every replication of ``block`` and record its estimates, one per quantity.
+
+        The default fits the whole block at once (:meth:`fit`), takes ``block.m`` draws per
+        replication (or the data themselves when :attr:`uses_draws` is False) and the fit's
+        diagnostics (:meth:`Fitted.diagnostics`); when any of that raises it does it again
+        replication by replication, so that a fit that fails is its replication's failure
+        alone (``"error"``, with the reason).  Non-finite draws make a replication
+        ``"failed"``.  The study's functionals and distances are then computed on each
+        replication's sample (:meth:`~gansim.analysis.Block.evaluate`), each failing alone.
+
+        A method whose replications are coupled within a block (trained as one computation)
+        overrides this, as :class:`GAN` does.
+
+        Parameters
+        ----------
+        block : gansim.analysis.Block
+
+        Returns
+        -------
+        gansim.analysis.Outcome
+        """
+        out = block.outcome(self.label)
+        with block.capture() as caught:
+            try:
+                got = self._attempt(block, np.arange(block.R))
+            except Exception as exc:
+                if not block.catches(exc):
+                    raise
+                if block.R == 1:
+                    out.fail(block.usable, ERROR, _reason(self.label, exc))
+                else:
+                    for i in np.flatnonzero(block.usable):
+                        try:
+                            got = self._attempt(block, np.array([i]))
+                        except Exception as exc:
+                            if not block.catches(exc):
+                                raise
+                            out.fail([i], ERROR, _reason(self.label, exc))
+                            continue
+                        self._record(block, out, *got)
+            else:
+                self._record(block, out, *got)
+        out.warn(slice(None), "; ".join(caught))
+        return out
+
+    def _attempt(self, block: Block, idx: np.ndarray):
+        """Fit, draws and diagnostics of the block rows ``idx`` (raises what they raise)."""
+        whole = idx.size == block.R
+        data = block.data if whole else block.data[idx]
+        streams = block.streams if whole else [block.streams[i] for i in idx]
+        fitted = self.fit(data, streams, dgp=block.dgp, device=block.device)
+        points = fitted.sample(block.m) if self.uses_draws else np.array(data)
+        live = block.usable[idx]
+        finite = np.isfinite(points).all(axis=1)
+        points[~(live & finite)] = filler(points.shape[1])  # kept out of the results
+        diag = fitted.diagnostics(data, points, block.dgp)
+        return idx, data, points, live & ~finite, diag
+
+    @staticmethod
+    def _record(block: Block, out: Outcome, idx, data, points, bad, diag) -> None:
+        _fail_nonfinite(out, idx, data, bad)
+        ok = idx[out.status[idx] == "ok"]
+        pos = np.flatnonzero(out.status[idx] == "ok")
+        for k, v in diag.items():
+            out.put({k: np.asarray(v, dtype=np.float64)[pos]}, ok,
+                    nonfinite="non-finite {name} (training diverged)")
+        block.evaluate(out, points[pos], ok)
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,17 +594,50 @@ class _GANFit(Fitted):
         """The equilibrium and failure diagnostics of :mod:`gansim.gan.diagnostics`:
         ``d_real``, ``d_fake``, ``value`` always; ``jsd_star`` where the DGP has a ppf and
         ``collapsed`` (1/0) where it has a cdf."""
-        device = self.block.discriminator.device
-        with torch.no_grad():
-            out = equilibrium(self.block, torch.as_tensor(data, device=device),
-                              torch.as_tensor(draws, device=device))
+        out = self._equilibrium(data, draws)
         if callable(getattr(dgp, "ppf", None)):
             out["jsd_star"] = binned_jsd(draws, dgp.ppf)
         if callable(getattr(dgp, "cdf", None)):
-            flag = collapsed(sd_star=draws.std(axis=1, ddof=1), sd=data.std(axis=1, ddof=1),
-                             ks_star=ks_distance_batch(draws, dgp.cdf), n=data.shape[1])
-            out["collapsed"] = flag.astype(np.float64)
+            out["collapsed"] = _collapsed(data, draws, dgp)
         return out
+
+    def _equilibrium(self, data, draws):
+        device = self.block.discriminator.device
+        with torch.no_grad():
+            return equilibrium(self.block, torch.as_tensor(data, device=device),
+                               torch.as_tensor(draws, device=device))
+
+    def record_diagnostics(self, block: Block, out: Outcome, draws: np.ndarray,
+                           ok: np.ndarray) -> None:
+        """:meth:`diagnostics` of the block rows ``ok`` into ``out``, each failing alone:
+        the equilibrium diagnostics are one computation for the block's discriminators;
+        ``jsd_star`` and ``collapsed``, which call the DGP, fall back to one replication at
+        a time when the block's computation raises."""
+        data, dgp = block.data, block.dgp
+        diverged = "non-finite {name} (training diverged)"
+        names = ("d_real", "d_fake", "value")
+        try:
+            eq = self._equilibrium(data, draws)
+        except Exception as exc:
+            if not block.catches(exc):
+                raise
+            out.fail_quantities(names, ok, ERROR, _reason("diagnostic equilibrium", exc))
+        else:
+            out.put({k: eq[k][ok] for k in names}, ok, nonfinite=diverged)
+        if callable(getattr(dgp, "ppf", None)):
+            block.compute(out, ["jsd_star"], ok,
+                          lambda s: {"jsd_star": binned_jsd(draws[ok[s]], dgp.ppf)},
+                          what="diagnostic 'jsd_star'", nonfinite=diverged)
+        if callable(getattr(dgp, "cdf", None)):
+            block.compute(out, ["collapsed"], ok,
+                          lambda s: {"collapsed": _collapsed(data[ok[s]], draws[ok[s]], dgp)},
+                          what="diagnostic 'collapsed'", nonfinite=diverged)
+
+
+def _collapsed(data, draws, dgp):
+    flag = collapsed(sd_star=draws.std(axis=1, ddof=1), sd=data.std(axis=1, ddof=1),
+                     ks_star=ks_distance_batch(draws, dgp.cdf), n=data.shape[1])
+    return flag.astype(np.float64)
 
 
 class GAN(Method):
@@ -550,13 +679,84 @@ class GAN(Method):
     def settings(self):
         return {**super().settings(), "config": self.config.to_dict()}
 
+    def prepare(self, device: str) -> dict:
+        """The engine that will train the GANs on ``device`` (and, for the fused C engine,
+        the compiler that builds it)."""
+        from gansim.gan.engine import resolve_engine
+        from gansim.gan.fused import compiler_version
+
+        engine = resolve_engine(self.config, device)
+        out = {"engine": engine}
+        if engine == "fused":
+            out["compiler"] = compiler_version()
+        return out
+
+    def check_prepared(self, resolved: dict, device: str) -> None:
+        """Raise unless the engine resolves here as where the study was declared."""
+        from gansim.gan.engine import resolve_engine
+
+        here, declared = resolve_engine(self.config, device), resolved.get("engine")
+        if declared is not None and here != declared:
+            import socket
+
+            raise RuntimeError(f"on host {socket.gethostname()} engine "
+                               f"{self.config.engine!r} resolves to {here!r}, where the study "
+                               f"resolved {declared!r}: results would mix engines (a C "
+                               "compiler missing here?); run on machines alike or set "
+                               f"GANConfig(engine={here!r}).")
+
+    def notes(self, dgp: Any) -> list[str]:
+        """The diagnostics skipped for ``dgp``: ``jsd_star`` without a ppf, ``collapsed``
+        without a cdf."""
+        out = []
+        if dgp is not None and not callable(getattr(dgp, "ppf", None)):
+            out.append(f"{self.label}: diagnostic jsd_star skipped: the DGP has no ppf")
+        if dgp is not None and not callable(getattr(dgp, "cdf", None)):
+            out.append(f"{self.label}: diagnostic collapsed skipped: the DGP has no cdf")
+        return out
+
+    def device_bytes(self, n: int, m: int) -> int:
+        """:func:`gansim.gan.engine.replication_bytes` of the config."""
+        from gansim.gan.engine import replication_bytes
+
+        return replication_bytes(self.config, n, m)
+
+    def analyse_block(self, block: Block) -> Outcome:
+        """Train the block's GANs at once, draw ``block.m`` points from each and record the
+        estimates and diagnostics.
+
+        The block's GANs are one computation (:func:`~gansim.gan.engine.train_gans`): when
+        training raises, every replication of the block is ``"error"`` (and computed again
+        on resume).  After training, each diagnostic, functional and distance fails alone:
+        for the whole block at once, or, when that raises, replication by replication.
+        """
+        out = block.outcome(self.label)
+        with block.capture() as caught:
+            try:
+                self.check_prepared(block.resolved.get(self.label, {}), block.device)
+                fitted = self.fit(block.data, block.streams, dgp=block.dgp,
+                                  device=block.device)
+                points = fitted.sample(block.m)
+            except Exception as exc:  # one method's error is recorded, never fatal
+                if not block.catches(exc):
+                    raise
+                out.fail(block.usable, ERROR, _reason(self.label, exc))
+            else:
+                idx = np.arange(block.R)
+                finite = np.isfinite(points).all(axis=1)
+                _fail_nonfinite(out, idx, block.data, block.usable & ~finite)
+                points[~(block.usable & finite)] = filler(points.shape[1])
+                ok = np.flatnonzero(out.status == "ok")
+                fitted.record_diagnostics(block, out, points, ok)
+                block.evaluate(out, points[ok], ok)
+        out.warn(slice(None), "; ".join(caught))
+        return out
+
     def _fit(self, x, streams, *, dgp, device):
         constant = np.all(x == x[:, :1], axis=1) if self.config.standardize else None
         if constant is not None and constant.any():
             # Standardised training is undefined for them: train on a stand-in (keeping the
             # block's shape, hence the others' arithmetic) and return NaN draws.
-            from gansim.study import filler
-
             x = np.where(constant[:, None], filler(x.shape[1]), x)
         block = train_gans(x, self.config, init_seeds=[s.init for s in streams],
                            noise_seeds=[s.noise for s in streams], device=device)
@@ -632,9 +832,66 @@ class FunctionMethod(Method):
                              f"estimates; got shape {arr.shape}.")
         return arr
 
+    def analyse_block(self, block: Block) -> Outcome:
+        """``fn`` on each replication of ``block`` alone (:meth:`apply`): its estimates, or
+        the study's functionals and distances of the sample it returns.  An exception is
+        that replication's ``"error"``; non-finite draws its ``"failed"``; a quantity one
+        replication returns and another does not is ``"failed"`` for the latter."""
+        out = block.outcome(self.label, declare=False)
+        declared = [*block.functionals, *block.distances]
+        for i in np.flatnonzero(block.usable):
+            with block.capture() as caught:
+                try:
+                    got = self.apply(block.data[i], block.streams[i])
+                except Exception as exc:
+                    if not block.catches(exc):
+                        raise
+                    out.fail([i], ERROR, _reason(self.label, exc))
+                else:
+                    if isinstance(got, dict):
+                        out.put_one(i, got)
+                    elif not np.isfinite(got).all():
+                        out.declare(declared)
+                        out.fail([i], "failed", "non-finite draws")
+                    else:
+                        block.evaluate(out, got[None, :], np.array([i]))
+            out.warn(i, "; ".join(caught))
+        return out
+
     def _fit(self, x, streams, *, dgp, device):
-        raise TypeError(f"method {self.label!r} is a plain function; a study applies it to "
-                        "each replication (FunctionMethod.apply).")
+        rows = [self.apply(row, s) for row, s in zip(x, streams, strict=True)]
+        if any(isinstance(r, dict) for r in rows) or len({r.size for r in rows}) != 1:
+            raise TypeError(f"method {self.label!r} returns estimates (or samples of unequal "
+                            "sizes), not one sample per replication: a study applies it to "
+                            "each replication (analyse_block).")
+        return _Returned(np.stack(rows))
+
+
+class _Returned(Fitted):
+    """The samples a plain-function method returned, one row per replication."""
+
+    def __init__(self, samples: np.ndarray):
+        self.samples, self.R = samples, samples.shape[0]
+
+    def sample(self, m):
+        """The returned samples themselves (their size, not ``m``)."""
+        return self.samples.copy()
+
+
+def _reason(what: str, exc: BaseException) -> str:
+    return f"{what}: {type(exc).__name__}: {exc}"
+
+
+def _fail_nonfinite(out: Outcome, idx: np.ndarray, data: np.ndarray, bad: np.ndarray) -> None:
+    """Fail the replications ``idx[bad]`` whose draws are not finite, with the reason: the
+    data are constant (a standardised GAN cannot train on them) or training diverged."""
+    if not bad.any():
+        return
+    constant = np.all(data == data[:, :1], axis=1)
+    message = np.full(out.status.shape, "", dtype=object)
+    message[idx] = np.where(constant, "non-finite draws: the data are constant (sd 0)",
+                            "non-finite draws (training diverged)")
+    out.fail(idx[bad], "failed", message)
 
 
 def callable_id(fn: Any) -> str:

@@ -7,8 +7,9 @@ A :class:`Study` declares, as SimDesign's ``runSimulation`` does in R,
 - a **generate** step: by default ``dgp.sample(n, rng)``, the DGP a gansim DGP, a frozen
   ``scipy.stats`` distribution or any object with ``sample(n, rng)``, chosen per condition;
   or the user's ``generate(condition, rng) -> 1-D array``;
-- an **analyse** step: every method is applied to the same data (paired by construction);
-  a :class:`~gansim.methods.Method` (GAN, bootstrap, ...) gives a sample per replication on
+- an **analyse** step: every method is applied to the same data (paired by construction),
+  one block of replications at a time (:meth:`gansim.methods.Method.analyse_block`); a
+  :class:`~gansim.methods.Method` (GAN, bootstrap, ...) gives a sample per replication on
   which the study computes its **functionals** (:class:`~gansim.functionals.Functional`,
   built-in or the user's) and its **distances** to the truth, plus the method's
   diagnostics; a plain function ``fn(x, rng)`` gives a sample or its own estimates.
@@ -23,9 +24,13 @@ Randomness.  Replication r of condition c draws its data from
 noise from the replication's ``init`` and ``noise`` streams; each method's draws from its own
 stream (:func:`gansim.methods.method_seed`).
 
-Failures.  An exception inside generate or a method is recorded on that replication's rows
-(status ``"error"``, with its reason; recomputed on resume); a method's non-finite output is
-status ``"failed"``.  Warnings are kept per row.  A condition in which more than
+Failures belong to one replication, and where they can to one quantity
+(:mod:`gansim.analysis`).  An exception inside generate or a method's fit is recorded on that
+replication's rows (status ``"error"``, with its reason; recomputed on resume); a method's
+non-finite draws make them ``"failed"``.  A functional, distance or diagnostic that raises
+makes that (replication, method, quantity) row ``"error"``, and one that returns a
+non-finite estimate makes it ``"failed"``; the replication's other quantities, and the other
+replications, keep their values.  Warnings are kept per row.  A condition in which more than
 ``max_failure_share`` of the replications have a row not ``"ok"`` (or all of them do) stops
 the study with a :class:`StudyError` naming the condition, the most common reason and how to
 replay one such replication (:func:`replay`).
@@ -33,10 +38,8 @@ replay one such replication (:func:`replay`).
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
@@ -48,11 +51,12 @@ import numpy as np
 import pandas as pd
 
 from gansim._validation import check_int
+from gansim.analysis import Block, capture, filler
 from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp
-from gansim.distances import DISTANCES, distances_batch, supported_distances
-from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional, make_functionals
-from gansim.methods import GAN, FunctionMethod, Method, as_method, callable_id
+from gansim.distances import DISTANCES, supported_distances
+from gansim.functionals import ESTIMATE_FIELDS, Functional, make_functionals
+from gansim.methods import Method, as_method, callable_id
 from gansim.rng import replication_streams
 from gansim.runner import ERROR, reraised, run_blocks
 
@@ -156,6 +160,7 @@ class Study:
     name: str = "study"
     _functionals: dict = field(init=False, repr=False)
     _engines: dict = field(init=False, repr=False)
+    _resolved: dict = field(init=False, repr=False)
     _compiler: str | None = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -491,7 +496,8 @@ def _check_failures(result: StudyResult) -> None:
         if n_bad == 0 or (share <= study.max_failure_share and n_bad < cond.replications):
             continue
         reason, count = Counter(bad["error"]).most_common(1)[0]
-        first = bad.iloc[0]
+        # A replication that failed for the most common reason: its replay shows it.
+        first = bad[bad["error"] == reason].iloc[0]
         where = f"condition {cond.label!r} (id {cond.id})" if cond.label else "the study"
         replay_args = f"seed={result.seed}, rep={int(first['rep'])}" + (
             f", condition={cond.id}" if cond.label else "")
@@ -506,39 +512,6 @@ def _check_failures(result: StudyResult) -> None:
 # One block: generate, then analyse with every method.
 
 
-@contextmanager
-def _capture(strict: bool):
-    """Record warnings raised inside (as a list of messages); in strict mode, let them be."""
-    if strict:
-        yield []
-        return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        messages: list[str] = []
-        yield messages
-        messages.extend(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-
-
-class _Rows:
-    """Accumulates one method's tidy rows for a block, one quantity at a time."""
-
-    def __init__(self, reps, streams, label):
-        self.reps, self.streams, self.label = reps, streams, label
-        self.parts: list[pd.DataFrame] = []
-
-    def add(self, quantity, values, truth, status, error, warned):
-        R = len(self.reps)
-        part = {"rep": np.asarray(self.reps, dtype=np.int64),
-                "seed": np.int64(self.streams[0].seed),
-                "spawn_key": [s.spawn_key for s in self.streams],
-                "method": self.label, "quantity": quantity}
-        for f in ESTIMATE_FIELDS:
-            part[f] = np.asarray(values.get(f, np.full(R, np.nan)), dtype=np.float64)
-        part["truth"] = np.float64(np.nan if truth is None else truth)
-        part["status"], part["error"], part["warnings"] = status, error, warned
-        self.parts.append(pd.DataFrame(part))
-
-
 def study_block(reps: Sequence[int], seed: int, condition: Condition, *, study: Study,
                 strict: bool = False) -> pd.DataFrame:
     """Replications ``reps`` of one condition: generate once, analyse with every method.
@@ -551,19 +524,14 @@ def study_block(reps: Sequence[int], seed: int, condition: Condition, *, study: 
     dgp = study.dgp_for(condition)
     streams = [replication_streams(seed, r, condition.id) for r in reps]
     data, gen_error, gen_warn = _generate(study, levels, dgp, streams, strict)
-    data_ok = gen_error == ""
-    truths = study.truths(dgp)
     dists, _ = study.distances_for(dgp)
-    frames = []
-    for method in study.methods:
-        rows = _Rows(reps, streams, method.label)
-        if isinstance(method, FunctionMethod):
-            _analyse_each(method, rows, data, data_ok, gen_error, gen_warn, streams, study,
-                          dgp, truths, dists, strict)
-        else:
-            _analyse_block(method, rows, data, data_ok, gen_error, gen_warn, streams, study,
-                           dgp, truths, dists, strict)
-        frames.extend(rows.parts)
+    block = Block(data, streams, gen_error == "", gen_error=gen_error, gen_warnings=gen_warn,
+                  m=study.m, functionals=study._functionals, distances=dists, dgp=dgp,
+                  device=study.device, strict=strict, resolved=study._resolved)
+    truths = study.truths(dgp)
+    default = [*study._functionals, *dists]
+    frames = [method.analyse_block(block).frame(reps, truths, default)
+              for method in study.methods]
     frame = pd.concat(frames, ignore_index=True)
     # Replication, then the study's method order, then quantity order as produced.
     return frame.sort_values("rep", kind="stable").reset_index(drop=True)
@@ -575,7 +543,7 @@ def _generate(study, levels, dgp, streams, strict):
     error = np.full(R, "", dtype=object)
     warned = np.full(R, "", dtype=object)
     for i, s in enumerate(streams):
-        with _capture(strict) as caught:
+        with capture(strict) as caught:
             try:
                 if study.generate is not None:
                     x = study.generate(dict(levels), s.data_rng())
@@ -603,14 +571,6 @@ def _generate(study, levels, dgp, streams, strict):
     return data, error, warned
 
 
-def filler(n: int) -> np.ndarray:
-    """A fixed, finite, non-constant stand-in for a replication without usable data (the
-    normal scores of n points), so that every method can run on its block."""
-    from scipy import special
-
-    return special.ndtri((np.arange(n) + 0.5) / n)
-
-
 def _check_data(x) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 1 or arr.size < 2:
@@ -620,141 +580,12 @@ def _check_data(x) -> np.ndarray:
     return arr
 
 
-def _quantities(points, n, functionals, dists, dgp):
-    """name -> fields for every functional and distance of each row of ``points``."""
-    out = {k: f.evaluate(points, n) for k, f in functionals.items()}
-    if dists:
-        for k, v in distances_batch(points, dgp, which=dists).items():
-            out[k] = {"estimate": v}
-    return out
-
-
-def _analyse_block(method: Method, rows, data, data_ok, gen_error, gen_warn, streams, study,
-                   dgp, truths, dists, strict):
-    R = data.shape[0]
-    status = np.where(data_ok, "ok", ERROR).astype(object)
-    error = gen_error.copy()
-    names = [*study._functionals, *dists]
-    values: dict[str, dict] = {}
-    with _capture(strict) as caught:
-        try:
-            if isinstance(method, GAN):
-                _check_engine(method, study)
-            fitted = method.fit(data, streams, dgp=dgp, device=study.device)
-            points = fitted.sample(study.m) if method.uses_draws else np.array(data)
-            finite = np.isfinite(points).all(axis=1)
-            bad = data_ok & ~finite
-            constant = np.all(data == data[:, :1], axis=1)
-            status[bad], error[bad] = "failed", "non-finite draws (training diverged)"
-            # A GAN on standardised data cannot train on constant data: say so.
-            error[bad & constant] = "non-finite draws: the data are constant (sd 0)"
-            points[~(data_ok & finite)] = filler(points.shape[1])  # kept out of the results
-            diag = fitted.diagnostics(data, points, dgp)
-            for k, v in diag.items():
-                bad = (status == "ok") & ~np.isfinite(v)
-                status[bad], error[bad] = "failed", f"non-finite {k} (training diverged)"
-            ok = status == "ok"
-            if ok.any():
-                got = _quantities(points[ok], data.shape[1], study._functionals, dists, dgp)
-                for k, fields in got.items():
-                    values[k] = {f: _scatter(v, ok, R) for f, v in fields.items()}
-            for k, v in diag.items():
-                values[k] = {"estimate": np.where(ok, v, np.nan)}
-                names.append(k)
-        except Exception as exc:  # one method's error is recorded, never fatal to the others
-            if strict or reraised(exc):
-                raise
-            status[data_ok] = ERROR
-            error[data_ok] = f"{method.label}: {type(exc).__name__}: {exc}"
-    warned = _join(gen_warn, "; ".join(caught))
-    for k in names:
-        rows.add(k, values.get(k, {}), truths.get(k), status, error, warned)
-
-
 def check_worker(study: Study) -> None:
-    """Raise unless every GAN of ``study`` resolves here to the engine the study resolved
-    where it was declared (run on each cluster worker before its blocks)."""
+    """Raise unless every method of ``study`` would run here as it was resolved where the
+    study was declared (:meth:`~gansim.methods.Method.check_prepared`; run on each cluster
+    worker before its blocks)."""
     for method in study.methods:
-        if isinstance(method, GAN):
-            _check_engine(method, study)
-
-
-def _check_engine(method: GAN, study: Study) -> None:
-    from gansim.gan.engine import resolve_engine
-
-    here, declared = resolve_engine(method.config, study.device), study._engines[method.label]
-    if here != declared:
-        import socket
-
-        raise RuntimeError(f"on host {socket.gethostname()} engine {method.config.engine!r} "
-                           f"resolves to {here!r}, where the study resolved {declared!r}: "
-                           "results would mix engines (a C compiler missing here?); run on "
-                           f"machines alike or set GANConfig(engine={here!r}).")
-
-
-def _analyse_each(method: FunctionMethod, rows, data, data_ok, gen_error, gen_warn, streams,
-                  study, dgp, truths, dists, strict):
-    R = data.shape[0]
-    results: list[dict[str, dict] | None] = [None] * R
-    status = np.where(data_ok, "ok", ERROR).astype(object)
-    error = gen_error.copy()
-    warned = gen_warn.copy()
-    order: dict[str, None] = {}
-    for i in np.flatnonzero(data_ok):
-        with _capture(strict) as caught:
-            try:
-                out = method.apply(data[i], streams[i])
-                if isinstance(out, dict):
-                    got = {k: _fields(v) for k, v in out.items()}
-                else:
-                    if not np.isfinite(out).all():
-                        status[i], error[i] = "failed", "non-finite draws"
-                        out = np.zeros_like(out)
-                    got = _quantities(out[None, :], data.shape[1], study._functionals, dists, dgp)
-                    got = {k: {f: float(v[0]) for f, v in fields.items()}
-                           for k, fields in got.items()}
-                results[i] = got
-                order.update(dict.fromkeys(got))
-            except Exception as exc:
-                if strict or reraised(exc):
-                    raise
-                status[i], error[i] = ERROR, f"{method.label}: {type(exc).__name__}: {exc}"
-        warned[i] = _join(warned[i], "; ".join(caught))
-    names = list(order) or [*study._functionals, *dists]
-    for k in names:
-        fields = {f: np.full(R, np.nan) for f in ESTIMATE_FIELDS}
-        st, err = status.copy(), error.copy()
-        for i, got in enumerate(results):
-            if got is None or st[i] != "ok":
-                continue
-            if k not in got:
-                st[i], err[i] = "failed", f"{method.label} returned no {k!r}"
-                continue
-            for f in ESTIMATE_FIELDS:
-                fields[f][i] = got[k].get(f, np.nan)
-            if not math.isfinite(fields["estimate"][i]):
-                st[i], err[i] = "failed", f"non-finite estimate of {k!r}"
-        rows.add(k, fields, truths.get(k), st, err, warned)
-
-
-def _fields(v) -> dict[str, float]:
-    est = v if isinstance(v, Estimate) else Estimate(float(v))
-    return {f: float(getattr(est, f)) for f in ESTIMATE_FIELDS}
-
-
-def _scatter(values, mask, R):
-    out = np.full(R, np.nan)
-    out[mask] = values
-    return out
-
-
-def _join(a, b: str):
-    """Join warning texts: ``a`` a string or an object array of them, ``b`` a string."""
-    if not b:
-        return a
-    if isinstance(a, str):
-        return f"{a}; {b}" if a else b
-    return np.array([_join(x, b) for x in a], dtype=object)
+        method.check_prepared(study._resolved.get(method.label, {}), study.device)
 
 
 def _describe(obj: Any) -> str:
@@ -835,16 +666,14 @@ def _study_iv(study: Study) -> None:
     from gansim.gan.config import check_device
 
     set_("device", check_device(study.device))
-    # Resolved once, where the study is declared: a worker that would resolve differently
-    # (no C compiler there, say) fails its blocks with the reason rather than mixing engines.
-    from gansim.gan.engine import resolve_engine
-
-    set_("_engines", {m.label: resolve_engine(m.config, study.device)
-                      for m in methods if isinstance(m, GAN)})
-    # Asked once here (a subprocess): settings() is called per condition and per record.
-    from gansim.gan.fused import compiler_version
-
-    set_("_compiler", compiler_version() if "fused" in study._engines.values() else None)
+    # Resolved once, where the study is declared (a GAN's engine, the compiler of the fused
+    # one: a subprocess, asked once): a worker that would resolve differently (no C
+    # compiler there, say) fails its blocks with the reason rather than mixing engines.
+    resolved = {m.label: m.prepare(study.device) for m in methods}
+    set_("_resolved", resolved)
+    set_("_engines", {k: r["engine"] for k, r in resolved.items() if "engine" in r})
+    set_("_compiler", next((r["compiler"] for r in resolved.values() if "compiler" in r),
+                           None))
     if auto:
         set_("block_size", auto_block_size(study))
     # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
@@ -873,16 +702,19 @@ def auto_block_size(study: Study) -> int:
     """
     import torch
 
-    gans = [m.config for m in study.methods if isinstance(m, GAN)]
-    if torch.device(study.device).type != "cuda" or not gans:
-        return DEFAULT_BLOCK_SIZE
-    from gansim.gan.engine import largest_block
-
-    B = max(c.replications for c in study.conditions)
     ns = [study.levels(c).get("n") for c in study.conditions]
     n = max((int(v) for v in ns if v is not None), default=DEFAULT_N)
+    per = [b for b in (m.device_bytes(n, study.m) for m in study.methods) if b is not None]
+    if torch.device(study.device).type != "cuda" or not per:
+        return DEFAULT_BLOCK_SIZE
+    from gansim.gan.engine import GPU_MEMORY_SHARE
+
+    B = max(c.replications for c in study.conditions)
     host = max(1, MEMORY_BUDGET // (3 * 8 * study.m))
-    fits = largest_block(gans, n=n, m=study.m, device=study.device, limit=min(B, host))
+    # As gansim.gan.engine.largest_block: a share of the free memory now over the most
+    # demanding method's bytes per replication, at least 1, at most min(B, host).
+    free, _ = torch.cuda.mem_get_info(torch.device(study.device))
+    fits = max(1, min(int(GPU_MEMORY_SHARE * free) // max(per), B, host))
     return -(-B // -(-B // fits))  # ceil(B / blocks), blocks = ceil(B / fits)
 
 
