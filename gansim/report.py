@@ -232,32 +232,12 @@ def _vm(value, mcse, digits=3):
 
 
 def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n: int) -> str:
-    """Markdown: the GAN on raw against standardised data, per DGP (``python -m gansim
-    rates_standardize``).
+    """The raw-vs-standardised table of ``python -m gansim rates_standardize``; it lives in
+    :func:`gansim.render.rates_standardize.standardize_table`, which the results report
+    renders it with (kept here by its name)."""
+    from gansim.render.rates_standardize import standardize_table as table
 
-    ``summary`` is :func:`gansim.summary.summarise` by ``dgp``; ``paired`` its frame with
-    ``ref="gan_raw"`` (the ``less`` rows of ``gan`` are used)."""
-    lines = [f"# The GAN on raw vs standardised data, n = {n}, B = {B} per DGP", "",
-             "Value (MCSE). `gan_raw`: `GANConfig()`; `gan`: `GANConfig(standardize=True)`; "
-             "same data, same initial weights and training noise.", "",
-             "| DGP | mean KS ecdf | mean KS gan_raw | mean KS gan | share KS(gan) < "
-             "KS(gan_raw) | bias sd gan_raw | bias sd gan | bias q90 gan_raw | bias q90 gan |",
-             "|---|---|---|---|---|---|---|---|---|"]
-
-    def v(dgp, method, quantity, stat):
-        row = summary[(summary.dgp == dgp) & (summary.method == method)
-                      & (summary.quantity == quantity) & (summary.stat == stat)]
-        return _vm(row.est.iloc[0], row.mcse.iloc[0])
-
-    for dgp in pd.unique(summary.dgp):
-        pr = paired[(paired.dgp == dgp) & (paired.method == "gan") & (paired.quantity == "ks")
-                    & (paired.stat == "less")]
-        lines.append(f"| {dgp} | {v(dgp, 'ecdf', 'ks', 'mean')} | "
-                     f"{v(dgp, 'gan_raw', 'ks', 'mean')} | {v(dgp, 'gan', 'ks', 'mean')} | "
-                     f"{_vm(pr.est.iloc[0], pr.mcse.iloc[0])} | "
-                     f"{v(dgp, 'gan_raw', 'sd', 'bias')} | {v(dgp, 'gan', 'sd', 'bias')} | "
-                     f"{v(dgp, 'gan_raw', 'q90', 'bias')} | {v(dgp, 'gan', 'q90', 'bias')} |")
-    return "\n".join(lines) + "\n"
+    return table(summary, paired, B=B, n=n)
 
 
 def frame_tables(frame: pd.DataFrame, *, index: list[str], columns: str, digits: int = 3,

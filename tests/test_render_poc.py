@@ -105,3 +105,30 @@ def test_wrap_keeps_tables_and_list_items():
     assert out.endswith("| a | b |\n|---|---|")
     assert all(len(line) <= 40 for line in out.split("\n\n")[0].splitlines())
     assert "\n- short" in out
+
+
+# --------------------------------------------------------------------------------------------
+# results/rates_standardize
+
+
+def test_rates_standardize_renders_the_committed_files():
+    from gansim.render import rates_standardize
+
+    _committed(RESULTS, rates_standardize.render(RESULTS))
+
+
+def test_rates_standardize_negative_control(tmp_path):
+    from gansim.render import rates_standardize
+
+    text = _flat(rates_standardize.render(RESULTS)["rates_standardize/README.md"])
+    assert "| t | 0.0040 (0.0022) | not resolved at this B (1.8 MCSE) |" in text
+    assert "1.47 (0.10), above 1 (4.7 MCSE)" in text
+    assert "an MSE of the sd lower in 2 (normal, mixture), higher in 1 (t)" in text
+    results = _copy("rates_standardize", tmp_path)
+    _set(results, "rates_standardize", 1.1, dgp="t", method="gan", quantity="sd",
+         stat="mseratio")
+    text = _flat(rates_standardize.render(results)["rates_standardize/README.md"])
+    assert "1.10 (0.10), not resolved from 1 at this B (1.0 MCSE)" in text
+    assert "higher in 0, not resolved in 2 (t, lognormal)" in text
+    # Without results/rates beside it, no claim about shared data sets.
+    assert "results/rates' replications" not in text
