@@ -44,6 +44,7 @@ from gansim.functionals import ks_distance_batch
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
+from gansim.identity import callable_id, object_id
 from gansim.rng import ReplicationStreams, torch_generator
 from gansim.runner import ERROR
 
@@ -206,10 +207,20 @@ class Method(ABC):
         return f"{type(self).__name__}({args})"
 
     def settings(self) -> dict:
-        """JSON-able settings that determine the method's results."""
+        """JSON-able settings that determine the method's results.
+
+        For a method class defined outside gansim, also its class (``module.qualname`` and
+        a hash of its source) and its public attributes (:func:`gansim.identity.object_id`),
+        so that a rerun resumes only while they are unchanged.
+        """
         out = {"method": self.name, "label": self.label}
         if self.stream != self.label:
             out["stream"] = self.stream
+        cls = type(self)
+        if not cls.__module__.startswith("gansim."):
+            out["class"] = callable_id(cls)
+            out["attributes"] = {k: object_id(v) for k, v in sorted(vars(self).items())
+                                 if not k.startswith("_") and k not in ("label", "stream")}
         return out
 
     def fit(self, data: Any, streams: Sequence[ReplicationStreams], *, dgp: DGP | None = None,
@@ -892,26 +903,6 @@ def _fail_nonfinite(out: Outcome, idx: np.ndarray, data: np.ndarray, bad: np.nda
     message[idx] = np.where(constant, "non-finite draws: the data are constant (sd 0)",
                             "non-finite draws (training diverged)")
     out.fail(idx[bad], "failed", message)
-
-
-def callable_id(fn: Any) -> str:
-    """``module.qualname`` of a callable and, where its source can be read, the first 12
-    hex digits of the source's SHA-256: what a study records of a user's function.
-
-    Examples
-    --------
-    >>> callable_id(np.mean).startswith("numpy.mean")
-    True
-    """
-    import hashlib
-    import inspect
-
-    name = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):  # built-ins, C functions, code typed at a prompt
-        return name
-    return f"{name} [source sha256 {hashlib.sha256(source.encode()).hexdigest()[:12]}]"
 
 
 def as_method(obj: Any) -> Method:

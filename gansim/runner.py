@@ -168,10 +168,12 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
     if path.exists() and not overwrite:
         old = json.loads(path.read_text())
         if old != manifest:
-            keys = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
+            from gansim.identity import differences
+
             raise ValueError(
                 f"`out` folder {blocks_dir} holds blocks made with other settings "
-                f"(differing: {', '.join(keys)}); choose another `out` or pass overwrite=True.")
+                f"(differing: {'; '.join(differences(old, manifest))}); choose another `out` "
+                "or pass overwrite=True.")
     if overwrite and blocks_dir.exists():
         for f in blocks_dir.glob("block-*.parquet"):
             f.unlink()

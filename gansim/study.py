@@ -56,7 +56,8 @@ from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp
 from gansim.distances import DISTANCES, supported_distances
 from gansim.functionals import ESTIMATE_FIELDS, Functional, make_functionals
-from gansim.methods import Method, as_method, callable_id
+from gansim.identity import callable_id, differences, object_id
+from gansim.methods import Method, as_method
 from gansim.rng import replication_streams
 from gansim.runner import ERROR, reraised, run_blocks
 
@@ -212,8 +213,8 @@ class Study:
         _, notes = self.distances_for(dgp)
         unknown = [k for k, v in self.truths(dgp).items() if v is None]
         if unknown:
-            notes.append(f"true value unknown for {unknown} under {dgp!r}: no bias, MSE or "
-                         "coverage for them")
+            notes.append(f"true value unknown for {unknown} under {object_id(dgp)}: no bias, "
+                         "MSE or coverage for them")
         return notes
 
     def settings(self, condition: Condition | None = None) -> dict:
@@ -235,7 +236,7 @@ class Study:
         if condition is not None:
             out["condition"] = condition.as_dict
             out["condition_id"] = condition.id
-            out["dgp"] = repr(self.dgp_for(condition))
+            out["dgp"] = object_id(self.dgp_for(condition))
         return out
 
     @property
@@ -434,7 +435,12 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
         path = out / STUDY_RECORD
         if path.exists() and not overwrite:
             old = json.loads(path.read_text())
-            differ = [k for k in ("seed", "settings") if old.get(k) != record[k]]
+            differ = []
+            if old.get("seed") != record["seed"]:
+                differ.append(f"seed (stored {old.get('seed')!r}, now {seed!r})")
+            if old.get("settings") != record["settings"]:
+                what = _settings_differences(old.get("settings"), record["settings"])
+                differ.append(f"settings ({what})")
             fewer = [k for k, b in record["replications"].items()
                      if b < old.get("replications", {}).get(k, 0)]
             if fewer:
@@ -450,6 +456,22 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
         os.replace(tmp, path)
     finally:
         lock.close()
+
+
+def _settings_differences(old: Any, new: dict) -> str:
+    """The settings that differ, per condition (its label, where it has factors)."""
+    if not isinstance(old, dict):
+        return "; ".join(differences(old, new))
+    out = []
+    for label in [*new, *(k for k in old if k not in new)]:
+        if old.get(label) == new.get(label):
+            continue
+        if label not in old or label not in new:
+            out.append(f"condition {label!r} {'absent before' if label not in old else 'gone'}")
+            continue
+        where = f"[{label}] " if label else ""
+        out += [where + d for d in differences(old[label], new[label])]
+    return "; ".join(out[:5] + ([f"... ({len(out) - 5} more)"] if len(out) > 5 else []))
 
 
 def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -> pd.DataFrame:
