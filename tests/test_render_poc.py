@@ -132,3 +132,32 @@ def test_rates_standardize_negative_control(tmp_path):
     assert "higher in 0, not resolved in 2 (t, lognormal)" in text
     # Without results/rates beside it, no claim about shared data sets.
     assert "results/rates' replications" not in text
+
+
+# --------------------------------------------------------------------------------------------
+# results/losses
+
+
+def test_losses_renders_the_committed_files():
+    from gansim.render import losses
+
+    _committed(RESULTS, losses.render(RESULTS))
+
+
+def test_losses_statements_come_from_the_data(tmp_path):
+    from gansim.render import losses
+
+    text = losses.render(RESULTS)["losses/README.md"]
+    # The k = 5 game's mean value, against −log 4 by the rule (not "−1.385").
+    assert "| non-saturating, k = 5 | -1.3863 | -1.37846 (0.00017) | +0.0078, above " in text
+    assert "−1.385" not in text and "-1.385 " not in text
+    # results/poc's ratio read from results/poc/summary.csv.
+    assert "gives 1.018 (0.003)" in _flat(text) and "1.017" not in text
+    results = _copy("losses", tmp_path)
+    shutil.copytree(RESULTS / "poc", results / "poc",
+                    ignore=shutil.ignore_patterns("*.png", "*.md", "*.tex", "gan_bootstrap"))
+    _set(results, "losses", 1.03, method="nonsaturating", quantity="mean", stat="varratio")
+    _set(results, "poc", 1.005, method="gan", quantity="mean", stat="varratio")
+    text = _flat(losses.render(results)["losses/README.md"])
+    assert "| non-saturating, k = 1 | 1.030 (0.009), above 1 (3.2 MCSE) |" in text
+    assert "gives 1.005 (0.003)" in text

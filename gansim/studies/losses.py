@@ -35,7 +35,7 @@ from gansim.summary import summarise
 __all__ = ["DEFAULTS", "DESCRIPTION", "DIAGNOSTICS", "ENGINE", "ESTIMATION", "NOISE", "KEEP",
            "VARIANTS", "add_arguments", "fmt", "gan_config", "legacy_replications",
            "loss_curves", "losses_study", "main", "markdown", "measures", "plot_curves",
-           "plot_ks", "write_outputs"]
+           "plot_ks", "table_md", "write_outputs"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2020, "out": "results/losses"}
@@ -244,6 +244,17 @@ DIAGNOSTICS = {"d_real": "D on data", "d_fake": "D on draws", "value": "value",
                "collapsed": "collapsed", "failed": "failed"}
 
 
+def table_md(rows: dict, *, n: int, m: int, steps: int, B: int, seed: int) -> str:
+    """``table.md``: the estimation and diagnostics tables of :func:`measures`' rows (one per
+    variant), as the study writes it and ``python -m gansim report losses`` renders it."""
+    return (f"# GAN games on the proof-of-concept design\n\n"
+            f"n = {n} from N(0, 1), m = {m:,} draws, {steps} steps, B = {B:,} per variant, "
+            f"seed {seed} (the same data sets for every variant). Value (MCSE).\n\n"
+            "## Estimation\n\n" + markdown(rows, ESTIMATION)
+            + "\n\n## Equilibrium and failure diagnostics\n\n" + markdown(rows, DIAGNOSTICS)
+            + "\n")
+
+
 def plot_ks(frames: dict, path, *, n: int):
     """KS distributions: KS_n of the data and KS* of each variant (step histograms).
 
@@ -317,14 +328,9 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     report.write_csv(summary, out / "summary.csv")
     rows = {g.label: measures(summary, tidy, g.label, config=g.config, dgp=dgp, n=study.n)
             for g in gans}
-    steps = gans[0].config.steps
-    table = (f"# GAN games on the proof-of-concept design\n\n"
-             f"n = {study.n} from N(0, 1), m = {study.m:,} draws, {steps} steps, "
-             f"B = {study.replications:,} per variant, seed {seed} (the same data sets "
-             "for every variant). Value (MCSE).\n\n## Estimation\n\n"
-             + markdown(rows, ESTIMATION) + "\n\n## Equilibrium and failure diagnostics\n\n"
-             + markdown(rows, DIAGNOSTICS) + "\n")
-    report.write_atomic(out / "table.md", table)
+    report.write_atomic(out / "table.md", table_md(
+        rows, n=study.n, m=study.m, steps=gans[0].config.steps, B=study.replications,
+        seed=seed))
     report.write_summary_files(
         out, summary, rows=["quantity", "stat"],
         caption="GAN games: every stat as value (MCSE), by quantity and method (variant); "
