@@ -1,4 +1,4 @@
-"""The coverage study (issue 11): can T(F*_n) be used for inference?
+"""The coverage study: can T(F*_n) be used for inference?
 
 On the same simulated data sets, the GAN's intervals for the mean, median, sd, q0.1 and q0.9
 (:class:`gansim.GANEstimator`) against the classical intervals a statistician would compute
@@ -19,7 +19,11 @@ resumable study in its own folder under ``--out``, committed as it completes:
   bootstrap;
 - ``scratch``: the GAN bootstrap with bootstrap GANs trained from scratch (2,000 steps) on
   the mixture, n in {25, 100}, B = 500, where the warm start fails (part ``check``);
-- ``report``: the parts' summaries side by side (``coverage.md``, ``coverage.png``).
+- ``report``: the parts' summaries side by side (``summary.csv``, ``coverage.md``,
+  ``coverage.png``, ``wald_diagnosis.csv``, ``warm_vs_scratch.csv``); the README and
+  ``paired.md`` beside them are rendered from the committed files by
+  ``python -m gansim report coverage`` (:mod:`gansim.render.coverage`, which also holds
+  the tables' code).
 
 Every part uses the same seed and condition ids, so a data set (and the GAN fitted to it) is
 the same in every part: the comparisons between parts are paired.
@@ -47,9 +51,9 @@ from gansim.functionals import FUNCTIONALS
 from gansim.gan.config import GANConfig
 from gansim.intervals import interval_method
 from gansim.methods import FunctionMethod
+from gansim.render.coverage import coverage_md, tables
 from gansim.study import Study, StudyResult, run_study
 from gansim.summary import summarise
-from gansim.tables import summary_table
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "PARTS", "add_arguments", "build_study", "main",
            "write_part", "write_report"]
@@ -211,22 +215,15 @@ def write_part(out_dir, result: StudyResult, *, n_jobs: int, started: str) -> pd
 
 
 def _tables(summary: pd.DataFrame, title: str) -> str:
-    parts = [f"# {title}: coverage and mean width of nominal {LEVEL:.0%} intervals\n",
-             "Cells: value (MCSE). `cover` is the share of the B intervals containing T(F); "
-             "`width` their mean width.\n"]
-    for q in FUNCS:
-        rows = summary[(summary["quantity"] == q) & summary["stat"].isin(["cover", "width"])]
-        if rows.empty:
-            continue
-        parts.append(summary_table(rows, rows=["dgp", "n", "stat"], columns="method",
-                                   caption=f"{q}", digits=3))
-    return "\n\n".join(parts) + "\n"
+    return tables(summary, title, LEVEL, FUNCS)
 
 
 def write_report(out_dir) -> pd.DataFrame:
-    """The finished parts' summaries side by side: ``coverage.md`` (coverage and width by
-    functional, DGP and n, one column per method of every part) and ``coverage.png``
-    (coverage against n, a panel per functional and DGP)."""
+    """The finished parts' summaries side by side: ``summary.csv``, ``coverage.md``
+    (coverage and width by functional, DGP and n, one column per method of every part; the
+    band counts; the Wald diagnosis; warm against scratch), ``wald_diagnosis.csv``,
+    ``warm_vs_scratch.csv`` and ``coverage.png`` (coverage against n, a panel per functional
+    and DGP)."""
     out = Path(out_dir)
     frames = []
     for p in PARTS[:-1]:
@@ -247,85 +244,16 @@ def write_report(out_dir) -> pd.DataFrame:
         summary.loc[check, "method"] + "_warm")
     summary = summary.drop(columns="part")
     report.write_csv(summary, out / "summary.csv")
-    text = _tables(summary, "coverage (all parts)") + "\n" + _counts(summary)
-    shorter = shorter_at_equal_coverage(summary)
-    report.write_csv(shorter, out / "shorter.csv")
-    text += "\n" + _shorter_table(shorter)
     diag = wald_diagnosis(summary)
     report.write_csv(diag, out / "wald_diagnosis.csv")
-    text += "\n" + _diagnosis_table(diag)
+    warm = None
     if (out / "check" / "replications.csv.gz").exists():
         warm = warm_vs_scratch(pd.read_csv(out / "check" / "replications.csv.gz"))
         report.write_csv(warm, out / "warm_vs_scratch.csv")
-        text += "\n" + _warm_table(warm)
-    report.write_atomic(out / "coverage.md", text)
+    report.write_atomic(out / "coverage.md", coverage_md(summary, diag, warm, LEVEL, FUNCS))
     cover = summary[summary["stat"] == "cover"]
     report.write_figure(out / "coverage.png", _cover_figure(cover))
     return summary
-
-
-def _counts(summary: pd.DataFrame) -> str:
-    """Per method: conditions x functionals, how many cover at least nominal - 2 MCSE and
-    how many below 0.90 (descriptive counts over many cells: at 2 MCSE about 2.5% of
-    cells at exactly nominal coverage fall short by chance)."""
-    cover = summary[summary["stat"] == "cover"]
-    lines = ["## Counts over conditions x functionals", "",
-             "| method | cells | cover >= 0.95 - 2 MCSE | cover < 0.90 |", "|---|---|---|---|"]
-    for m, g in cover.groupby("method", sort=False):
-        ok = int((g["est"] >= LEVEL - 2 * g["mcse"]).sum())
-        lines.append(f"| {m} | {len(g)} | {ok} | {int((g['est'] < 0.90).sum())} |")
-    return "\n".join(lines) + "\n"
-
-
-def shorter_at_equal_coverage(summary: pd.DataFrame, ref: str = "boot_bca") -> pd.DataFrame:
-    """Cells where a GAN interval is shorter than ``ref``'s at equal coverage: the GAN
-    method covers at least nominal - 2 MCSE, no less than ``ref`` minus 2 MCSE of the
-    difference (independent-sample MCSE: conservative, the pairs share data sets), and its
-    mean width is below ``ref``'s.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``method, dgp, n, quantity, cover, cover_ref, width_ratio``.
-    """
-    cw = summary[summary["stat"].isin(["cover", "width"])]
-    p = cw.pivot_table(index=["dgp", "n", "quantity"], columns=["stat", "method"],
-                       values=["est", "mcse"])
-    rows = []
-    if ("est", "cover", ref) not in p:
-        return pd.DataFrame(columns=["method", "dgp", "n", "quantity", "cover", "cover_ref",
-                                     "width_ratio"])
-    for m in dict.fromkeys(cw["method"]):
-        # The check part's methods (B = 50) are left out: their MCSEs admit almost anything.
-        if (not str(m).startswith("gan_") or str(m).endswith(("_warm", "_scratch",
-                                                                "_parametric"))
-                or ("est", "cover", m) not in p):
-            continue
-        c, cr = p[("est", "cover", m)], p[("est", "cover", ref)]
-        mc, mr = p[("mcse", "cover", m)], p[("mcse", "cover", ref)]
-        w = p[("est", "width", m)] / p[("est", "width", ref)]
-        sel = ((c >= LEVEL - 2 * mc) & (c >= cr - 2 * np.sqrt(mc**2 + mr**2)) & (w < 1)
-               ).fillna(False)
-        for key in p.index[sel.to_numpy()]:
-            rows.append((m, *key, c[key], cr[key], w[key]))
-    return pd.DataFrame(rows, columns=["method", "dgp", "n", "quantity", "cover", "cover_ref",
-                                       "width_ratio"])
-
-
-def _shorter_table(shorter: pd.DataFrame) -> str:
-    lines = ["## GAN intervals shorter than BCa at equal coverage", "",
-             "Cells where the GAN interval covers at least 0.95 - 2 MCSE, no less than "
-             "Efron's BCa on the same data sets (within 2 MCSE of the difference) and is "
-             "shorter on average. Many cells are compared, so a few such cells arise by "
-             "chance.", "",
-             "| method | dgp | n | functional | cover | cover BCa | width / BCa's |",
-             "|---|---|---|---|---|---|---|"]
-    for r in shorter.itertuples():
-        lines.append(f"| {r.method} | {r.dgp} | {r.n} | {r.quantity} | {r.cover:.3f} | "
-                     f"{r.cover_ref:.3f} | {r.width_ratio:.3f} |")
-    if shorter.empty:
-        lines.append("| none | | | | | | |")
-    return "\n".join(lines) + "\n"
 
 
 def wald_diagnosis(summary: pd.DataFrame, gan: str = "gan_wald",
@@ -353,22 +281,6 @@ def wald_diagnosis(summary: pd.DataFrame, gan: str = "gan_wald",
                         "modse_over_empse": g["modse"] / g["empse"],
                         "empse_ratio": g["empse"] / e})
     return out.reset_index()
-
-
-def _diagnosis_table(diag: pd.DataFrame) -> str:
-    lines = ["## Why the GAN's Wald interval misses (reference quantities)", "",
-             "bias/EmpSE and ModSE/EmpSE of T(F*) and EmpSE(T(F*)) / EmpSE(T(F_n)) use the "
-             "spread across the B replications: *references*, not computable from one data "
-             "set. Coverage drops below nominal when |bias|/EmpSE is large (T(F*) centred "
-             "off T(F)) or ModSE/EmpSE < 1 (the SE at sample size n misses the GAN's own "
-             "variance).", "",
-             "| dgp | n | functional | cover (MCSE) | bias/EmpSE | ModSE/EmpSE | "
-             "EmpSE ratio GAN/F_n |", "|---|---|---|---|---|---|---|"]
-    for r in diag.itertuples():
-        lines.append(f"| {r.dgp} | {r.n} | {r.quantity} | {r.cover:.3f} ({r.cover_mcse:.3f}) "
-                     f"| {r.bias_over_empse:+.2f} | {r.modse_over_empse:.2f} | "
-                     f"{r.empse_ratio:.2f} |")
-    return "\n".join(lines) + "\n"
 
 
 def warm_vs_scratch(tidy: pd.DataFrame, kinds=("percentile", "basic")) -> pd.DataFrame:
@@ -401,22 +313,6 @@ def warm_vs_scratch(tidy: pd.DataFrame, kinds=("percentile", "basic")) -> pd.Dat
     return pd.DataFrame(rows, columns=["dgp", "n", "quantity", "interval", "B",
                                        "log_width_ratio", "log_width_ratio_mcse",
                                        "centre_shift", "centre_shift_mcse"])
-
-
-def _warm_table(warm: pd.DataFrame) -> str:
-    lines = ["## Warm-started against from-scratch bootstrap GANs (part `check`)", "",
-             "Paired on the same data sets and fitted GAN. `width ratio`: exp(mean log ratio "
-             "of widths, warm / scratch) with a ±1.96 MCSE range; `centre shift`: mean shift "
-             "of the interval's midpoint in units of the scratch interval's width (MCSE).", "",
-             "| dgp | n | functional | interval | B | width ratio | centre shift |",
-             "|---|---|---|---|---|---|---|"]
-    for r in warm.itertuples():
-        lo = np.exp(r.log_width_ratio - 1.96 * r.log_width_ratio_mcse)
-        hi = np.exp(r.log_width_ratio + 1.96 * r.log_width_ratio_mcse)
-        lines.append(f"| {r.dgp} | {r.n} | {r.quantity} | {r.interval} | {r.B} | "
-                     f"{np.exp(r.log_width_ratio):.3f} [{lo:.3f}, {hi:.3f}] | "
-                     f"{r.centre_shift:+.3f} ({r.centre_shift_mcse:.3f}) |")
-    return "\n".join(lines) + "\n"
 
 
 def _cover_figure(cover: pd.DataFrame):

@@ -1,0 +1,1005 @@
+"""The report of ``results/coverage``: can T(F*_n) be used for inference?
+
+Renders ``coverage/README.md``, ``coverage/coverage.md`` (coverage and width of every
+method, band counts, the Wald diagnosis, warm against scratch), ``coverage/paired.md`` (the
+paired comparisons) and each part's ``table.md`` from the committed files: every part's
+``summary.csv``, ``run.json``, ``study.json`` and ``replications.csv.gz`` (the interval ends
+only, for the paired comparisons), and the folder's ``summary.csv``,
+``wald_diagnosis.csv`` and ``warm_vs_scratch.csv``.
+
+Comparative words come from :mod:`gansim.render.rules`. Two rules this report needs are
+stated here, in code, and used nowhere else:
+
+- **Chance of a resolved paired difference** (:data:`P_RESOLVED_BY_CHANCE`): when two
+  methods do not differ, a paired difference exceeds ``K_MCSE`` paired MCSEs with
+  probability about ``2·(1 − Φ(K_MCSE))`` = 0.046 (normal approximation); counts of
+  resolved differences over many cells are set against that chance with
+  :func:`gansim.render.rules.chance_count`.
+- **A trend of coverage with n** (:func:`coverage_trend`): weighted least squares of the
+  observed coverage on log₂ n, each cell weighted by the inverse of its binomial variance
+  ``c(1 − c)/B`` (``c`` kept inside ``[0.5/B, 1 − 0.5/B]``), the slope's SE multiplied by
+  ``√max(1, X²/(k − 2))`` when the k > 2 points scatter more than binomially about the line;
+  the slope (per doubling of n) and its interval ``± 1.96 SE`` then go to
+  :func:`gansim.render.rules.trend`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gansim.render import rules
+from gansim.render.common import read_csv, read_json, versions_line
+from gansim.render.text import count, md_table, num, num_range, signed
+from gansim.tables import summary_table
+
+__all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
+           "counts_table", "tables", "diagnosis_table", "warm_table", "coverage_md",
+           "paired_md", "load"]
+
+FOLDER = "coverage"
+#: The study's parts, in the order they are reported.
+PARTS = ("wald", "boot", "check", "scratch")
+#: Stated rule: the probability that a paired difference of two methods that do not differ
+#: is called resolved (beyond ``rules.K_MCSE`` paired MCSEs), normal approximation.
+P_RESOLVED_BY_CHANCE = float(2 * stats.norm.sf(rules.K_MCSE))
+#: The reference interval of the paired comparisons: Efron's BCa on the same data sets.
+REF = "boot_bca"
+NR = "not resolved at this B"
+HLN, LHN, NWN = ("higher", "lower", NR), ("lower", "higher", NR), ("narrower", "wider", NR)
+WIDTH = 95
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _part_label(method: str, part: str) -> str:
+    """The ``check`` part's warm-started methods are labelled ``_warm`` in the folder's
+    summary (the ``boot`` part has the same methods on B = 500)."""
+    if part == "check" and not method.endswith(("_scratch", "_parametric")):
+        return method + "_warm"
+    return method
+
+
+def load(results) -> dict:
+    """Everything the report reads, once."""
+    base = Path(results) / FOLDER
+    data = {"base": base, "summary": read_csv(base / "summary.csv"),
+            "diag": read_csv(base / "wald_diagnosis.csv"),
+            "warm": read_csv(base / "warm_vs_scratch.csv"), "parts": {}}
+    cols = ["dgp", "n", "rep", "method", "quantity", "lower", "upper", "truth"]
+    for p in PARTS:
+        reps = read_csv(base / p / "replications.csv.gz", usecols=cols)
+        labels = {m: _part_label(m, p) for m in reps["method"].unique()}
+        reps["method"] = reps["method"].map(labels)
+        data["parts"][p] = {"summary": read_csv(base / p / "summary.csv"),
+                            "run": read_json(base / p / "run.json"),
+                            "study": read_json(base / p / "study.json"),
+                            "reps": reps}
+    return data
+
+
+def _cover(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[summary["stat"] == "cover"]
+
+
+def _B(summary: pd.DataFrame) -> pd.Series:
+    """B per (dgp, n, method, quantity): the computable intervals (nsim - ci_nmiss)."""
+    key = ["dgp", "n", "method", "quantity"]
+    piv = summary[summary["stat"].isin(["nsim", "ci_nmiss"])].pivot_table(
+        index=key, columns="stat", values="est")
+    piv = piv.reindex(columns=["nsim", "ci_nmiss"]).fillna(0)
+    return (piv["nsim"] - piv["ci_nmiss"]).astype(int)
+
+
+def _cover_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """Coverage cells with their B (intervals computed) and nominal B (replications)."""
+    key = ["dgp", "n", "method", "quantity"]
+    cov = _cover(summary).set_index(key)[["est", "mcse"]]
+    nsim = summary[summary["stat"] == "nsim"].set_index(key)["est"].astype(int)
+    out = cov.join(_B(summary).rename("B_ok")).join(nsim.rename("B"))
+    return out.reset_index()
+
+
+# ---------------------------------------------------------------------- stated rules
+
+
+def coverage_trend(ns, covers, B) -> dict:
+    """Stated rule: the trend of coverage with n (see the module's docstring).
+
+    Returns ``slope`` (per doubling of n), ``lo``, ``hi`` (its 95% interval) and ``word``
+    (from :func:`gansim.render.rules.trend`).
+
+    Examples
+    --------
+    >>> coverage_trend([25, 50, 100, 200, 400], [0.5, 0.4, 0.3, 0.2, 0.1], 500)["word"]
+    'falls as n grows'
+    >>> coverage_trend([25, 100], [0.95, 0.94], 500)["word"][:8]
+    'no trend'
+    """
+    x = np.log2(np.asarray(ns, dtype=float))
+    y = np.asarray(covers, dtype=float)
+    Bs = np.broadcast_to(np.asarray(B, dtype=float), y.shape)
+    if len(x) < 2 or len(set(x.tolist())) < 2:
+        raise ValueError("a trend needs coverages at two or more sample sizes.")
+    p = np.clip(y, 0.5 / Bs, 1 - 0.5 / Bs)
+    w = Bs / (p * (1 - p))
+    xbar = np.sum(w * x) / np.sum(w)
+    ybar = np.sum(w * y) / np.sum(w)
+    sxx = np.sum(w * (x - xbar) ** 2)
+    slope = float(np.sum(w * (x - xbar) * (y - ybar)) / sxx)
+    se = math.sqrt(1.0 / sxx)
+    k = len(x)
+    if k > 2:
+        chi2 = float(np.sum(w * (y - ybar - slope * (x - xbar)) ** 2))
+        se *= math.sqrt(max(1.0, chi2 / (k - 2)))
+    lo, hi = slope - rules.Z * se, slope + rules.Z * se
+    return {"slope": slope, "lo": lo, "hi": hi, "word": rules.trend(slope, lo, hi)}
+
+
+def paired(reps_a: pd.DataFrame, method_a: str, reps_b: pd.DataFrame,
+           method_b: str) -> pd.DataFrame:
+    """Paired comparison of two methods on the same data sets, per (dgp, n, quantity).
+
+    Pairs are the replications where both intervals exist. Coverage: mean difference of
+    the coverage indicators (A − B) and its paired MCSE (sd / √pairs), with the word of
+    :func:`gansim.render.rules.compare`; width: mean widths, their ratio (A's / B's) and the
+    mean paired difference with its MCSE and word ("wider"/"narrower").
+    """
+    key = ["dgp", "n", "quantity", "rep"]
+    a = reps_a[reps_a["method"] == method_a].set_index(key)
+    b = reps_b[reps_b["method"] == method_b].set_index(key)
+    b = b[["lower", "upper"]].rename(columns={"lower": "lower_b", "upper": "upper_b"})
+    both = a[["lower", "upper", "truth"]].join(b, how="inner").dropna()
+    both["ca"] = ((both["lower"] <= both["truth"]) & (both["truth"] <= both["upper"])) * 1.0
+    both["cb"] = ((both["lower_b"] <= both["truth"]) & (both["truth"] <= both["upper_b"])) * 1.0
+    both["wa"] = both["upper"] - both["lower"]
+    both["wb"] = both["upper_b"] - both["lower_b"]
+    both["dc"] = both["ca"] - both["cb"]
+    both["dw"] = both["wa"] - both["wb"]
+    g = both.groupby(level=["dgp", "n", "quantity"], sort=False)
+    out = g.agg(pairs=("dc", "size"), cover_a=("ca", "mean"), cover_b=("cb", "mean"),
+                d_cover=("dc", "mean"), sd_cover=("dc", "std"), width_a=("wa", "mean"),
+                width_b=("wb", "mean"), d_width=("dw", "mean"), sd_width=("dw", "std"))
+    out["d_cover_mcse"] = out.pop("sd_cover") / np.sqrt(out["pairs"])
+    out["d_width_mcse"] = out.pop("sd_width") / np.sqrt(out["pairs"])
+    out["width_ratio"] = out["width_a"] / out["width_b"]
+    out["cover_word"] = [rules.compare(d, s).word
+                         for d, s in zip(out["d_cover"], out["d_cover_mcse"], strict=True)]
+    out["width_word"] = [rules.compare(d, s, higher="wider", lower="narrower").word
+                         for d, s in zip(out["d_width"], out["d_width_mcse"], strict=True)]
+    out = out.reset_index()
+    out.insert(0, "b", method_b)
+    out.insert(0, "a", method_a)
+    return out
+
+
+def _order(frame: pd.DataFrame, dgps, funcs) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["_d"] = frame["dgp"].map({d: i for i, d in enumerate(dgps)})
+    frame["_q"] = frame["quantity"].map({q: i for i, q in enumerate(funcs)})
+    return frame.sort_values(["_d", "n", "_q"]).drop(columns=["_d", "_q"])
+
+
+# ------------------------------------------------------------------- generated tables
+
+
+def tables(summary: pd.DataFrame, title: str, level: float, funcs) -> str:
+    """Coverage and mean width with MCSEs, one table per functional (the parts' table.md)."""
+    parts = [f"# {title}: coverage and mean width of nominal {level:.0%} intervals\n",
+             "Cells: value (MCSE). `cover` is the share of the B intervals containing T(F); "
+             "`width` their mean width.\n"]
+    for q in funcs:
+        rows = summary[(summary["quantity"] == q) & summary["stat"].isin(["cover", "width"])]
+        if rows.empty:
+            continue
+        parts.append(summary_table(rows, rows=["dgp", "n", "stat"], columns="method",
+                                   caption=f"{q}", digits=3))
+    return "\n\n".join(parts) + "\n"
+
+
+def counts_table(summary: pd.DataFrame, level: float) -> str:
+    """Per method, the coverage cells under, at and over nominal (the two-sided band of
+    :func:`gansim.render.rules.coverage_band` at each cell's B) and what chance gives."""
+    cf = _cover_frame(summary)
+    bands = sorted({int(b) for b in cf["B"]}, reverse=True)
+    lines = ["## Coverage against the band, per method", "",
+             _para(f"A cell is *at nominal* when its coverage lies inside the two-sided band "
+                   f"{level:g} ± {rules.Z:g}·√({level:g}·{1 - level:.2g}/B), under or over "
+                   "outside it; B is the number of intervals computed in the cell ("
+                   + "; ".join(f"B = {num(b, 0)}: [{num(rules.coverage_band(b, level).lo, 4)}"
+                               f", {num(rules.coverage_band(b, level).hi, 4)}]"
+                               for b in bands)
+                   + "; a cell with intervals that could not be computed has its own, "
+                   "slightly wider band). A correct interval falls outside the band in "
+                   "about 5% of cells (`chance outside`: the expected count and its 95% "
+                   "range)."), ""]
+    rows = []
+    for m, g in cf.groupby("method", sort=False):
+        c = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+        ch = c.chance_outside
+        rows.append({"method": m, "B": num_range(g["B"], 0), "cells": str(c.total),
+                     "at nominal": str(c.at), "under": str(c.under), "over": str(c.over),
+                     "chance outside": f"{ch.expected:.1f} ({ch.lo}–{ch.hi})"})
+    lines.append(md_table(pd.DataFrame(rows), align="lrrrrrr"))
+    return "\n".join(lines) + "\n"
+
+
+def diagnosis_table(diag: pd.DataFrame) -> str:
+    """The Wald diagnosis (``wald_diagnosis.csv``) as a table."""
+    lines = ["## Why the GAN's Wald interval misses (reference quantities)", "",
+             _para("bias/EmpSE and ModSE/EmpSE of T(F*) and EmpSE(T(F*)) / EmpSE(T(F_n)) use "
+                   "the spread across the B replications: *references*, not computable from "
+                   "one data set. A Wald interval centred off T(F) (|bias|/EmpSE far from 0) "
+                   "or with an SE that misses part of the spread of T(F*) (ModSE/EmpSE < 1) "
+                   "covers less than its level. The EmpSE ratio is a ratio of SDs; its "
+                   "square is the ratio of variances."), ""]
+    rows = pd.DataFrame({
+        "dgp": diag["dgp"], "n": diag["n"].astype(str), "functional": diag["quantity"],
+        "cover (MCSE)": [f"{num(c)} ({num(m)})" for c, m in zip(diag["cover"],
+                                                                 diag["cover_mcse"],
+                                                                 strict=True)],
+        "bias/EmpSE": [signed(v, 2) for v in diag["bias_over_empse"]],
+        "ModSE/EmpSE": [num(v, 2) for v in diag["modse_over_empse"]],
+        "EmpSE ratio GAN/F_n": [num(v, 2) for v in diag["empse_ratio"]]})
+    lines.append(md_table(rows, align="lrlrrrr"))
+    return "\n".join(lines) + "\n"
+
+
+def warm_table(warm: pd.DataFrame) -> str:
+    """Warm-started against from-scratch bootstrap GANs (``warm_vs_scratch.csv``)."""
+    lines = ["## Warm-started against from-scratch bootstrap GANs (part `check`)", "",
+             _para("Paired on the same data sets and fitted GAN. `width ratio`: exp(mean log "
+                   f"ratio of widths, warm / scratch) with a ±{rules.Z:g} MCSE range; "
+                   "`centre shift`: mean shift of the interval's midpoint in units of the "
+                   "scratch interval's width (MCSE). `width`: the rule's word for the mean "
+                   f"log ratio (beyond {rules.K_MCSE:g} MCSEs, else not resolved)."), ""]
+    rows = []
+    for r in warm.itertuples():
+        lo = math.exp(r.log_width_ratio - rules.Z * r.log_width_ratio_mcse)
+        hi = math.exp(r.log_width_ratio + rules.Z * r.log_width_ratio_mcse)
+        rows.append({"dgp": r.dgp, "n": str(r.n), "functional": r.quantity,
+                     "interval": r.interval, "B": str(r.B),
+                     "width ratio": f"{num(math.exp(r.log_width_ratio))} "
+                                    f"[{num(lo)}, {num(hi)}]",
+                     "width": _warm_word(r),
+                     "centre shift": f"{signed(r.centre_shift)} ({num(r.centre_shift_mcse)})"})
+    lines.append(md_table(pd.DataFrame(rows), align="lrllrrlr"))
+    return "\n".join(lines) + "\n"
+
+
+def _warm_word(r) -> str:
+    return rules.compare(r.log_width_ratio, r.log_width_ratio_mcse, higher="wider",
+                         lower="narrower").word
+
+
+# ------------------------------------------------------------------------ the design
+
+
+def _design(data) -> dict:
+    """Design facts read from the parts' study.json and run.json."""
+    d = {"parts": {}}
+    for p in PARTS:
+        part = data["parts"][p]
+        conds = pd.DataFrame(part["run"]["conditions"])
+        settings = part["study"]["settings"]
+        first = next(iter(settings.values()))
+        methods = [m["label"] for m in first["methods"]]
+        funcs = list(first["functionals"])
+        fn = " ".join(m["function"] for m in first["methods"])
+        R = sorted({int(v) for v in re.findall(r"\bR=(\d+)", fn)})
+        levels = sorted({float(v) for v in re.findall(r"\blevel=([0-9.]+)", fn)})
+        d["parts"][p] = {"dgps": list(dict.fromkeys(conds["dgp"])),
+                         "ns": sorted(set(conds["n"].astype(int))),
+                         "B": sorted(set(conds["B"].astype(int))), "methods": methods,
+                         "R": R, "levels": levels, "funcs": funcs,
+                         "m": sorted({int(v["m"]) for v in settings.values()}),
+                         "dgp_names": {v["condition"]["dgp"]: v["dgp"]
+                                       for v in settings.values()},
+                         "functionals": first["functionals"],
+                         "condition_ids": {(v["condition"]["dgp"], v["condition"]["n"]):
+                                           v["condition_id"] for v in settings.values()}}
+    wald = d["parts"]["wald"]
+    d["dgps"], d["ns"] = wald["dgps"], wald["ns"]
+    # The functionals in the order of the study's summary (its tables' order).
+    d["funcs"] = list(dict.fromkeys(data["summary"]["quantity"]))
+    levels = {lv for p in d["parts"].values() for lv in p["levels"]}
+    if len(levels) != 1:
+        raise ValueError(f"the coverage parts use several levels {sorted(levels)}")
+    d["level"] = levels.pop()
+    ids = {}
+    d["same_ids"] = True
+    for p in d["parts"].values():
+        for k, v in p["condition_ids"].items():
+            if ids.setdefault(k, v) != v:
+                d["same_ids"] = False
+    return d
+
+
+def _dgp_list(design) -> str:
+    names = design["parts"]["wald"]["dgp_names"]
+    return "; ".join(f"`{k}` {names[k]}" for k in design["dgps"])
+
+
+# -------------------------------------------------------------------------- helpers
+
+
+def _fill(text: str, indent: str = "") -> str:
+    return textwrap.fill(" ".join(text.split()), width=WIDTH, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
+
+
+def _para(*sentences: str) -> str:
+    return _fill(" ".join(s for s in sentences if s))
+
+
+def _bullet(text: str) -> str:
+    return _fill("- " + text, indent="  ")
+
+
+def _mark(cover: float, B: int, level: float) -> str:
+    v = rules.coverage_verdict(cover, int(B), level)
+    return num(cover) + {"under": "↓", "over": "↑"}.get(v, "")
+
+
+def _cells(frame: pd.DataFrame, what: str = "cover_a") -> str:
+    """``dgp n functional (value)`` for a few rows."""
+    return ", ".join(f"{r.dgp} n = {r.n} {r.quantity} ({num(getattr(r, what))})"
+                     for r in frame.itertuples())
+
+
+def _word_counts(words, kinds) -> str:
+    words = list(words)
+    return ", ".join(f"{kind} in {sum(w == kind for w in words)}" for kind in kinds)
+
+
+def _chance_resolved(cells: int) -> str:
+    ch = rules.chance_count(cells, P_RESOLVED_BY_CHANCE)
+    return (f"chance alone resolves about {ch.expected:.1f} of {cells} (95% range "
+            f"{ch.lo}–{ch.hi}) where the methods do not differ")
+
+
+def _counts_sentence(cf: pd.DataFrame, method: str, level: float, what="cells",
+                     name: bool = True) -> str:
+    g = cf[cf["method"] == method]
+    c = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+    return (f"`{method}` " if name else "") + \
+        f"{c.at} of {c.total} {what} ({c.under} under, {c.over} over)"
+
+
+# ------------------------------------------------------------------------ sections
+
+
+def _provenance(data, design) -> str:
+    runs = {p: data["parts"][p]["run"] for p in PARTS}
+    rows = []
+    for p in PARTS:
+        r, dp = runs[p], design["parts"][p]
+        rows.append({
+            "part": f"`{p}`",
+            "design": f"{', '.join(dp['dgps'])} × n ∈ {{{', '.join(map(str, dp['ns']))}}}",
+            "B": "/".join(num(b, 0) for b in dp["B"]),
+            "methods": ", ".join(f"`{m}`" for m in dp["methods"]),
+            "started (UTC)": r["started"][:16].replace("T", " "),
+            "wall time": f"{num(r['wall_time_s'], 0)} s",
+            "failed": str(r.get("n_failed", "–"))})
+    seeds = {r["seed"] for r in runs.values()}
+    vers = {versions_line(r, ("python", "torch", "numpy", "scipy", "pandas", "statsmodels"))
+            for r in runs.values()}
+    mach = {(r["machine"]["cores"], r["machine"]["cpu"], r["versions"].get("cc", ""))
+            for r in runs.values()}
+    cmds = "\n".join(runs[p]["command"] for p in PARTS)
+    out = ["## What was run", "",
+           _para("The parts were run by these commands (as each part's `run.json` records "
+                 "them); then `python -m gansim coverage --part report` wrote the folder's "
+                 "`summary.csv`, `wald_diagnosis.csv`, `warm_vs_scratch.csv`, "
+                 "`coverage.md` and `coverage.png` from the parts, and "
+                 "`python -m gansim report coverage` renders this README, `coverage.md`, "
+                 "`paired.md` and the parts' `table.md` from the committed files:"),
+           "", "```bash", cmds, "```", "",
+           md_table(pd.DataFrame(rows), align="lllllrr"), ""]
+    facts = []
+    if len(seeds) == 1:
+        facts.append(f"Seed {seeds.pop()} for every part, and the same condition ids (checksums "
+                     "of the DGP and n) in every part"
+                     + ("" if design["same_ids"] else " — except where the parts' study.json "
+                        "disagree") + ", so a data set, and the GAN fitted to it, is the same "
+                     "in every part: comparisons between parts are paired by data set.")
+    if len(vers) == 1:
+        facts.append(f"Versions: {vers.pop()} (every part's `run.json`).")
+    if len(mach) == 1:
+        cores, cpu, cc = mach.pop()
+        facts.append(f"Machine: {cores}-core {cpu}, CPU only" + (f"; C compiler {cc}" if cc
+                                                                 else "") + ".")
+    failed = sum(int(r.get("n_failed", 0)) for r in runs.values())
+    facts.append(f"Failed replications: {failed} in all parts (`failed` above).")
+    facts.append("Wall times are those of the recorded runs, on the machine of `run.json`, "
+                 "not benchmarks; the cost per data set of each interval, measured on an "
+                 "otherwise idle machine, is in "
+                 "[`benchmarks/results/estimator.md`](../../benchmarks/results/estimator.md).")
+    facts.append("Each part is its own resumable study in its own folder (`replications.csv.gz`"
+                 " tidy rows, `summary.csv`, `table.md`, `study.json`, `run.json`); rerunning a"
+                 " command resumes from the finished blocks.")
+    out.append(_para(*facts))
+    return "\n".join(out) + "\n"
+
+
+def _design_section(data, design) -> str:
+    from gansim.gan.config import GANConfig
+    from gansim.studies.coverage import WARM_STEPS
+
+    parts = design["parts"]
+    wald, boot = parts["wald"], parts["boot"]
+    m = wald["m"][0]
+    R_gan = [r for r in boot["R"]]
+    R_cls = [r for r in wald["R"] if r not in R_gan] or wald["R"]
+    funcs = "; ".join(f"`{k}`: {v}" for k, v in wald["functionals"].items())
+    summ = data["summary"]
+    cov = _cover(summ)
+    mcse = {p: float(cov[cov["method"].isin(
+        [_part_label(mm, p) for mm in parts[p]["methods"]])]["mcse"].max()) for p in PARTS}
+    steps = GANConfig().steps
+    lines = ["## Design", ""]
+    lines.append(_bullet(f"**DGPs**: {_dgp_list(design)}. **Functionals**: {funcs}; truths "
+                         f"from the DGPs. Nominal level {design['level']:g}, two-sided."))
+    lines.append(_bullet(
+        f"**GAN**: `GANEstimator(GANConfig(), m={m:_})`, the default recipe ({steps:,} "
+        f"training steps on the standardised data), F* represented by {m:,} draws, fitted "
+        "once per data set with a seed from the replication's own stream; every GAN method "
+        "of a replication shares that fit."))
+    lines.append(_bullet(
+        "`gan_wald`: T(F*) ± z·SE, the SE of T at sample size n under F* "
+        "(`GANEstimator`'s docstring)."))
+    lines.append(_bullet(
+        f"`gan_percentile`, `gan_basic`, `gan_bca`: the GAN bootstrap, R = "
+        f"{'/'.join(map(str, R_gan))} bootstrap GANs on nonparametric resamples of the data, "
+        f"each warm-started from the fitted GAN and trained {WARM_STEPS} steps; T on the "
+        "draws of each. `gan_scratch_*` and `*_scratch`: the same with each bootstrap GAN "
+        f"trained from scratch ({steps:,} steps). `gan_percentile_parametric`: resamples of "
+        "n draws from F* instead of the data (warm-started). In the `check` part the "
+        "warm-started methods are labelled `_warm` in the folder's `summary.csv`."))
+    lines.append(_bullet(
+        f"**Classical intervals** on the same data sets (`gansim.intervals`, R = "
+        f"{'/'.join(num(r, 0) for r in R_cls)} resamples, the same resamples for percentile "
+        "and BCa): Student's `t` (mean only), Efron's bootstrap percentile and BCa "
+        "(`boot_percentile`, `boot_bca`) and the smoothed bootstrap percentile "
+        "(`smooth_percentile`: Gaussian kernel, bandwidth nrd0, shrunk so that resamples "
+        "keep the ecdf's variance)."))
+    bparts = ", ".join(f"`{p}` B = {'/'.join(num(b, 0) for b in parts[p]['B'])} (largest "
+                       f"coverage MCSE {num(mcse[p])})" for p in PARTS)
+    lines.append(_bullet(
+        f"**Replications** per condition: {bparts}. The `check` part compares warm-started "
+        "with from-scratch bootstrap GANs paired per data set; its coverages alone are "
+        "imprecise."))
+    lines.append(_bullet(
+        "**Tuning kept apart.** The GAN's recipe was tuned in `results/recipe`; the warm "
+        f"start ({WARM_STEPS} steps) was chosen on other data sets by "
+        "[`results/coverage_tuning`](../coverage_tuning/README.md). " + _other_seeds(data)))
+    return "\n".join(lines) + "\n"
+
+
+def _other_seeds(data) -> str:
+    """Whether another committed study's run record used this study's seed."""
+    seed = data["parts"]["wald"]["run"]["seed"]
+    results = data["base"].parent
+    others = {}
+    for path in sorted(results.glob("*/run.json")):
+        if path.parent.name != FOLDER:
+            others[path.parent.name] = read_json(path).get("seed")
+    if not others:
+        return ""
+    same = [k for k, v in others.items() if v == seed]
+    if same:
+        return f"Seed {seed} is also the seed of " + ", ".join(f"`results/{k}`" for k in same) + "."
+    return (f"Seed {seed} is the seed of no other committed study ({len(others)} `run.json` "
+            "files under `results/` read)" + (f"; `results/recipe` used seed {others['recipe']}"
+                                              if "recipe" in others else "") + ".")
+
+
+def _rules_section(design) -> str:
+    level = design["level"]
+    bands = sorted({b for p in design["parts"].values() for b in p["B"]}, reverse=True)
+    band_txt = "; ".join(f"at B = {num(b, 0)}: [{num(rules.coverage_band(b, level).lo, 4)}, "
+                         f"{num(rules.coverage_band(b, level).hi, 4)}]" for b in bands)
+    out = ["## How to read", ""]
+    out.append(_bullet(
+        f"**At nominal** means inside the two-sided band {level:g} ± "
+        f"{rules.Z:g}·√({level:g}·{1 - level:.2g}/B) ({band_txt}), in which a correct "
+        "interval's observed coverage falls with probability about 0.95; below it is "
+        "*under*, above it *over*, counted separately. Over many cells a correct interval "
+        "is outside the band in about 5% of them; each count below says what that chance "
+        "gives. Tables mark coverages below the band ↓ and above it ↑."))
+    out.append(_bullet(
+        f"**Higher/lower, wider/narrower** compare two methods on the same data sets: the "
+        f"mean paired difference must exceed {rules.K_MCSE:g} of its paired MCSEs "
+        "(sd of the differences / √pairs), else the difference is *not resolved at this "
+        f"B*. Where two methods do not differ, a cell is resolved by chance with "
+        f"probability about {num(P_RESOLVED_BY_CHANCE)}; counts over many cells say what "
+        "that gives."))
+    out.append(_bullet(
+        "**Falls/rises as n grows** only when the slope of coverage on log₂ n (weighted "
+        "least squares, binomial variances c(1 − c)/B, the SE inflated when the points "
+        f"scatter more than binomially about the line) has a 95% interval (± {rules.Z:g} "
+        "SE) excluding 0; the slope is per doubling of n."))
+    return "\n".join(out) + "\n"
+
+
+def comparisons(data) -> pd.DataFrame:
+    """Every paired comparison of the report: (label, A, B) on the parts' replications."""
+    P = {p: data["parts"][p]["reps"] for p in PARTS}
+    spec = [("wald", "gan_wald", "wald", REF),
+            *[("boot", f"gan_{k}", "wald", REF) for k in ("percentile", "basic", "bca")],
+            ("boot", "gan_percentile", "wald", "gan_wald"),
+            *[("scratch", f"gan_scratch_{k}", "wald", REF)
+              for k in ("percentile", "basic", "bca")],
+            ("scratch", "gan_scratch_percentile", "boot", "gan_percentile"),
+            ("check", "gan_percentile_warm", "check", "gan_percentile_scratch"),
+            ("check", "gan_percentile_parametric", "check", "gan_percentile_scratch")]
+    frames = [paired(P[pa], a, P[pb], b).assign(part=pa) for pa, a, pb, b in spec]
+    return pd.concat(frames, ignore_index=True)
+
+
+def paired_md(pairs: pd.DataFrame, dgps, funcs) -> str:
+    """The paired comparisons as tables, one per pair of methods."""
+    lines = ["# coverage: paired comparisons of intervals on the same data sets", "",
+             _para(f"Each row compares method A with method B on the data sets both were "
+                   f"computed on (`pairs`: where both intervals exist). `Δ cover`: mean "
+                   f"difference of the coverage indicators, A − B (paired MCSE); `Δ width`: "
+                   f"mean paired difference of the widths (paired MCSE); `ratio`: A's mean "
+                   f"width / B's. The words follow the rule: beyond {rules.K_MCSE:g} paired "
+                   f"MCSEs, else not resolved at this B."), ""]
+    for (a, b), g in pairs.groupby(["a", "b"], sort=False):
+        g = _order(g, dgps, funcs)
+        lines += [f"## `{a}` against `{b}`", ""]
+        rows = pd.DataFrame({
+            "dgp": g["dgp"], "n": g["n"].astype(str), "functional": g["quantity"],
+            "pairs": g["pairs"].astype(str), "cover A": [num(v) for v in g["cover_a"]],
+            "cover B": [num(v) for v in g["cover_b"]],
+            "Δ cover": [f"{signed(d)} ({num(s)})" for d, s in zip(g["d_cover"],
+                                                                  g["d_cover_mcse"],
+                                                                  strict=True)],
+            "coverage": g["cover_word"], "ratio": [num(v) for v in g["width_ratio"]],
+            "Δ width": [f"{signed(d)} ({num(s)})" for d, s in zip(g["d_width"],
+                                                                 g["d_width_mcse"],
+                                                                 strict=True)],
+            "width": g["width_word"]})
+        lines += [md_table(rows, align="lrlrrrrlrrl"), ""]
+    return "\n".join(lines)
+
+
+def coverage_md(summary: pd.DataFrame, diag: pd.DataFrame, warm: pd.DataFrame | None,
+                level: float, funcs) -> str:
+    """``coverage.md``: every part's coverage and width, the band counts, the Wald
+    diagnosis and the warm-against-scratch comparison."""
+    text = tables(summary, "coverage (all parts)", level, funcs) + "\n"
+    text += counts_table(summary, level) + "\n" + diagnosis_table(diag)
+    if warm is not None:
+        text += "\n" + warm_table(warm)
+    return text
+
+
+# ------------------------------------------------------------------- README sections
+
+
+def _small(value) -> str:
+    """A slope to 4 decimals; one that rounds to zero to one significant figure."""
+    if value != 0 and abs(value) < 0.00005:
+        digits = -math.floor(math.log10(abs(value)))
+        return ("−" if value < 0 else "+") + f"{abs(value):.{digits}f}"
+    return signed(value, 4)
+
+
+def _slope(tr) -> str:
+    return f"{_small(tr['slope'])} [{_small(tr['lo'])}, {_small(tr['hi'])}]"
+
+
+def _wald_section(data, design, pairs) -> str:
+    level = design["level"]
+    summ = data["summary"]
+    cf = _cover_frame(summ)
+    dgps, funcs, ns = design["dgps"], design["funcs"], design["ns"]
+    g = cf[cf["method"] == "gan_wald"]
+    ref = cf[cf["method"] == REF]
+    out = ["## The GAN's Wald interval (part `wald`)", ""]
+    total = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+    others = [m for m in ("boot_bca", "boot_percentile", "smooth_percentile", "t")
+              if m in set(cf["method"])]
+    out.append(_para(
+        f"Over the {total.total} cells ({len(dgps)} DGPs × {len(ns)} n × {len(funcs)} "
+        f"functionals) `gan_wald` is {total.sentence()}; "
+        f"{total.chance_outside.sentence()} outside the band for a correct interval. On the "
+        "same data sets: " + "; ".join(_counts_sentence(cf, m, level) for m in others)
+        + " (the `t` interval is for the mean only)."))
+    out.append("")
+    rows, trends = [], []
+    for d in dgps:
+        for q in funcs:
+            gg = g[(g["dgp"] == d) & (g["quantity"] == q)].sort_values("n")
+            rr = ref[(ref["dgp"] == d) & (ref["quantity"] == q)]
+            tr = coverage_trend(gg["n"], gg["est"], gg["B_ok"].to_numpy())
+            trends.append((d, q, gg, tr))
+            c = rules.coverage_counts(gg["est"], gg["B_ok"].to_numpy(), level)
+            cr = rules.coverage_counts(rr["est"], rr["B_ok"].to_numpy(), level)
+            row = {"dgp": d, "functional": q}
+            for r in gg.itertuples():
+                row[f"n = {r.n}"] = _mark(r.est, r.B_ok, level)
+            row["at nominal"] = count(c.at, c.total)
+            row["BCa at nominal"] = count(cr.at, cr.total)
+            row["slope per doubling of n [95%]"] = _slope(tr)
+            rows.append(row)
+    out.append(_para("`gan_wald`'s coverage by DGP, functional and n (↓ below the band, ↑ "
+                     "above it), how many of the n are at nominal for it and for `boot_bca`, "
+                     "and the fitted trend of its coverage with n:"))
+    out += ["", md_table(pd.DataFrame(rows), align="ll" + "r" * (len(rows[0]) - 2)), ""]
+    never = [(d, q, gg) for d, q, gg, _ in trends
+             if all(rules.coverage_verdict(r.est, r.B_ok, level) == "under"
+                    for r in gg.itertuples())]
+    always = [(d, q, gg) for d, q, gg, _ in trends
+              if all(rules.coverage_verdict(r.est, r.B_ok, level) == "at nominal"
+                     for r in gg.itertuples())]
+    per_dgp = []
+    for d in dgps:
+        gd = g[g["dgp"] == d]
+        c = rules.coverage_counts(gd["est"], gd["B_ok"].to_numpy(), level)
+        per_dgp.append(f"{d} {c.at} of {c.total}")
+    out.append(_bullet("At nominal, per DGP: " + ", ".join(per_dgp) + "."))
+    out.append(_bullet(
+        "At nominal at every n: "
+        + (", ".join(f"{d} {q} ({num_range(gg['est'])})" for d, q, gg in always) or "none")
+        + ". Under at every n: "
+        + (", ".join(f"{d} {q} ({num_range(gg['est'])})" for d, q, gg in never) or "none")
+        + "."))
+    falls = [(d, q, tr) for d, q, _, tr in trends if tr["word"] == "falls as n grows"]
+    rises = [(d, q, tr) for d, q, _, tr in trends if tr["word"] == "rises as n grows"]
+    out.append(_bullet(
+        f"Coverage falls as n grows for {len(falls)} of the {len(trends)} DGP × functional "
+        "pairs: " + (", ".join(f"{d} {q} ({_slope(tr)})" for d, q, tr in falls) or "none")
+        + f"; it rises as n grows for {len(rises)}: "
+        + (", ".join(f"{d} {q} ({_slope(tr)})" for d, q, tr in rises) or "none")
+        + f"; for the other {len(trends) - len(falls) - len(rises)} no trend is resolved."))
+    diag = data["diag"]
+    under = diag[[rules.coverage_verdict(c, int(b), level) == "under"
+                  for c, b in zip(diag["cover"], _diag_B(diag, g), strict=True)]]
+    if not under.empty:
+        ib = under["bias_over_empse"].abs().idxmax()
+        im = under["modse_over_empse"].idxmin()
+        ie = under["empse_ratio"].idxmax()
+        out.append(_bullet(
+            f"Why it misses ([`coverage.md`](coverage.md), last tables; reference "
+            f"quantities, not computable from one data set): over the {len(under)} cells "
+            f"under the band, bias/EmpSE of T(F*) ranges "
+            f"{signed(under['bias_over_empse'].min(), 2)} to "
+            f"{signed(under['bias_over_empse'].max(), 2)} (largest in size: "
+            f"{_where(diag, ib)}), ModSE/EmpSE {num_range(under['modse_over_empse'], 2)} "
+            f"(lowest: {_where(diag, im)}), and the ratio of SDs EmpSE(T(F*)) / "
+            f"EmpSE(T(F_n)) {num_range(under['empse_ratio'], 2)} (largest: "
+            f"{_where(diag, ie)}, a variance ratio of {num(diag.loc[ie, 'empse_ratio'] ** 2, 1)})."
+            " A bias of T(F*) shifts the interval off T(F); an SE computed at sample size n "
+            "under F* leaves out the GAN's own variance."))
+    pw = pairs[(pairs["a"] == "gan_wald") & (pairs["b"] == REF)]
+    out.append(_bullet(
+        f"Paired against `{REF}` on the same data sets ({len(pw)} cells; "
+        f"[`paired.md`](paired.md)): `gan_wald`'s coverage is "
+        f"{_word_counts(pw['cover_word'], LHN)}; "
+        f"its width is "
+        f"{_word_counts(pw['width_word'], NWN)} "
+        f"({_chance_resolved(len(pw))})."))
+    both = pw[[rules.coverage_verdict(ca, int(n), level) == "at nominal"
+               and rules.coverage_verdict(cb, int(n), level) == "at nominal"
+               for ca, cb, n in zip(pw["cover_a"], pw["cover_b"], pw["pairs"], strict=True)]]
+    if not both.empty:
+        nar = _order(both[both["width_word"] == "narrower"], dgps, funcs)
+        out.append(_bullet(
+            f"In the {len(both)} cells where both `gan_wald` and `{REF}` are at nominal "
+            f"(on the paired data sets), `gan_wald` is "
+            f"{_word_counts(both['width_word'], NWN)}"
+            + ("; narrower (width ratio to BCa) in: " + _cells(nar, "width_ratio")
+               if not nar.empty else "") + "."))
+    return "\n".join(out) + "\n"
+
+
+def _diag_B(diag: pd.DataFrame, gw: pd.DataFrame) -> list:
+    b = gw.set_index(["dgp", "n", "quantity"])["B_ok"]
+    return [int(b[(d, n, q)]) for d, n, q in zip(diag["dgp"], diag["n"], diag["quantity"],
+                                                 strict=True)]
+
+
+def _where(diag: pd.DataFrame, i) -> str:
+    r = diag.loc[i]
+    return f"{r['dgp']} {r['quantity']} at n = {int(r['n'])}"
+
+
+def _boot_section(data, design, pairs) -> str:
+    level = design["level"]
+    cf = _cover_frame(data["summary"])
+    bp = design["parts"]["boot"]
+    cells = cf.set_index(["dgp", "n"]).index.isin(
+        pd.MultiIndex.from_product([bp["dgps"], bp["ns"]]))
+    sub = cf[cells]
+    gan = [m for m in bp["methods"]]
+    same = [m for m in ("gan_wald", "boot_bca", "boot_percentile", "smooth_percentile")]
+    out = ["## The GAN bootstrap (part `boot`)", ""]
+    out.append(_para(
+        f"On {len(bp['dgps'])} DGPs × n ∈ {{{', '.join(map(str, bp['ns']))}}} × "
+        f"{len(bp['funcs'])} functionals ({len(sub[sub['method'] == gan[0]])} cells), "
+        "at nominal: " + "; ".join(_counts_sentence(sub, m, level) for m in gan)
+        + ". On the same cells and data sets: "
+        + "; ".join(_counts_sentence(sub, m, level) for m in same) + ". For a correct "
+        "interval " + rules.chance_count(int((sub["method"] == gan[0]).sum()), 0.05).sentence()
+        + " cells outside the band."))
+    out.append("")
+    pv = pairs[(pairs["a"] == "gan_percentile") & (pairs["b"] == "gan_wald")]
+    out.append(_bullet(
+        f"The GAN bootstrap's resamples carry the GAN's training noise, which `gan_wald`'s "
+        f"SE leaves out. Paired on the same data sets and fits, `gan_percentile`'s coverage "
+        f"against `gan_wald`'s is "
+        f"{_word_counts(pv['cover_word'], HLN)} of "
+        f"{len(pv)} cells (median difference {signed(pv['d_cover'].median())}; "
+        f"{_chance_resolved(len(pv))})."))
+    for m in gan:
+        pb = pairs[(pairs["a"] == m) & (pairs["b"] == REF) & (pairs["part"] == "boot")]
+        out.append(_bullet(
+            f"`{m}` against `{REF}` ({len(pb)} cells): coverage "
+            f"{_word_counts(pb['cover_word'], HLN)};"
+            f" width {_word_counts(pb['width_word'], NWN)}."))
+    gp = _order(sub[sub["method"] == "gan_percentile"].rename(columns={"est": "cover_a"}),
+                bp["dgps"], bp["funcs"])
+    at = gp[[rules.coverage_verdict(c, b, level) == "at nominal"
+             for c, b in zip(gp["cover_a"], gp["B_ok"], strict=True)]]
+    out.append(_bullet(f"`gan_percentile` is at nominal in: {_cells(at) or 'none'}."))
+    s = data["summary"]
+    nm = s[(s["stat"] == "ci_nmiss") & (s["method"] == "gan_bca")]
+    ns = s[(s["stat"] == "nsim") & (s["method"] == "gan_bca")]
+    if nm["est"].sum() > 0:
+        by = nm.groupby("dgp", sort=False)["est"].sum()
+        out.append(_bullet(
+            f"`gan_bca` could not be computed for {num(nm['est'].sum(), 0)} of its "
+            f"{num(ns['est'].sum(), 0)} intervals ("
+            + ", ".join(f"{d} {num(v, 0)}" for d, v in by.items() if v > 0)
+            + "): T(F*) outside all the bootstrap replicates, so BCa's bias correction z₀ "
+            "is infinite. They are counted in `summary.csv` as `ci_nmiss`; its coverage "
+            "and width are over the others."))
+    mix = _order(pairs[(pairs["a"] == "gan_percentile") & (pairs["b"] == REF)
+                       & (pairs["dgp"] == "mixture")], bp["dgps"], bp["funcs"])
+    if not mix.empty:
+        per_q = "; ".join(
+            f"{q} " + ", ".join(f"{num(r.width_ratio, 2)} ({r.width_word})"
+                               for r in g.sort_values("n").itertuples())
+            for q, g in mix.groupby("quantity", sort=False))
+        out.append(_bullet(
+            f"The mixture: `gan_percentile`'s width as a share of `{REF}`'s, per functional "
+            f"at n = {' and '.join(map(str, sorted(set(mix['n']))))}: {per_q}. Its coverage "
+            f"there is {num_range(mix['cover_a'])} against `{REF}`'s "
+            f"{num_range(mix['cover_b'])} (lower in "
+            f"{int((mix['cover_word'] == 'lower').sum())} of {len(mix)} cells)."))
+    return "\n".join(out) + "\n"
+
+
+def _scratch_section(data, design, pairs) -> str:
+    level = design["level"]
+    sp = design["parts"]["scratch"]
+    cf = _cover_frame(data["summary"])
+    out = ["## The GAN bootstrap from scratch on the mixture (part `scratch`)", ""]
+    out.append(_para(
+        f"The GAN bootstrap again on the {', '.join(sp['dgps'])} data sets and fits of the "
+        f"other parts, with each bootstrap GAN trained from scratch instead of warm-started. "
+        "At nominal: " + "; ".join(_counts_sentence(cf, m, level) for m in sp["methods"])
+        + "."))
+    out.append("")
+    a = _order(pairs[(pairs["a"] == "gan_scratch_percentile") & (pairs["b"] == REF)],
+               sp["dgps"], sp["funcs"]).set_index(["dgp", "n", "quantity"])
+    w = pairs[(pairs["a"] == "gan_scratch_percentile") & (pairs["b"] == "gan_percentile")
+              ].set_index(["dgp", "n", "quantity"])
+    rows = []
+    for key, r in a.iterrows():
+        rw = w.loc[key]
+        rows.append({"n": str(key[1]), "functional": key[2],
+                     "cover": _mark(r["cover_a"], r["pairs"], level),
+                     f"{REF}": _mark(r["cover_b"], r["pairs"], level),
+                     "coverage vs BCa": r["cover_word"],
+                     "width / BCa's": num(r["width_ratio"], 2),
+                     "width vs BCa": r["width_word"],
+                     "warm `gan_percentile`": _mark(rw["cover_b"], rw["pairs"], level),
+                     "coverage vs warm": rw["cover_word"],
+                     "width / warm's": num(rw["width_ratio"], 2),
+                     "width vs warm": rw["width_word"]})
+    out.append(_para("`gan_scratch_percentile` per cell, paired against `boot_bca` and "
+                     "against the warm-started `gan_percentile` (part `boot`) on the same "
+                     "data sets and fits:"))
+    out += ["", md_table(pd.DataFrame(rows), align="rlrrlrlrlrl"), ""]
+    out.append(_para(
+        "Training each of the bootstrap GANs from scratch costs more than warm-starting "
+        "them; the cost per data set of both, measured on an otherwise idle machine, is in "
+        "[`benchmarks/results/estimator.md`](../../benchmarks/results/estimator.md)."))
+    return "\n".join(out) + "\n"
+
+
+def _check_section(data, design, pairs) -> str:
+    cp = design["parts"]["check"]
+    warm = data["warm"]
+    warm = warm[warm["interval"] == "percentile"]
+    B = "/".join(num(b, 0) for b in cp["B"])
+    out = [f"## Warm start against training from scratch (part `check`, B = {B})", ""]
+    out.append(_para(
+        f"On {', '.join(cp['dgps'])} × n ∈ {{{', '.join(map(str, cp['ns']))}}}, the "
+        "percentile GAN bootstrap with warm-started bootstrap GANs against bootstrap GANs "
+        "trained from scratch on the same resamples and fit, and the parametric GAN "
+        "bootstrap, paired per data set. The width ratios (warm / scratch, geometric mean "
+        "over the data sets) come from `warm_vs_scratch.csv`, the rest from "
+        "[`paired.md`](paired.md):"))
+    out.append("")
+    pw = pairs[(pairs["a"] == "gan_percentile_warm") & (pairs["b"] == "gan_percentile_scratch")]
+    pp = pairs[(pairs["a"] == "gan_percentile_parametric")
+               & (pairs["b"] == "gan_percentile_scratch")]
+    rows = []
+    for d in cp["dgps"]:
+        wd = warm[warm["dgp"] == d]
+        words = [_warm_word(r) for r in wd.itertuples()]
+        ratios = np.exp(wd["log_width_ratio"])
+        cw = pw[pw["dgp"] == d]
+        cpp = pp[pp["dgp"] == d]
+        rows.append({
+            "dgp": d, "cells": str(len(wd)),
+            "warm width / scratch": num_range(ratios, 2),
+            "warm: narrower / wider / n.r.": _nwn(words),
+            "warm coverage lower / higher / n.r.": _lhn(cw["cover_word"]),
+            "parametric width / scratch": num_range(cpp["width_ratio"], 2),
+            "parametric: narrower / wider / n.r.": _nwn(cpp["width_word"]),
+            "parametric coverage lower / higher / n.r.": _lhn(cpp["cover_word"])})
+    out += [md_table(pd.DataFrame(rows), align="lrrrrrrr"), "",
+            _para("(n.r.: not resolved at this B; the parametric ratio is of mean widths.)"),
+            ""]
+    cov = pw
+    out.append(_para(
+        f"Each word column counts {len(cov)} cells over the {len(cp['dgps'])} DGPs; there "
+        f"{_chance_resolved(len(cov))}. Cells where the parametric GAN bootstrap is wider "
+        "than from scratch: " + (_cells(_order(pp[pp["width_word"] == "wider"], cp["dgps"],
+                                              cp["funcs"]), "width_ratio") or "none")
+        + "."))
+    return "\n".join(out) + "\n"
+
+
+def _nwn(words) -> str:
+    words = list(words)
+    return " / ".join(str(sum(w == k for w in words))
+                      for k in ("narrower", "wider", "not resolved at this B"))
+
+
+def _lhn(words) -> str:
+    words = list(words)
+    return " / ".join(str(sum(w == k for w in words))
+                      for k in ("lower", "higher", "not resolved at this B"))
+
+
+def _by_dgp_section(data, design) -> str:
+    level = design["level"]
+    cf = _cover_frame(data["summary"])
+    bp = design["parts"]["boot"]
+    methods = [("gan_wald", None), ("boot_bca", None), ("boot_percentile", None),
+               ("smooth_percentile", None), ("gan_percentile", bp["ns"]),
+               ("boot_bca", bp["ns"]), ("gan_scratch_percentile", None)]
+    rows = []
+    for d in design["dgps"]:
+        row = {"dgp": d}
+        for m, ns in methods:
+            g = cf[(cf["method"] == m) & (cf["dgp"] == d)]
+            if ns is not None:
+                g = g[g["n"].isin(ns)]
+            head = f"`{m}`" + (f" (n ∈ {{{', '.join(map(str, ns))}}})" if ns else "")
+            if g.empty:
+                row[head] = "–"
+                continue
+            c = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+            row[head] = count(c.at, c.total)
+        rows.append(row)
+    out = ["## At nominal, by DGP", "",
+           _para("Cells at nominal (inside the band) of those run, per DGP and method; the "
+                 "classical intervals on the same data sets as the GAN's:"), "",
+           md_table(pd.DataFrame(rows), align="l" + "r" * len(methods)), ""]
+    return "\n".join(out)
+
+
+def _limits_section(design) -> str:
+    parts = design["parts"]
+    other = [n for n in design["ns"] if n not in parts["boot"]["ns"]]
+    lines = ["## Limits of this study", ""]
+    lines.append(_bullet(
+        f"The GAN bootstrap was run on n ∈ {{{', '.join(map(str, parts['boot']['ns']))}}} "
+        f"only; n ∈ {{{', '.join(map(str, other))}}} have the Wald interval only. The "
+        "from-scratch GAN bootstrap was run on the mixture only (`scratch`) and, with the "
+        f"parametric GAN bootstrap, on {', '.join(parts['check']['dgps'])} with B = "
+        f"{'/'.join(num(b, 0) for b in parts['check']['B'])} (`check`), where coverage "
+        "differences of a few hundredths are not resolved."))
+    lines.append(_bullet(
+        "One GAN recipe (the default); a GAN with more capacity or training may have a "
+        "smaller limit bias (`results/rates_floor` asks that of the KS distance)."))
+    lines.append(_bullet(
+        "Coverage is two-sided; which end misses is in the tidy rows (`lower`, `upper`, "
+        "`truth`) but not summarised here."))
+    return "\n".join(lines) + "\n"
+
+
+def _short_section(data, design, pairs) -> str:
+    """The main findings, each a count or comparison under the rules."""
+    level = design["level"]
+    cf = _cover_frame(data["summary"])
+    bp = design["parts"]["boot"]
+    sub = cf[cf["n"].isin(bp["ns"]) & cf["dgp"].isin(bp["dgps"])]
+    pw = pairs[(pairs["a"] == "gan_wald") & (pairs["b"] == REF)]
+    pb = pairs[(pairs["a"] == "gan_percentile") & (pairs["b"] == REF)
+               & (pairs["part"] == "boot")]
+    ps = pairs[(pairs["a"] == "gan_scratch_percentile") & (pairs["b"] == REF)]
+    gw = cf[cf["method"] == "gan_wald"]
+    per_dgp = {d: rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level).at
+               for d, g in gw.groupby("dgp", sort=False)}
+    where = [f"{k} at {d}" for d, k in per_dgp.items() if k]
+    none = [d for d, k in per_dgp.items() if not k]
+    out = ["## In short", ""]
+    out.append(_bullet(
+        f"The GAN's Wald interval is at nominal in "
+        f"{_counts_sentence(cf, 'gan_wald', level, name=False)}, Efron's BCa on the "
+        f"same data sets in {_counts_sentence(cf, REF, level, name=False)}. Paired per "
+        f"data set, the Wald interval's coverage is lower than BCa's in "
+        f"{int((pw['cover_word'] == 'lower').sum())} of {len(pw)} cells and higher in "
+        f"{int((pw['cover_word'] == 'higher').sum())}. Its cells at nominal: "
+        + ", ".join(where) + (f"; none at {', '.join(none)}" if none else "") + "."))
+    out.append(_bullet(
+        f"The GAN bootstrap with warm-started bootstrap GANs (percentile) is at nominal in "
+        f"{_counts_sentence(sub, 'gan_percentile', level, name=False)} of its "
+        f"design, BCa in {_counts_sentence(sub, REF, level, name=False)} of the same; its "
+        f"coverage is lower than BCa's in {int((pb['cover_word'] == 'lower').sum())} of "
+        f"{len(pb)} and higher in {int((pb['cover_word'] == 'higher').sum())}."))
+    if not ps.empty:
+        out.append(_bullet(
+            f"On the mixture, bootstrap GANs trained from scratch instead: the percentile "
+            f"interval is at nominal in "
+            f"{_counts_sentence(cf, 'gan_scratch_percentile', level, name=False)}"
+            f", and wider than BCa's in {int((ps['width_word'] == 'wider').sum())} of "
+            f"{len(ps)} (width ratio {num_range(ps['width_ratio'], 2)})."))
+    return "\n".join(out) + "\n"
+
+
+def _readme(data, design, pairs) -> str:
+    head = ["# results/coverage — can T(F*_n) be used for inference?", "",
+            _para("A statistician has one data set: fit the GAN, take T(F*_n) and an "
+                  "interval for T(F). Does the interval cover at its nominal level? This "
+                  "study answers on simulated data sets, against the classical intervals "
+                  "computed on the same data. The study is `gansim/studies/coverage.py`; "
+                  "the estimator `gansim.GANEstimator`, the classical intervals "
+                  "`gansim.intervals`."), "",
+            _para("Files: [`coverage.md`](coverage.md) (coverage and width with MCSEs for "
+                  "every part and method, the band counts per method, the Wald diagnosis, "
+                  "warm against scratch), [`paired.md`](paired.md) (every paired "
+                  "comparison below, per cell), figure [`coverage.png`](coverage.png) "
+                  "(coverage against n, ±1.96 MCSE, a panel per functional and DGP); as CSV "
+                  "`summary.csv` (every part's summary), `wald_diagnosis.csv`, "
+                  "`warm_vs_scratch.csv`; each part's own folder."), ""]
+    return "\n".join([
+        "\n".join(head), _short_section(data, design, pairs), _provenance(data, design),
+        _design_section(data, design),
+        _rules_section(design), _by_dgp_section(data, design),
+        _wald_section(data, design, pairs), _boot_section(data, design, pairs),
+        _scratch_section(data, design, pairs), _check_section(data, design, pairs),
+        _limits_section(design)]).rstrip("\n") + "\n"
+
+
+def render(results) -> dict[str, str]:
+    """The Markdown files of ``results/coverage``, keyed by their path under ``results``."""
+    data = load(results)
+    design = _design(data)
+    level, funcs = design["level"], design["funcs"]
+    pairs = comparisons(data)
+    out = {f"{FOLDER}/README.md": _readme(data, design, pairs),
+           f"{FOLDER}/coverage.md": coverage_md(data["summary"], data["diag"], data["warm"],
+                                                level, funcs),
+           f"{FOLDER}/paired.md": paired_md(pairs, design["dgps"], funcs)}
+    for p in PARTS:
+        out[f"{FOLDER}/{p}/table.md"] = tables(data["parts"][p]["summary"], f"coverage-{p}",
+                                               level, funcs)
+    return out
