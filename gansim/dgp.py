@@ -7,6 +7,38 @@ continuity is what makes the KS distance of :mod:`gansim.functionals` exact.
 
 Choose a DGP by name through the registry :data:`DGPS` and :func:`make_dgp`, so a study's
 design grid can hold plain strings and numbers.
+
+The DGP protocol
+----------------
+A study (:class:`gansim.study.Study`) accepts as its DGP a gansim DGP, a frozen
+``scipy.stats`` distribution (wrapped in :class:`ScipyDGP`) or any object of the user's.  What
+it calls on that object, and when:
+
+``sample(n, rng)`` -- required
+    Once per replication, with the replication's own :class:`numpy.random.Generator`: it
+    must draw only from ``rng`` and return a numpy array of ``n`` finite real numbers (shape
+    ``(n,)``).  Anything else -- a list, another shape, a NaN -- fails that replication
+    (status ``"error"``, with a reason naming the DGP); the study goes on.
+
+Optional, each enabling what is listed, and skipped with a note in the study's
+``conditions`` when missing:
+
+``mean``, ``std`` (or ``sd``), ``median``
+    Numbers or methods without arguments: the true mean, sd and median (the truths of the
+    built-in functionals ``mean``, ``sd``, ``median``; bias, MSE and coverage need them).
+``ppf(q)``
+    The quantile function: the truths of ``median``, ``q10``, ``q90``; the oracle method;
+    the GAN's ``jsd_star`` diagnostic.
+``cdf(x)``
+    The distances ``ks`` and ``cvm``; the GAN's ``collapsed`` diagnostic.  ``w1`` needs one
+    of gansim's families.
+``sf(x)``
+    Not used by gansim itself; a user functional's truth may call it
+    (``Functional(fn, truth=lambda d: d.sf(4))``).
+
+``ppf``, ``cdf`` and ``sf`` are called on numpy arrays and must be vectorised (return an
+array of the input's shape).  One that takes a single number at a time is detected once
+per condition (:func:`vectorised`) and called point by point, with a note.
 """
 
 from __future__ import annotations
@@ -24,7 +56,7 @@ from scipy import special
 __all__ = [
     "ScipyDGP",
     "as_dgp", "DGP", "DGPS", "Gamma", "LogNormal", "Normal", "NormalMixture", "StudentT",
-    "Uniform", "make_dgp"]
+    "Uniform", "check_sample", "dgp_name", "make_dgp", "vectorised"]
 
 #: Relative tolerance on the sum of mixture weights: loose enough for weights typed as
 #: decimals such as (0.1, 0.2, 0.7), tight enough to catch a forgotten component.
@@ -658,6 +690,127 @@ def as_dgp(obj: Any, name: str = "dgp") -> Any:
     allowed = ", ".join(repr(k) for k in DGPS)
     raise TypeError(f"`{name}` must be a gansim DGP, a frozen scipy.stats distribution, a name "
                     f"among {allowed} or an object with a sample(n, rng) method; got {obj!r}.")
+
+
+#: The functions of a DGP a study calls on arrays, with a probe of the right argument.
+_VECTORISED = {"cdf": np.array([-1.0, 0.0, 1.0]), "sf": np.array([-1.0, 0.0, 1.0]),
+               "ppf": np.array([0.25, 0.5, 0.75])}
+
+
+def dgp_name(dgp: Any) -> str:
+    """A short name of a DGP for messages: its ``repr`` when it has one of its own, else its
+    class's name."""
+    cls = type(dgp)
+    if cls.__repr__ is not object.__repr__:
+        text = repr(dgp)
+        if " at 0x" not in text:
+            return text
+    return cls.__qualname__
+
+
+def check_sample(x: Any, n: int, dgp: Any) -> np.ndarray:
+    """``x``, what ``dgp.sample(n, rng)`` returned, as float64, or an error naming the DGP
+    unless it is a numpy array of ``n`` finite real numbers.
+
+    Examples
+    --------
+    >>> check_sample(np.arange(3.0), 3, Normal())
+    array([0., 1., 2.])
+    >>> check_sample([0.0, 1.0, 2.0], 3, Normal())
+    Traceback (most recent call last):
+    ...
+    TypeError: Normal(mean=0.0, sd=1.0).sample(n=3, rng) must return a numpy array of 3 ...
+    """
+    what = f"{dgp_name(dgp)}.sample(n={n}, rng) must return a numpy array of {n} finite floats"
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{what}; it returned a {type(x).__name__}.")
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"{what}; it returned an array of dtype {x.dtype}.")
+    if x.shape != (n,):
+        raise ValueError(f"{what}; it returned shape {x.shape}.")
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise ValueError(f"{what}; its data hold {int(bad.sum())} non-finite values.")
+    return x.astype(np.float64, copy=False)
+
+
+def vectorised(dgp: Any) -> tuple[Any, list[str]]:
+    """``dgp`` with its ``cdf``, ``sf`` and ``ppf`` callable on arrays, and a note for each
+    one that took a single number only (then called point by point).
+
+    A function that is vectorised already, or that fails on a single number too, is left
+    as it is (the latter fails the rows that use it, with its error).
+
+    Returns
+    -------
+    dgp : object
+        ``dgp`` itself, or a :class:`PointwiseDGP` around it.
+    notes : list of str
+
+    Examples
+    --------
+    >>> import math
+    >>> class Expo:
+    ...     def sample(self, n, rng):
+    ...         return rng.exponential(size=n)
+    ...     def ppf(self, q):
+    ...         return -math.log1p(-q)  # one number at a time
+    >>> d, notes = vectorised(Expo())
+    >>> d.ppf(np.array([0.0, 0.5])).round(4), notes[0].split(":")[0]
+    (array([0.    , 0.6931]), 'Expo.ppf takes one number at a time')
+    """
+    if isinstance(dgp, DGP) or dgp is None:  # gansim's families are vectorised
+        return dgp, []
+    pointwise, notes = [], []
+    for attr, probe in _VECTORISED.items():
+        fn = getattr(dgp, attr, None)
+        if not callable(fn):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                out = np.asarray(fn(probe))
+            if out.shape == probe.shape:
+                continue
+        except Exception:
+            pass
+        try:
+            float(np.asarray(fn(float(probe[1]))))
+        except Exception:
+            continue  # not a working function of one number either: left to fail visibly
+        pointwise.append(attr)
+        notes.append(f"{dgp_name(dgp)}.{attr} takes one number at a time: called point by "
+                     "point (slower); make it vectorised to avoid that")
+    if not pointwise:
+        return dgp, []
+    return PointwiseDGP(dgp, tuple(pointwise)), notes
+
+
+class PointwiseDGP:
+    """A DGP whose ``cdf``, ``sf`` or ``ppf`` take one number at a time, made callable on
+    arrays (point by point); every other attribute, and its ``repr``, are the DGP's own.
+    Built by :func:`vectorised`."""
+
+    def __init__(self, dgp: Any, pointwise: tuple[str, ...]):
+        self.dgp, self.pointwise = dgp, pointwise
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("dgp", "pointwise"):  # not yet set (unpickling): no recursion
+            raise AttributeError(name)
+        fn = getattr(self.dgp, name)
+        if name not in self.pointwise:
+            return fn
+
+        def elementwise(x):
+            arr = np.asarray(x, dtype=np.float64)
+            out = np.array([float(np.asarray(fn(float(v)))) for v in arr.ravel()])
+            return out.reshape(arr.shape) if arr.ndim else out[0]
+
+        return elementwise
+
+    def __repr__(self) -> str:
+        from gansim.identity import object_id
+
+        return object_id(self.dgp)
 
 
 def make_dgp(name: str, **params: Any) -> DGP:

@@ -578,6 +578,12 @@ class Oracle(Method):
 
     name = "oracle"
 
+    def notes(self, dgp: Any) -> list[str]:
+        """A note when ``dgp`` has no ppf (every replication of the oracle then fails)."""
+        if dgp is not None and not callable(getattr(dgp, "ppf", None)):
+            return [f"{self.label}: the DGP has no ppf to sample the truth from"]
+        return []
+
     def _fit(self, x, streams, *, dgp, device):
         if not callable(getattr(dgp, "ppf", None)):
             raise TypeError(f"`dgp` must have a ppf for the oracle, got {dgp!r}.")

@@ -53,7 +53,7 @@ import pandas as pd
 from gansim._validation import check_int
 from gansim.analysis import Block, capture, filler
 from gansim.design import Condition, check_conditions
-from gansim.dgp import as_dgp
+from gansim.dgp import as_dgp, check_sample, vectorised
 from gansim.distances import DISTANCES, supported_distances
 from gansim.functionals import ESTIMATE_FIELDS, Functional, make_functionals
 from gansim.identity import callable_id, differences, object_id
@@ -162,6 +162,7 @@ class Study:
     _functionals: dict = field(init=False, repr=False)
     _engines: dict = field(init=False, repr=False)
     _resolved: dict = field(init=False, repr=False)
+    _dgps: dict = field(init=False, repr=False)
     _compiler: str | None = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -177,7 +178,15 @@ class Study:
         return out
 
     def dgp_for(self, condition: Condition) -> Any:
-        """The data-generating process of a condition (None when ``generate`` needs none)."""
+        """The data-generating process of a condition (None when ``generate`` needs none),
+        its ``cdf``, ``sf`` and ``ppf`` made callable on arrays where they take one number
+        at a time (:func:`gansim.dgp.vectorised`, checked once per condition)."""
+        key = condition.label
+        if key not in self._dgps:
+            self._dgps[key] = vectorised(self._resolve_dgp(condition))
+        return self._dgps[key][0]
+
+    def _resolve_dgp(self, condition: Condition) -> Any:
         levels = dict(condition.factors)
         spec = self.dgp
         if spec is None:
@@ -208,13 +217,17 @@ class Study:
         return supported_distances(dgp, self.distances)
 
     def notes(self, condition: Condition) -> list[str]:
-        """What this study cannot compute for a condition (a truth, a distance), and why."""
+        """What this study cannot compute for a condition (a truth, a distance, a method's
+        diagnostic), and why; and a DGP function called point by point."""
         dgp = self.dgp_for(condition)
-        _, notes = self.distances_for(dgp)
+        notes = list(self._dgps[condition.label][1])
+        notes += self.distances_for(dgp)[1]
         unknown = [k for k, v in self.truths(dgp).items() if v is None]
         if unknown:
             notes.append(f"true value unknown for {unknown} under {object_id(dgp)}: no bias, "
                          "MSE or coverage for them")
+        for method in self.methods:
+            notes += method.notes(dgp)
         return notes
 
     def settings(self, condition: Condition | None = None) -> dict:
@@ -570,7 +583,8 @@ def _generate(study, levels, dgp, streams, strict):
                 if study.generate is not None:
                     x = study.generate(dict(levels), s.data_rng())
                 else:
-                    x = dgp.sample(int(levels["n"]), s.data_rng())
+                    n = int(levels["n"])
+                    x = check_sample(dgp.sample(n, s.data_rng()), n, dgp)
                 samples[i] = _check_data(x)
             except Exception as exc:
                 if strict or reraised(exc):
@@ -626,6 +640,7 @@ def _describe(obj: Any) -> str:
 
 def _study_iv(study: Study) -> None:
     set_ = partial(object.__setattr__, study)
+    set_("_dgps", {})
     methods = study.methods
     if isinstance(methods, Method | str) or callable(methods):
         methods = [methods]
