@@ -161,3 +161,46 @@ def test_losses_statements_come_from_the_data(tmp_path):
     text = _flat(losses.render(results)["losses/README.md"])
     assert "| non-saturating, k = 1 | 1.030 (0.009), above 1 (3.2 MCSE) |" in text
     assert "gives 1.005 (0.003)" in text
+
+
+# --------------------------------------------------------------------------------------------
+# results/recipe
+
+
+def test_recipe_renders_the_committed_files():
+    from gansim.render import recipe
+
+    _committed(RESULTS, recipe.render(RESULTS))
+
+
+def test_recipe_statements_come_from_the_data(tmp_path):
+    from gansim.render import recipe
+
+    text = _flat(recipe.render(RESULTS)["recipe/README.md"])
+    # TTUR's gain in P(KS* < KS_n) is stated (it had been "no KS gain"), beside R1's.
+    assert "a higher P(KS* < KS_n) for `std-ttur-3lr`, `std-r1-1`, `std-width-32`" in text
+    assert "| N(0,1) | std, TTUR lr_d = 3 lr | 1.022 (0.011), not resolved from 1 at this B " \
+           "(2.0 MCSE) | −0.0005 (0.0007), not resolved at this B (0.7 MCSE) | +0.085 (0.017), " \
+           "higher (5.1 MCSE) |" in text
+    assert "no KS gain" not in text
+    assert "70 of the 70 scale-free figures" in text
+    results = _copy("recipe", tmp_path)
+    _set(results, "recipe", 0.6, dgp="N(5,2²)", method="default", quantity="ks", stat="less")
+    _set(results, "recipe", 1.5, dgp="N(5,2²)", method="std-r1-1", quantity="sd",
+         stat="mean")
+    text = _flat(recipe.render(results)["recipe/README.md"])
+    assert "KS* < KS_n in most replications: 240 of 400" in text
+    # One standardised figure no longer equal at the two DGPs: the rows are shown for both.
+    assert "69 of the 70 scale-free figures" in text
+    assert "| N(5,2²) | std, R1 γ = 1 |" in text
+
+
+def test_recipe_changes_names_the_differing_settings():
+    from types import SimpleNamespace
+
+    from gansim.render.recipe import changes
+
+    base = SimpleNamespace(lr=0.001, g_hidden=[16, 16], ema_decay=0.998)
+    assert changes(SimpleNamespace(lr=0.001, g_hidden=[32, 32], ema_decay=None), base) == \
+        "g_hidden=(32, 32), ema_decay=None"
+    assert changes(base, base) == "—"

@@ -88,7 +88,8 @@ def _ks_less(tidy: pd.DataFrame) -> pd.DataFrame:
     return (ks.drop(columns="ecdf").lt(ks["ecdf"], axis=0)).astype(float)
 
 
-def _same_data_as_poc(results: Path, tidy: pd.DataFrame, run: dict) -> str:
+def _same_data_as_poc(results: Path, tidy: pd.DataFrame, run: dict, *,
+                      lead: str = "These are", what: str = "games") -> str:
     """Whether the data sets are results/poc's first ones (the data's X̄, value by value)."""
     poc = results / "poc"
     if not (poc / "run.json").is_file():
@@ -101,12 +102,12 @@ def _same_data_as_poc(results: Path, tidy: pd.DataFrame, run: dict) -> str:
     common = e.index.intersection(p.index)
     same = int((e.loc[common] == p.loc[common]).sum())
     if same == len(e):
-        return (f"These are the data sets of results/poc's replications "
+        return (f"{lead} the data sets of results/poc's replications "
                 f"{e.index.min()}–{e.index.max()} (same seed {run['seed']} and condition; the "
-                f"data's X̄ equal value by value in {same:,} of {len(e):,}): the games were "
+                f"data's X̄ equal value by value in {same:,} of {len(e):,}): the {what} were "
                 "compared on data that results/poc reports, so results/poc is not an "
-                "independent check of the game chosen here.")
-    return (f"Its data sets are not results/poc's (the data's X̄ equal in {same:,} of "
+                f"independent check of the {what[:-1]} chosen here.")
+    return (f"{lead} not results/poc's data sets (the data's X̄ equal in {same:,} of "
             f"{len(e):,} replications; seeds {run['seed']} and {prun.get('seed')}).")
 
 

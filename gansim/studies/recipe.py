@@ -39,7 +39,7 @@ from gansim.summary import summarise
 
 __all__ = ["COLUMNS", "DEFAULTS", "DESCRIPTION", "DGPS", "ENGINE", "NOISE", "RECIPES", "TITLES",
            "add_arguments", "gan_config", "legacy_frame", "main", "recipe_study",
-           "run_recipes", "write_outputs"]
+           "run_recipes", "table_md", "write_outputs"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2020, "out": "results/recipe"}
@@ -147,6 +147,23 @@ def legacy_frame(results: dict[str, StudyResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[[*KEEP, "dgp", "recipe"]]
 
 
+def table_md(tables: dict, *, n: int, m: int, steps: int, B: int, seed: int) -> str:
+    """``table.md``: per DGP, the rows of :func:`~gansim.studies.losses.measures` by recipe
+    title (``tables[dgp][title]``), and each recipe's largest MSE(X̄*)/(σ²/n) over the DGPs;
+    as the study writes it and ``python -m gansim report recipe`` renders it."""
+    text = [f"# Training recipes at N(0, 1) and N(5, 2²)\n\nn = {n}, m = {m:,}, {steps} steps, "
+            f"B = {B:,} per recipe and DGP, seed {seed}. Value (MCSE); ratios paired with X̄ "
+            "on the same data.\n"]
+    for dgp, rows in tables.items():
+        text += [f"## {dgp}\n", markdown(rows, COLUMNS, "recipe"), ""]
+    titles = list(next(iter(tables.values())))
+    worst = {t: max(tables[d][t]["mse_over_cr"][0] for d in tables) for t in titles}
+    text += ["Largest MSE(X̄*)/(σ²/n) over the DGPs, by recipe: "
+             + ", ".join(f"{k} {v:.3f}" for k, v in sorted(worst.items(),
+                                                           key=lambda kv: kv[1])), ""]
+    return "\n".join(text)
+
+
 def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs: int,
                   started: str) -> pd.DataFrame:
     """Write the study's files (each through a temporary name); returns the summary."""
@@ -160,9 +177,6 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
     report.write_csv(summary, out / "summary.csv")
     first = next(iter(results.values())).study
     gans = first.methods[1:]
-    text = [f"# Training recipes at N(0, 1) and N(5, 2²)\n\nn = {first.n}, m = {first.m:,}, "
-            f"{gans[0].config.steps} steps, B = {first.replications:,} per recipe and DGP, "
-            f"seed {seed}. Value (MCSE); ratios paired with X̄ on the same data.\n"]
     tables = {}
     for dgp, res in results.items():
         s = summary[summary["dgp"] == dgp]
@@ -171,13 +185,9 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
                                                  dgp=study.dgp_for(study.conditions[0]),
                                                  n=study.n)
                        for g in study.methods[1:]}
-        text += [f"## {dgp}\n", markdown(tables[dgp], COLUMNS, "recipe"), ""]
-    worst = {TITLES[g.label]: max(tables[d][TITLES[g.label]]["mse_over_cr"][0] for d in tables)
-             for g in gans}
-    text += ["Largest MSE(X̄*)/(σ²/n) over the DGPs, by recipe: "
-             + ", ".join(f"{k} {v:.3f}" for k, v in sorted(worst.items(),
-                                                           key=lambda kv: kv[1])), ""]
-    report.write_atomic(out / "table.md", "\n".join(text))
+    report.write_atomic(out / "table.md", table_md(
+        tables, n=first.n, m=first.m, steps=gans[0].config.steps, B=first.replications,
+        seed=seed))
     report.write_summary_files(
         out, summary, rows=["dgp", "quantity", "stat"],
         caption="Training recipes: every stat as value (MCSE), by DGP, quantity and method "
