@@ -94,8 +94,9 @@ def simsum(data: pd.DataFrame, estimate: str, true: float | str | None = None, *
     null : float
         The value tested for ``power``: the share of intervals that exclude it.
     pair : sequence of str, optional
-        Columns that identify a replication for pairing with ``ref`` (default ``rep`` and,
-        where present, ``condition``; else the row order within each method).
+        Columns that identify a replication (default ``rep`` and, where present,
+        ``condition``). They must identify one row per method and group; with ``ref`` they
+        are required, since replications are paired by them, never by row order.
 
     Returns
     -------
@@ -308,10 +309,17 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
         d["_true"] = float(true)
     if se is not None:
         d["_se"] = _column(data, se, "se")
+        if (d["_se"] < 0).any():
+            raise ValueError(f"`se` column {se!r} holds negative values; a standard error "
+                             "must be >= 0.")
     if ci is not None:
         if isinstance(ci, str) or not hasattr(ci, "__len__") or len(ci) != 2:
             raise ValueError(f"`ci` must be a pair of column names (lower, upper); got {ci!r}.")
         d["_lo"], d["_hi"] = _column(data, ci[0], "ci"), _column(data, ci[1], "ci")
+        if (d["_lo"] > d["_hi"]).any():
+            raise ValueError(f"`ci` columns {ci[0]!r} > {ci[1]!r} in "
+                             f"{int((d['_lo'] > d['_hi']).sum())} rows; an interval's lower "
+                             "bound must not exceed its upper bound.")
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     for b in by:
         if b not in data:
@@ -320,6 +328,10 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
     if methodvar is not None:
         if methodvar not in data:
             raise ValueError(f"`methodvar` must name a column of `data`; got {methodvar!r}.")
+        if data[methodvar].isna().any():
+            raise ValueError(f"`methodvar` column {methodvar!r} holds missing labels in "
+                             f"{int(data[methodvar].isna().sum())} rows; every row needs "
+                             "its method.")
         d[methodvar] = data[methodvar]
     if ref is not None:
         if methodvar is None:
@@ -332,7 +344,7 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
     if isinstance(null, bool) or not isinstance(null, numbers.Real) or not math.isfinite(null):
         raise ValueError(f"`null` must be a finite number, got {null!r}.")
     if pair is None:
-        # `condition` alone does not identify a replication: without `rep`, the row order.
+        # `condition` alone does not identify a replication: `rep` is needed to pair.
         keys = [k for k in ("condition", "rep") if k in data] if "rep" in data else []
     else:
         keys = [pair] if isinstance(pair, str) else list(pair)
@@ -341,9 +353,17 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
             raise ValueError(f"`pair` names columns not in `data`: {missing}.")
     for k in keys:
         d[k] = data[k]
-    if ref is not None and keys and d.duplicated([*by, methodvar, *keys]).any():
+    if ref is not None and not keys:
+        # Row order is no identity: one missing row would pair every later replication
+        # with another replication's estimate.
+        raise ValueError("`ref` needs the replications identified for pairing: `data` has "
+                         "no `rep` column; pass `pair` (the columns identifying a "
+                         "replication).")
+    group = [*by, *([methodvar] if methodvar else []), *keys]
+    if ref is not None and d.duplicated(group).any():
         raise ValueError(f"`pair` columns {keys} must identify one row per method (and `by` "
-                         "group); some rows share them, so replications cannot be paired.")
+                         f"group); {int(d.duplicated(group).sum())} rows repeat another's, "
+                         "as when the same rows are concatenated twice.")
     return d, by, keys
 
 
@@ -361,4 +381,16 @@ def _tidy_iv(tidy: Any, by, ref) -> list[str]:
     if ref is not None and ref not in set(tidy["method"]):
         raise ValueError(f"`ref` must be one of the methods {list(pd.unique(tidy['method']))}; "
                          f"got {ref!r}.")
+    if tidy["method"].isna().any():
+        raise ValueError(f"`tidy` column 'method' holds missing labels in "
+                         f"{int(tidy['method'].isna().sum())} rows; every row needs its method.")
+    if "rep" in tidy:
+        # One row per (condition, replication, method, quantity): a repeated row (the same
+        # rows concatenated twice) would double nsim and shrink every MCSE.
+        keys = [*by, *[k for k in ("condition",) if k in tidy], "rep", "method", "quantity"]
+        dup = tidy.duplicated(list(dict.fromkeys(keys)))
+        if dup.any():
+            raise ValueError(f"`tidy` has {int(dup.sum())} rows repeating another's "
+                             f"{list(dict.fromkeys(keys))}; each replication's quantity must "
+                             "appear once per method.")
     return by

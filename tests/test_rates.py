@@ -145,14 +145,19 @@ def _committed_csv(name: str, dgp: str) -> pd.DataFrame:
 
 
 def _assert_same_rows(got: pd.DataFrame, committed: pd.DataFrame, keys: list[str],
-                      values: list[str]) -> None:
-    """Same key sets, and every value identical (NaN where the committed value is NaN)."""
+                      values: list[str], rtol: float = 0.0) -> None:
+    """Same key sets, and every value identical (NaN where the committed value is NaN), or
+    within ``rtol`` where the arithmetic goes through LAPACK."""
     both = committed.merge(got, on=keys, how="outer", suffixes=("_c", ""),
                            validate="one_to_one", indicator=True)
     assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", keys].head()
     for v in values:
-        assert_array_equal(both[v].to_numpy(dtype=float), both[f"{v}_c"].to_numpy(dtype=float),
-                           err_msg=v)
+        if rtol:
+            assert_allclose(both[v].to_numpy(dtype=float), both[f"{v}_c"].to_numpy(dtype=float),
+                            rtol=rtol, atol=0, err_msg=v)
+        else:
+            assert_array_equal(both[v].to_numpy(dtype=float),
+                               both[f"{v}_c"].to_numpy(dtype=float), err_msg=v)
 
 
 def test_rerun_reproduces_the_committed_replications_bit_for_bit():
@@ -203,9 +208,14 @@ def test_summaries_of_the_committed_rows_reproduce_summary_paired_and_slopes():
     slopes, exact = rates_study._slopes(result)
     committed = _committed_csv("slopes", dgp)
     assert len(slopes) == len(committed)
+    # The slopes are least-squares fits solved by LAPACK, whose last bits depend on the
+    # CPU's kernels (measured: 8e-13 relative on another EPYC model); the summaries above,
+    # plain sums, reproduce exactly.
     _assert_same_rows(slopes, committed, ["dgp", "method", "distance", "n_range"],
-                      ["slope", "se", "ci_low", "ci_high", "n_obs"])
-    assert exact == run["exact_ks_slopes"]
+                      ["slope", "se", "ci_low", "ci_high", "n_obs"], rtol=1e-10)
+    assert exact.keys() == run["exact_ks_slopes"].keys()
+    for key, value in run["exact_ks_slopes"].items():
+        assert exact[key] == pytest.approx(value, rel=1e-10), key
 
 
 @pytest.mark.slow

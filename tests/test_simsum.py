@@ -471,11 +471,9 @@ def test_pairing_goes_by_rep_not_row_order(frame, frame_out):
     pd.testing.assert_frame_equal(
         again.sort_values(["n", "method", "stat"]).reset_index(drop=True),
         frame_out.sort_values(["n", "method", "stat"]).reset_index(drop=True))
-    by_order = simsum(frame.drop(columns="rep"), "est", methodvar="method", by=["n"],
-                      ref="a")
-    # Mean and median of the same sample are close, of different samples not: the paired
-    # difference's MCSE grows several-fold when the rows are paired by order.
-    assert row(by_order, n=10, method="b", stat="diff")[1] > 2 * want[1]
+    # Without `rep` there is nothing to pair by: an error, never pairing by row order.
+    with pytest.raises(ValueError, match="no `rep` column; pass `pair`"):
+        simsum(frame.drop(columns="rep"), "est", methodvar="method", by=["n"], ref="a")
 
 
 @pytest.fixture(scope="module")
@@ -625,13 +623,15 @@ def test_bug_ci_without_len_raised_a_len_error_not_naming_ci():
 
 def test_bug_condition_without_rep_collapsed_the_pairing():
     """With a `condition` column but no `rep`, the pairing keyed on `condition` alone, kept
-    one row per method and silently dropped every paired stat; the row order pairs now, as
-    documented."""
+    one row per method and silently dropped every paired stat; now nothing identifies a
+    replication, and that is an error (never pairing by row order), while `pair=` pairs."""
     rng = np.random.default_rng(12)
     a, b = rng.normal(size=50), rng.normal(size=50)
     d = pd.DataFrame({"condition": 3, "m": np.repeat(["a", "b"], 50),
-                      "x": np.concatenate([a, b])})
-    out = simsum(d, "x", methodvar="m", ref="a")
+                      "x": np.concatenate([a, b]), "id": np.tile(np.arange(50), 2)})
+    with pytest.raises(ValueError, match="no `rep` column; pass `pair`"):
+        simsum(d, "x", methodvar="m", ref="a")
+    out = simsum(d, "x", methodvar="m", ref="a", pair=["id"])
     assert set(PAIRED) - {"mseratio"} <= set(out[out.m == "b"].stat)
     np.testing.assert_allclose(row(out, m="b", stat="diff"), _mean(b - a), rtol=1e-12)
 
@@ -648,3 +648,39 @@ def test_bug_duplicate_pair_keys_paired_the_first_rows_silently():
     assert row(out, dgp="norm", m="b", stat="nsim")[0] == 5
     # Without `ref` nothing is paired, so duplicates are no error.
     assert row(simsum(d, "x", methodvar="m"), m="b", stat="nsim")[0] == 10
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers validated where they enter: what would otherwise be summarised as if valid.
+
+
+def _tidy_rows(B=6):
+    rng = np.random.default_rng(3)
+    return pd.DataFrame({"condition": 0, "rep": np.tile(np.arange(B), 2),
+                         "method": np.repeat(["a", "b"], B), "quantity": "mean",
+                         "estimate": rng.normal(size=2 * B), "se": 1.0, "truth": 0.0,
+                         "status": "ok"})
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda d: d.assign(s=-1.0), "`se` column 's' holds negative values"),
+    (lambda d: d.assign(lo=1.0, hi=0.0), "`ci` columns 'lo' > 'hi' in 12 rows"),
+    (lambda d: d.assign(m=d["m"].where(d.index > 2)), "`methodvar` column 'm' holds missing"),
+])
+def test_simsum_refuses_invalid_numbers_and_labels(edit, match):
+    d = _tidy_rows().rename(columns={"method": "m", "estimate": "x", "se": "s"})
+    d = edit(d.assign(lo=d["x"] - 1, hi=d["x"] + 1))
+    with pytest.raises(ValueError, match=match):
+        simsum(d, "x", 0.0, se="s", methodvar="m", ci=("lo", "hi"))
+
+
+def test_summarise_refuses_rows_given_twice_and_missing_method_labels():
+    from gansim.summary import summarise
+
+    tidy = _tidy_rows()
+    ok = summarise(tidy, ref="a")
+    assert row(ok, method="b", quantity="mean", stat="nsim")[0] == 6
+    with pytest.raises(ValueError, match="6 rows repeating another's"):
+        summarise(pd.concat([tidy, tidy.iloc[:6]]))
+    with pytest.raises(ValueError, match="'method' holds missing labels in 1 rows"):
+        summarise(tidy.assign(method=tidy["method"].where(tidy.index != 3)))
