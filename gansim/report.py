@@ -333,85 +333,10 @@ def plot_slopes(slopes: pd.DataFrame, path, *, exact: float | None = None, title
 
 def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFrame,
                   exact: dict, *, gan: str = "gan") -> str:
-    """Markdown: the numbers behind the answers to the proof of concept's four questions
-    (``python -m gansim rates``); the interpretation is written in the study's README.
+    """Markdown: the tables behind the answers of ``results/rates`` (``answers.md``).
 
-    ``summary`` is :func:`gansim.summary.summarise` by ``dgp, n``; ``paired`` the paired
-    stats of ``gan`` against each reference method, with a column ``ref``
-    (:func:`gansim.studies.rates.paired`); ``slopes`` and ``exact`` as in ``slopes.csv``
-    and ``run.json``."""
-    L = ["# The four questions: numbers", "",
-         "Value (MCSE); 'resolved' means at least 2 MCSE away from the reference value.", ""]
-    # Q1
-    q1 = paired[(paired.ref == "ecdf") & (paired.method == gan) & (paired.quantity == "ks")]
-    share = q1[q1.stat == "less"]
-    diff = q1[q1.stat == "diff"].set_index(["dgp", "n"])
-    above = share[share.est - 2 * share.mcse > 0.5]
-    below = share[share.est + 2 * share.mcse < 0.5]
-    L += ["## 1. Is sup|F_n − F| ≥ sup|F*_n − F|?", "",
-          f"Share of replications with KS({gan}) < KS(ecdf), and mean paired difference "
-          f"KS({gan}) − KS(ecdf):", "", "| dgp | n | share | difference |", "|---|---|---|---|"]
-    for r in share.itertuples():
-        d = diff.loc[(r.dgp, r.n)]
-        L.append(f"| {r.dgp} | {r.n} | {_vm(r.est, r.mcse)} | {_vm(d.est, d.mcse, 4)} |")
-    L += ["", f"Share resolved above 1/2 in {len(above)} of {len(share)} conditions "
-          f"({', '.join(f'{a.dgp} n={a.n}' for a in above.itertuples()) or 'none'}); "
-          f"resolved below 1/2 in {len(below)}.  Smallest share {share.est.min():.3f}, "
-          f"largest {share.est.max():.3f}: the inequality fails in some replications "
-          "in every condition.", ""]
-    # Q2
-    ks = slopes[slopes.distance == "ks"]
-    L += ["## 2. How fast does F*_n converge?", "",
-          "Fitted slope of log KS on log n (95% CI):", "",
-          "| n range | dgp | " + " | ".join(pd.unique(ks.method)) + " |",
-          "|---|---|" + "---|" * ks.method.nunique()]
-    for (rng, dgp), g in ks.groupby(["n_range", "dgp"], sort=False):
-        cells = [f"{r.slope:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in g.itertuples()]
-        L.append(f"| {rng} | {dgp} | " + " | ".join(cells) + " |")
-    L += ["", "Exact slope of the empirical cdf from Kolmogorov's distribution (kstwo, "
-          "weighted by B per n): " + ", ".join(f"{k} = {v:.4f}" for k, v in exact.items())
-          + ".", ""]
-    e = ks[(ks.method == "ecdf") & (ks.n_range == "all")]
-    ok = [(r.dgp, r.ci_low <= exact["mean_of_log"] <= r.ci_high) for r in e.itertuples()]
-    L += ["Check of the machinery (ecdf KS slope, n = 25…800, CI contains the exact "
-          f"{exact['mean_of_log']:.4f}): "
-          + ", ".join(f"{d}: {'yes' if y else 'NO'}" for d, y in ok) + ".", ""]
-    # Q3
-    L += ["## 3. Properties of T(F*_n)", "",
-          f"Bias and empirical SE of T({gan}) and T(ecdf), and the relative % precision "
-          f"gain of T({gan}) over T(ecdf):", "",
-          "| dgp | n | T | bias gan | bias ecdf | EmpSE gan | EmpSE ecdf | relprec gan vs ecdf |",
-          "|---|---|---|---|---|---|---|---|"]
-    s = summary.set_index(["dgp", "n", "method", "quantity", "stat"])
-    p = paired[paired.method == gan].set_index(["dgp", "n", "ref", "quantity", "stat"])
-    ns = sorted(summary.n.unique())
-    for dgp in pd.unique(summary.dgp):
-        for n in (ns[0], ns[len(ns) // 2], ns[-1]):
-            for q in ("mean", "median", "sd", "q10", "q90"):
-                c = [s.loc[(dgp, n, m, q, meas)] for m, meas in
-                     ((gan, "bias"), ("ecdf", "bias"), (gan, "empse"), ("ecdf", "empse"))]
-                rp = p.loc[(dgp, n, "ecdf", q, "relprec")]
-                L.append(f"| {dgp} | {n} | {q} | " + " | ".join(_vm(x.est, x.mcse)
-                                                                for x in c)
-                         + f" | {_vm(rp.est, rp.mcse, 1)} |")
-    # Q4
-    L += ["", "## 4. Does it outperform the bootstrap and its competitors?", "",
-          f"MSE({gan}) / MSE(other) over all conditions and functionals (resolved = the "
-          "ratio at least 2 MCSE from 1):", "",
-          "| against | conditions | gan better (resolved) | gan worse (resolved) | "
-          "median ratio |", "|---|---|---|---|---|"]
-    mr = paired[(paired.method == gan) & (paired.stat == "mseratio")]
-    for other, g in mr.groupby("ref", sort=False):
-        better = g[g.est + 2 * g.mcse < 1]
-        worse = g[g.est - 2 * g.mcse > 1]
-        L.append(f"| {other} | {len(g)} | {len(better)} | {len(worse)} | "
-                 f"{g.est.median():.2f} |")
-    wins = mr[mr.est + 2 * mr.mcse < 1]
-    # Listed by condition (design order), then reference, then functional.
-    rank = lambda c: wins[c].map({k: i for i, k in enumerate(pd.unique(mr[c]))})  # noqa: E731
-    wins = wins.assign(_d=rank("dgp"), _r=rank("ref"), _q=rank("quantity")) \
-        .sort_values(["_d", "n", "_r", "_q"], kind="stable")
-    L += ["", f"Conditions where {gan} has a resolved smaller MSE:", ""]
-    L += [f"- vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {_vm(r.est, r.mcse)}"
-          for r in wins.itertuples()] or ["- none"]
-    return "\n".join(L) + "\n"
+    Kept importable here; the function is :func:`gansim.render.rates.rates_answers`, which
+    the report layer also renders ``answers.md`` with."""
+    from gansim.render.rates import rates_answers as _answers
+
+    return _answers(summary, paired, slopes, exact, gan=gan)

@@ -1,4 +1,4 @@
-"""The rates study (issue 4): the GAN against F_n, the bootstrap, the smoothed bootstrap and
+"""The rates study: the GAN against F_n, the bootstrap, the smoothed bootstrap and
 the parametric plug-in, across sample sizes and distributions, with rates fitted by
 statsmodels formulas.  Answers the proof of concept's four open questions.
 
@@ -253,7 +253,7 @@ def _tables(summary, pairs, slopes, exact, labels, m, gan) -> tuple[str, str]:
     for d in DISTANCES:
         rows = pairs[(pairs.quantity == d) & (pairs.ref == "ecdf")
                      & pairs.stat.isin(["less", "diff"])]
-        # The share first, as in the tables of the previous code.
+        # The share first, then the difference.
         rows = rows.sort_values("stat", key=lambda s: s.map({"less": 0, "diff": 1}),
                                 kind="stable")
         section(f"Q1 ({d}): {gan} against ecdf — share of replications with {d}({gan}) < "
