@@ -13,8 +13,9 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   torch thread per worker (two single-threaded processes beat one two-threaded process on
   these machines);
 - writes each finished block to ``out/blocks/<condition label>/`` at once
-  (write-then-rename), so a rerun of the same command after Ctrl-C or a killed process
-  resumes from the finished blocks and ends with exactly the same results;
+  (write-then-rename; the settings beside them in ``_settings.json``), so a rerun of the
+  same command after Ctrl-C or a killed process resumes from the finished blocks and ends
+  with exactly the same results;
 - turns an exception raised by a block into rows with status ``"error"`` carrying the
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
@@ -163,10 +164,19 @@ def _block_path(blocks_dir: Path, start: int, stop: int) -> Path:
     return blocks_dir / f"block-{start:07d}-{stop:07d}.parquet"
 
 
+#: The settings of a condition's blocks, in its folder: a name a parquet dataset reader skips
+#: (as it skips names starting with "."), so the folder of blocks reads as one table.
+SETTINGS_FILE = "_settings.json"
+#: Its name in folders written before.
+_LEGACY_SETTINGS_FILE = "settings.json"
+
+
 def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
-    path = blocks_dir / "settings.json"
-    if path.exists() and not overwrite:
-        old = json.loads(path.read_text())
+    path = blocks_dir / SETTINGS_FILE
+    legacy = blocks_dir / _LEGACY_SETTINGS_FILE
+    stored = path if path.exists() else legacy
+    if stored.exists() and not overwrite:
+        old = json.loads(stored.read_text())
         if old != manifest:
             from gansim.identity import differences
 
@@ -178,15 +188,18 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
         for f in blocks_dir.glob("block-*.parquet"):
             f.unlink()
     blocks_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
     os.replace(tmp, path)
+    if legacy.exists():
+        legacy.unlink()
 
 
 def _write_block(frame: pd.DataFrame, path: Path) -> None:
     """Write-then-rename, with a temporary name of this process and the data on disk before
     the rename, so a crash leaves the old file or the new one, never half of one."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    # A leading ".": a dataset reader of the folder skips a block being written.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     frame.to_parquet(tmp, index=False)
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())

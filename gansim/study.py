@@ -45,6 +45,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -273,8 +274,11 @@ class StudyResult:
     conditions : DataFrame
         One row per condition: factors, ``condition`` (id), ``B``, ``blocks_computed``,
         ``blocks_resumed``, ``n_error``, ``n_failed``, ``n_warned`` (replications with a row
-        of that status or a warning), ``notes``.
-    study : Study
+        of that status or a warning), for each method with a ``collapsed`` diagnostic (the
+        GAN) ``collapsed_<label>``, the share of its fits flagged collapsed (among its
+        replications with that row ok; the notes say so above 10%), and ``notes``.
+    study : Study or None
+        None for a result read back by :meth:`load`.
     seed : int
     wall_time : float
         Seconds spent in :func:`run_study`.
@@ -282,14 +286,24 @@ class StudyResult:
         Where the blocks ran: ``backend`` (``"local"`` or ``"dask"``) and ``n_jobs``, or the
         scheduler address, number of workers and their hosts
         (:meth:`gansim.executors.DaskExecutor.info`).
+    record : dict
+        For a result read back by :meth:`load`: what :meth:`save` recorded (study name,
+        factors, methods, the settings of each condition); empty otherwise.
+
+    Notes
+    -----
+    ``print(result)`` gives an overview in the manner of rsimsum's: conditions and B,
+    methods, quantities, rows by status with the failures' first reasons, the share of
+    collapsed GANs, the notes.
     """
 
     tidy: pd.DataFrame
     conditions: pd.DataFrame
-    study: Study
+    study: Study | None
     seed: int
     wall_time: float
     executor: dict = field(default_factory=dict)
+    record: dict = field(default_factory=dict)
 
     def cluster_record(self) -> dict:
         """``{"executor": ...}`` for a run record when the blocks ran on a cluster, else
@@ -301,7 +315,141 @@ class StudyResult:
     @property
     def factors(self) -> list[str]:
         """Names of the design's factors."""
+        if self.study is None:  # read back by load()
+            return list(self.record.get("factors", []))
         return [k for k, _ in self.study.conditions[0].factors]
+
+    @property
+    def name(self) -> str:
+        """The study's name."""
+        return self.study.name if self.study is not None else self.record.get("study", "")
+
+    # -- saving and reading back ---------------------------------------------------------
+
+    def save(self, out_dir) -> Path:
+        """Write the results as the shipped studies do, in ``out_dir``.
+
+        Files: ``replications.csv.gz`` (the tidy rows, with the design's factor columns),
+        ``summary.csv`` (:meth:`summary`), ``conditions.csv`` (:attr:`conditions`) and
+        ``result.json`` (study name, seed, factors, methods, wall time, the settings of
+        each condition); CSV that R's ``read.csv`` reads as it is
+        (:func:`gansim.report.write_csv`).  :meth:`load` reads them back.
+
+        Parameters
+        ----------
+        out_dir : path
+            Created if needed; may be the study's ``out_dir`` (the files sit beside
+            ``blocks/``).
+
+        Returns
+        -------
+        pathlib.Path
+            ``out_dir``.
+        """
+        import json
+        import os
+
+        from gansim.report import write_csv
+
+        out = Path(out_dir)
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"`out_dir` {str(out)!r} exists and is not a folder.")
+        out.mkdir(parents=True, exist_ok=True)
+        write_csv(self.tidy, out / REPLICATIONS_FILE)
+        write_csv(self.summary(), out / SUMMARY_FILE)
+        write_csv(self.conditions, out / CONDITIONS_FILE)
+        record = {"study": self.name, "seed": self.seed, "factors": self.factors,
+                  "methods": list(pd.unique(self.tidy["method"])),
+                  "wall_time_s": round(self.wall_time, 3), "executor": self.executor,
+                  "settings": (self.record.get("settings", {}) if self.study is None else
+                               {c.label: self.study.settings(c)
+                                for c in self.study.conditions})}
+        tmp = out / f".{RESULT_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
+        os.replace(tmp, out / RESULT_FILE)
+        return out
+
+    @classmethod
+    def load(cls, out_dir) -> StudyResult:
+        """Read back what :meth:`save` wrote: ``tidy`` and ``conditions`` as they were
+        (floats to the last bit), ``study`` None (its settings in ``record``).
+
+        Parameters
+        ----------
+        out_dir : path
+
+        Returns
+        -------
+        StudyResult
+        """
+        import json
+
+        out = Path(out_dir)
+        missing = [f for f in (REPLICATIONS_FILE, CONDITIONS_FILE, RESULT_FILE)
+                   if not (out / f).is_file()]
+        if missing:
+            raise FileNotFoundError(f"`out_dir` {str(out)!r} lacks {missing}: not a folder "
+                                    "written by StudyResult.save.")
+        record = json.loads((out / RESULT_FILE).read_text())
+        text = {c: str for c in ("spawn_key", "method", "quantity", "status", "error",
+                                 "warnings", "notes")}
+        tidy = pd.read_csv(out / REPLICATIONS_FILE, dtype=text, keep_default_na=False,
+                           na_values={c: [""] for c in (*ESTIMATE_FIELDS, "truth")})
+        conditions = pd.read_csv(out / CONDITIONS_FILE, dtype={"notes": str},
+                                 keep_default_na=False)
+        for frame in (tidy, conditions):
+            for k in record.get("factors", []):
+                if k in frame and frame[k].dtype == object:
+                    frame[k] = frame[k].astype(str)
+        for c in conditions:
+            if c.startswith(COLLAPSED_PREFIX):
+                conditions[c] = pd.to_numeric(conditions[c].replace("", np.nan))
+        return cls(tidy, conditions, None, int(record["seed"]),
+                   float(record.get("wall_time_s", np.nan)), record.get("executor", {}),
+                   record)
+
+    # -- an overview ---------------------------------------------------------------------
+
+    def __str__(self) -> str:
+        t, c = self.tidy, self.conditions
+        B = c["B"] if "B" in c else pd.Series(dtype=int)
+        methods = list(pd.unique(t["method"]))
+        quantities = list(pd.unique(t["quantity"]))
+        lines = [f"Study {self.name!r}: seed {self.seed}, {len(c)} condition"
+                 f"{'s' if len(c) != 1 else ''}"
+                 + (f" ({' x '.join(self.factors)})" if self.factors else "")
+                 + (f", B = {int(B.min())}" if len(B) and B.min() == B.max()
+                    else f", B = {int(B.min())} to {int(B.max())}" if len(B) else ""),
+                 f"Methods: {', '.join(methods)}",
+                 f"Quantities: {', '.join(quantities)}"]
+        counts = t["status"].value_counts()
+        bad = t[t["status"] != "ok"]
+        lines.append(f"Rows: {len(t):,} ({', '.join(f'{k} {int(v):,}' for k, v in counts.items())})"
+                     + (f"; {bad.groupby(['condition', 'rep']).ngroups:,} replications with a "
+                        "row not ok" if len(bad) else ""))
+        if len(bad):
+            for (method, quantity), g in list(bad.groupby(["method", "quantity"],
+                                                          sort=False))[:8]:
+                lines.append(f"  {method} / {quantity}: {len(g)} {g['status'].iloc[0]}, e.g. "
+                             f"{g['error'].iloc[0][:100]}")
+        shares = [col for col in c if col.startswith(COLLAPSED_PREFIX)]
+        for col in shares:
+            v = c[col].mean()
+            lines.append(f"Collapsed {col[len(COLLAPSED_PREFIX):]}: {v:.1%} of fits "
+                         f"(by condition {c[col].min():.0%} to {c[col].max():.0%})")
+        notes = sorted({n for text in c.get("notes", pd.Series(dtype=str)) for n in
+                        str(text).split("; ") if n})
+        if notes:
+            lines.append("Notes:")
+            lines += [f"  {n}" for n in notes[:10]]
+            if len(notes) > 10:
+                lines.append(f"  ... ({len(notes) - 10} more)")
+        lines.append(f"Wall time {self.wall_time:.1f} s; .tidy ({len(t):,} rows), "
+                     ".conditions, .summary(), .failures(), .save(dir)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<StudyResult\n{self}>"
 
     def summary(self, *, ref: str | None = None, **kwargs) -> pd.DataFrame:
         """Performance measures with MCSE: :func:`gansim.summary.summarise` by the factors."""
@@ -386,9 +534,10 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         frame = frame.reindex(columns=[*factors, *TIDY_COLUMNS])
         for k, v in cond.factors:
             frame[k] = v
-        frame["condition"] = np.int64(cond.id)
+        frame["condition"] = condition_column([cond.id] * len(frame))
         frames.append(frame)
         per_rep = frame.groupby("rep")
+        shares, collapse_notes = _collapsed_shares(frame)
         rows.append({**cond.as_dict, "condition": cond.id, "B": cond.replications,
                      "blocks_computed": info.blocks_computed,
                      "blocks_resumed": info.blocks_resumed,
@@ -396,14 +545,51 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
                      "n_failed": int(per_rep["status"].agg(lambda s: (s == "failed").any()).sum()),
                      "n_warned": int(per_rep["warnings"].agg(lambda s: (s.fillna("") != "")
                                                              .any()).sum()),
-                     "notes": "; ".join(notes[cond.label])})
+                     **shares,
+                     "notes": "; ".join([*notes[cond.label], *collapse_notes])})
     tidy = pd.concat(frames, ignore_index=True)
     tidy["error"] = tidy["error"].fillna("")
     tidy["warnings"] = tidy["warnings"].fillna("")
-    result = StudyResult(tidy, pd.DataFrame(rows), study, seed, time.perf_counter() - t0,
-                         run.executor)
+    conds = pd.DataFrame(rows)
+    share_cols = [c for c in conds if c.startswith(COLLAPSED_PREFIX)]
+    conds = conds[[c for c in conds if c not in share_cols and c != "notes"] + share_cols
+                  + ["notes"]]
+    result = StudyResult(tidy, conds, study, seed, time.perf_counter() - t0, run.executor)
     _check_failures(result)
     return result
+
+
+#: The files :meth:`StudyResult.save` writes.
+REPLICATIONS_FILE, SUMMARY_FILE, CONDITIONS_FILE, RESULT_FILE = (
+    "replications.csv.gz", "summary.csv", "conditions.csv", "result.json")
+
+#: Prefix of the columns of :attr:`StudyResult.conditions` holding a method's share of
+#: collapsed fits (its ``collapsed`` diagnostic), e.g. ``collapsed_gan``.
+COLLAPSED_PREFIX = "collapsed_"
+#: Share of collapsed fits in a condition above which its notes say so.
+COLLAPSED_NOTE_SHARE = 0.1
+
+
+def _collapsed_shares(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
+    """Per method with a ``collapsed`` diagnostic: the share of its replications (with that
+    row ok) flagged collapsed, and a note for each share above
+    :data:`COLLAPSED_NOTE_SHARE`."""
+    rows = frame[(frame["quantity"] == "collapsed") & (frame["status"] == "ok")]
+    shares, notes = {}, []
+    for method in pd.unique(frame.loc[frame["quantity"] == "collapsed", "method"]):
+        flags = rows.loc[rows["method"] == method, "estimate"]
+        share = float((flags == 1).mean()) if len(flags) else float("nan")
+        shares[f"{COLLAPSED_PREFIX}{method}"] = share
+        if len(flags) and share > COLLAPSED_NOTE_SHARE:
+            notes.append(f"{method}: {int((flags == 1).sum())} of {len(flags)} fits "
+                         f"({share:.0%}) collapsed (diagnostic collapsed), more than "
+                         f"{COLLAPSED_NOTE_SHARE:.0%}")
+    return shares, notes
+
+
+def condition_column(ids) -> np.ndarray:
+    """The ``condition`` column of tidy rows: the condition ids as int64."""
+    return np.asarray(ids, dtype=np.int64)
 
 
 #: Name of the record, in an output folder, of the study whose outputs it holds.
@@ -569,7 +755,13 @@ def study_block(reps: Sequence[int], seed: int, condition: Condition, *, study: 
               for method in study.methods]
     frame = pd.concat(frames, ignore_index=True)
     # Replication, then the study's method order, then quantity order as produced.
-    return frame.sort_values("rep", kind="stable").reset_index(drop=True)
+    frame = frame.sort_values("rep", kind="stable").reset_index(drop=True)
+    # The condition's factors and id in every row: a block file, or the folder of them read
+    # as one dataset, says which condition its rows are.
+    frame.insert(0, "condition", condition_column([condition.id] * len(frame)))
+    for k, v in reversed(condition.factors):
+        frame.insert(0, k, v)
+    return frame
 
 
 def _generate(study, levels, dgp, streams, strict):

@@ -64,7 +64,7 @@ def test_scalar_ppf_and_cdf_are_called_point_by_point_with_a_note():
     notes = a.conditions.notes.iloc[0]
     assert "ScalarNormal.ppf takes one number at a time" in notes
     assert "ScalarNormal.cdf takes one number at a time" in notes
-    assert b.conditions.notes.iloc[0] == ""
+    assert "one number at a time" not in b.conditions.notes.iloc[0]
     # Detected once: the study holds the wrapped DGP, whose record is the DGP's own.
     dgp = scalar.dgp_for(scalar.conditions[0])
     assert isinstance(dgp, PointwiseDGP) and dgp.mean == 0.0

@@ -158,7 +158,7 @@ def test_sigkill_then_rerun_gives_identical_results(kill_seed, anchor, uninterru
     assert not left, {p: _cmdline(p) for p in left}
     # A write cut short leaves at most a temporary name that is never a block's name.
     for f in out.rglob("*"):
-        if f.is_file() and f.parent == blocks and f.name != "settings.json":
+        if f.is_file() and f.parent == blocks and f.name != "_settings.json":
             assert BLOCK_NAME.fullmatch(f.name) or f.name.endswith(".tmp"), f.name
             if f.name.endswith(".tmp"):
                 assert not BLOCK_NAME.fullmatch(f.name)

@@ -276,7 +276,7 @@ def test_resume_refuses_other_settings_and_a_swapped_block(tmp_path):
     with pytest.raises(ValueError, match="blocks made with other settings.*differing: methods"):
         run_study(poc_study(**{**TINY, "gan": GANConfig(steps=21)}), seed=1, progress=False,
                   out_dir=tmp_path)
-    settings = json.loads((tmp_path / "blocks" / "settings.json").read_text())
+    settings = json.loads((tmp_path / "blocks" / "_settings.json").read_text())
     assert settings["condition_id"] == 0 and settings["seed"] == 1
     # A block file replaced by a copy of another is recomputed, not resumed.
     blocks = sorted((tmp_path / "blocks").glob("block-*.parquet"))
@@ -404,7 +404,7 @@ def test_settings_record_the_resolved_engine(tmp_path, monkeypatch):
 
     study = poc_study(**TINY)
     run_study(study, seed=1, progress=False, out_dir=tmp_path)
-    settings = json.loads((tmp_path / "blocks" / "settings.json").read_text())
+    settings = json.loads((tmp_path / "blocks" / "_settings.json").read_text())
     assert settings["engines"] == {"gan": gansim.gan.engine.resolve_engine(GANConfig())}
     monkeypatch.setattr(gansim.gan.engine, "resolve_engine", lambda cfg, device="cpu": "torch")
     if settings["engines"]["gan"] == "fused":
