@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import re
 import sys
 from datetime import datetime, timezone
@@ -99,12 +100,43 @@ def add_device_argument(parser) -> None:
                              "'cuda:<index>'")
 
 
+#: numpy's SeedSequence takes any integer >= 0, but the seed is stored in int64 columns.
+SEED_MAX = 2**63 - 1
+
+
+def seed_arg(text: str) -> int:
+    """An argparse ``type``: a study seed, an integer in [0, 2**63 - 1]."""
+    value = int_at_least(0)(text)
+    if value > SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63 - 1], got {text!r}")
+    return value
+
+
 def _out(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must name a folder, got an empty string")
     path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
+    try:
+        if path.exists() and not path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} exists and is not a folder")
+    except OSError as exc:  # a name too long for the file system, say
+        raise argparse.ArgumentTypeError(f"{exc.strerror or exc}: {text!r}") from None
+    return text
+
+
+def _scheduler_file(text: str) -> str:
+    """An argparse ``type``: the JSON file that ``dask scheduler --scheduler-file`` writes."""
+    try:
+        info = json.loads(Path(text).read_text())
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r}: {exc.strerror or exc}") \
+            from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler file (not JSON); it is "
+                                         "the file `dask scheduler --scheduler-file PATH` "
+                                         "writes") from None
+    if not isinstance(info, dict) or "address" not in info:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler file (no 'address')")
     return text
 
 
@@ -126,7 +158,7 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
                            description=module.DESCRIPTION,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         common = p.add_argument_group("shared by every study")
-        common.add_argument("--seed", type=int_at_least(0), default=module.DEFAULTS["seed"],
+        common.add_argument("--seed", type=seed_arg, default=module.DEFAULTS["seed"],
                             help="study seed (default: %(default)s)")
         common.add_argument("--n-jobs", type=_positive_jobs, default=2,
                             help="worker processes, -1 for all cores; results do not depend "
@@ -142,7 +174,7 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
                              help="run the blocks on this dask scheduler's workers (pip "
                                   "install 'gansim[dask]'); --n-jobs is then not used; "
                                   "results are the same, this process writes the files")
-        cluster.add_argument("--scheduler-file", metavar="PATH",
+        cluster.add_argument("--scheduler-file", metavar="PATH", type=_scheduler_file,
                              help="as --scheduler-address, the scheduler named by the file "
                                   "of `dask scheduler --scheduler-file PATH`")
         module.add_arguments(p)
@@ -181,6 +213,10 @@ def main(argv=None) -> int:
     except OSError as exc:  # read-only folder, disk full, a path that is a file...
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"gansim {args.study}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"gansim {args.study}: error: out of memory; choose fewer replications "
+              "(-B) or a smaller --block-size", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # Finished blocks are on disk; the same command resumes from them.

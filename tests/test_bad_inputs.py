@@ -56,6 +56,9 @@ CLI_CASES = [
     (["recipe", "--dgps", "N(9,9)"], "--dgps"), (["recipe", "--steps", "-1"], "--steps"),
     (["rates_standardize", "-B", "1"], "replications"),
     (["rates_standardize", "--n", "1"], "n"), (["rates_standardize", "--steps", "0"], "steps"),
+    (["poc", "--seed", str(2**63)], "--seed"), (["poc", "--out", "x" * 300], "--out"),
+    (["poc", "--scheduler-file", "README.md"], "--scheduler-file"),
+    (["poc", "--scheduler-file", "no_such.json"], "--scheduler-file"),
 ]
 
 
