@@ -77,7 +77,7 @@ def _paired_against(tidy: pd.DataFrame, ref: str) -> Summary:
     """Paired stats of every method against ``ref`` (:func:`gansim.summarise`)."""
     from gansim.summary import summarise
 
-    part = tidy[tidy["quantity"].isin(["mean", "sd", "ks"])]
+    part = tidy[tidy["quantity"].isin(["mean", "ks"])]
     return Summary(summarise(part, ref=ref))
 
 
@@ -117,7 +117,8 @@ def _table_md(run: dict, summary: pd.DataFrame, tidy: pd.DataFrame) -> str:
     s = run["settings"]
     dgp = dgp_from_run(s)
     configs = configs_from_run(s)
-    rows = {label: losses.measures(summary, tidy, label, config=cfg, dgp=dgp, n=s["n"])
+    by_t = {k: f for k, f in tidy.groupby("method")}
+    rows = {label: losses.measures(summary, by_t[label], label, config=cfg, dgp=dgp, n=s["n"])
             for label, cfg in configs.items()}
     steps = next(iter(configs.values())).steps
     return losses.table_md(rows, n=s["n"], m=s["m"], steps=steps, B=run["replications"],

@@ -411,6 +411,19 @@ def _config_text(config: dict) -> str:
     return "GANConfig(" + ", ".join(parts) + ")"
 
 
+def _defaults_text(config: dict) -> str:
+    """Whether a recorded GAN config is :class:`gansim.GANConfig`'s defaults."""
+    import dataclasses
+
+    from gansim.gan.config import GANConfig
+
+    defaults = {f.name: f.default for f in dataclasses.fields(GANConfig)}
+    norm = lambda v: tuple(v) if isinstance(v, list) else v  # noqa: E731
+    other = [k for k, v in config.items() if k in defaults and norm(v) != norm(defaults[k])]
+    return ("the package's defaults" if not other else
+            "differs from the package's defaults in " + ", ".join(f"`{k}`" for k in other))
+
+
 def _cover_sentence(g: Summary, method: str, stat: str, B: int) -> str:
     est, mcse = g(method, "mean", stat)
     return f"{pm(est, mcse, 4)}, {rules.coverage_verdict(est, B, LEVEL)}"
@@ -454,7 +467,7 @@ def _readme(d: _Data) -> str:
     prov = provenance(run)
     parts.append(
         prov + "\n" +
-        f"The GAN: `{_config_text(gan_cfg)}` (the package defaults), engine `{engine}`"
+        f"The GAN: `{_config_text(gan_cfg)}` ({_defaults_text(gan_cfg)}), engine `{engine}`"
         + (f" built by {s['compiler']}" if s.get("compiler") else "")
         + f", block size {s.get('block_size')}, device `{s.get('device')}`. "
         + f"Machine: {run.get('machine', {}).get('cores', '?')} cores "

@@ -67,7 +67,8 @@ def _tables(run: dict, summary: pd.DataFrame, tidy: pd.DataFrame) -> dict:
         s = summary[summary["dgp"] == dgp]
         t = tidy[tidy["dgp"] == dgp]
         configs = configs_from_run(settings)
-        out[dgp] = {titles[label]: losses.measures(s, t, label, config=cfg,
+        by_t = {k: f for k, f in t.groupby("method")}
+        out[dgp] = {titles[label]: losses.measures(s, by_t[label], label, config=cfg,
                                                    dgp=dgp_from_run(settings),
                                                    n=settings["n"])
                     for label, cfg in configs.items()}
@@ -92,7 +93,7 @@ def _ks_less(t: pd.DataFrame) -> pd.DataFrame:
 def _paired(t: pd.DataFrame) -> Summary:
     from gansim.summary import summarise
 
-    return Summary(summarise(t, ref=REF))
+    return Summary(summarise(t[t["quantity"].isin(["mean", "ks"])], ref=REF))
 
 
 def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame,

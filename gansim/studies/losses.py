@@ -172,12 +172,16 @@ def measures(summary: pd.DataFrame, tidy: pd.DataFrame, method: str, *, config: 
     ref : str
         The reference method's label (the empirical cdf).
     """
+    # One pass over the two methods' rows; a (quantity, stat) found more than once, or not
+    # at all, is missing.
+    mine = summary[summary["method"].isin([method, ref])]
+    keys = list(zip(mine["method"], mine["quantity"], mine["stat"], strict=True))
+    seen = pd.Series(keys).value_counts()
+    lookup = {k: (float(e), float(m)) for k, e, m in zip(keys, mine["est"], mine["mcse"],
+                                                         strict=True) if seen[k] == 1}
+
     def get(quantity, stat, who=method):
-        row = summary[(summary["method"] == who) & (summary["quantity"] == quantity)
-                      & (summary["stat"] == stat)]
-        if len(row) != 1:
-            return (math.nan, math.nan)
-        return float(row["est"].iloc[0]), float(row["mcse"].iloc[0])
+        return lookup.get((who, quantity, stat), (math.nan, math.nan))
 
     cr = dgp.var / n
     mse, sd_star = get("mean", "mse"), get("sd", "mean")
