@@ -61,7 +61,7 @@ VARIANTS = {
     "wasserstein-gp1-k5": {"loss": "wasserstein", "d_steps": 5, "gp_one_sided": True},
 }
 
-#: Columns of the per-replication frame of the previous code (commit 1ed3375), in order:
+#: Columns of the study's first per-replication frame (one row per replication), in order:
 #: :func:`legacy_replications` rebuilds it from the tidy rows.
 KEEP = ["rep", "status", "error", "xbar", "sd", "ks", "xbar_star", "sd_star", "ks_star",
         "d_real", "d_fake", "value", "jsd_star", "collapsed"]
@@ -84,7 +84,7 @@ def losses_study(variants=tuple(VARIANTS), *, replications: int = 1000, n: int =
     """The study: the empirical cdf and one GAN method per variant, on N(0, 1) data.
 
     One condition without factors (condition id 0) and ``stream=None`` (each GAN draws from
-    the replication's ``draws`` stream), as the previous code had, so the committed
+    the replication's ``draws`` stream), as the study's first version did, so the committed
     results/losses reproduce bit for bit (tests/test_losses_recipe.py).
 
     Examples
@@ -103,7 +103,7 @@ def losses_study(variants=tuple(VARIANTS), *, replications: int = 1000, n: int =
 
 
 def legacy_replications(tidy: pd.DataFrame, method: str, *, ref: str = "ecdf") -> pd.DataFrame:
-    """One GAN method's rows in the previous code's per-replication schema (:data:`KEEP`).
+    """One GAN method's rows in the first per-replication schema (:data:`KEEP`).
 
     ``xbar``, ``sd``, ``ks`` come from ``ref``'s rows, ``xbar_star``, ``sd_star``,
     ``ks_star`` and the diagnostics from ``method``'s.  As before, a replication is ``ok``
@@ -146,7 +146,7 @@ def legacy_replications(tidy: pd.DataFrame, method: str, *, ref: str = "ecdf") -
         out[data_col], out[gan_col] = column(ref, quantity), column(method, quantity)
     for name in _DIAGNOSTICS:
         out[name] = column(method, name)
-    # A yes/no flag, missing where the replication failed, as the previous code stored it.
+    # A yes/no flag, missing where the replication failed, as that schema stores it.
     out["collapsed"] = pd.array(np.where(ok, out["collapsed"] == 1.0, pd.NA), dtype="boolean")
     return out[KEEP]
 
@@ -238,7 +238,7 @@ def markdown(rows: dict, columns: dict, label: str = "variant") -> str:
     return "\n".join(lines)
 
 
-#: Columns of table.md, as the previous code wrote them.
+#: Columns of table.md.
 ESTIMATION = {"var_xbar_star": "var(X̄*)", "var_ratio": "var(X̄*)/var(X̄)",
               "relprec_pct": "rel. precision vs X̄, %", "bias_xbar_star": "bias(X̄*)",
               "mse_over_cr": "MSE(X̄*)/(σ²/n)", "sd_star_over_sigma": "sd*/σ",

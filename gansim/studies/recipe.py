@@ -66,7 +66,8 @@ RECIPES = {
     "std-r1-1": _STD | {"r1_weight": 1.0},
     "std-width-32": _STD | {"g_hidden": (32, 32), "d_hidden": (32, 32)},
 }
-#: The recipes' names in the tables and in the previous code's files (``recipe`` column).
+#: The recipes' names in the tables and in the first per-replication schema (``recipe``
+#: column).
 TITLES = {
     "default": "default",
     "standardize": "standardize",
@@ -82,7 +83,7 @@ DGPS = {"N(0,1)": Normal(0.0, 1.0), "N(5,2²)": Normal(5.0, 2.0)}
 # Folder of each DGP's finished blocks under out/blocks/ (git-ignored): ASCII names.
 _FOLDERS = {"N(0,1)": "normal-0-1", "N(5,2²)": "normal-5-2"}
 
-#: Columns of table.md, as the previous code wrote them.
+#: Columns of table.md.
 COLUMNS = {"bias_xbar_star": "bias(X̄*)", "mse_over_cr": "MSE(X̄*)/(σ²/n)",
            "var_ratio": "var(X̄*)/var(X̄)", "sd_star_over_sigma": "sd*/σ",
            "ks_star": "mean KS*", "ks": "mean KS_n", "p_ks_star_lt_ks": "P(KS* < KS_n)",
@@ -100,8 +101,8 @@ def recipe_study(dgp: str, recipes=tuple(RECIPES), *, replications: int = 400, n
     """The study at one DGP of :data:`DGPS`: the empirical cdf and a GAN method per recipe.
 
     One study per DGP, each with one condition (id 0), rather than ``dgp`` as a design
-    factor: the previous code ran each DGP as its own run of condition 0, and the condition
-    id is part of every random stream, so this keeps the committed numbers reproducible.
+    factor: the committed results ran each DGP as condition 0, and the condition id is part
+    of every random stream, so this keeps them reproducible.
     The GANs draw from the replication's ``draws`` stream (``stream=None``) for the same
     reason.
 
@@ -140,7 +141,7 @@ def run_recipes(recipes=tuple(RECIPES), *, seed: int, dgps=tuple(DGPS), n_jobs: 
 
 
 def legacy_frame(results: dict[str, StudyResult]) -> pd.DataFrame:
-    """Every recipe's rows in the previous code's per-replication schema: :data:`KEEP`
+    """Every recipe's rows in the first per-replication schema: :data:`KEEP`
     with ``dgp`` and ``recipe`` (its :data:`TITLES` name), DGP by DGP, recipe by recipe."""
     frames = [legacy_replications(res.tidy, g.label).assign(dgp=dgp, recipe=TITLES[g.label])
               for dgp, res in results.items() for g in res.study.methods[1:]]
