@@ -25,6 +25,7 @@ import hashlib
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -115,7 +116,52 @@ def _cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "gansim"
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_digest(path: Path, digest: str) -> None:
+    side = path.with_name(path.name + ".sha256")
+    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(digest + "\n")
+    os.replace(tmp, side)
+
+
+def _owned_private(path: Path) -> bool:
+    """Owned by this user and writable by nobody else (no symbolic link)."""
+    st = os.lstat(path)
+    return (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _trusted(path: Path) -> bool:
+    """Whether a cached library may be loaded: it and its digest file were written by this
+    user, are writable by nobody else, and the library's sha256 is the digest recorded when
+    gansim compiled it. A library planted in a shared cache folder fails one of these and
+    is compiled again (a library is machine code run inside this process)."""
+    side = path.with_name(path.name + ".sha256")
+    try:
+        if not (_owned_private(path) and _owned_private(side)):
+            return False
+        return side.read_text().strip() == _sha256(path)
+    except OSError:
+        return False
+
+
 def _build(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
+    try:
+        return _build_once(g_sizes, d_sizes)
+    except _Unverified:
+        # Two processes compiled at once and their files crossed: build once more.
+        return _build_once(g_sizes, d_sizes)
+
+
+class _Unverified(FusedUnavailable):
+    pass
+
+
+def _build_once(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
     cc = _compiler()
     defines = (f"-DG_SIZES={{{','.join(map(str, g_sizes))}}}",
                f"-DD_SIZES={{{','.join(map(str, d_sizes))}}}",
@@ -126,18 +172,26 @@ def _build(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CDLL:
         [_SOURCE.read_text(), *_FLAGS, *defines, str(compiler_version()),
          _cpu_signature()]).encode())
     path = _cache_dir() / f"fused-{key.hexdigest()[:20]}.so"
-    if not path.exists():
+    if not _trusted(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Compile beside the target and rename: concurrent workers never load a partial file.
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
         os.close(fd)
-        proc = subprocess.run([cc, *_FLAGS, *defines, str(_SOURCE), "-o", tmp, "-lm"],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            os.unlink(tmp)
-            raise FusedUnavailable(f"compiling {_SOURCE.name} with `{cc}` failed:\n"
-                                   f"{proc.stderr.strip()}")
-        os.replace(tmp, path)
+        try:
+            proc = subprocess.run([cc, *_FLAGS, *defines, str(_SOURCE), "-o", tmp, "-lm"],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise FusedUnavailable(f"compiling {_SOURCE.name} with `{cc}` failed:\n"
+                                       f"{proc.stderr.strip()}")
+            digest = _sha256(Path(tmp))
+            _write_digest(path, digest)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        if not _trusted(path):
+            raise _Unverified(f"the compiled library {path} could not be verified after "
+                                   "building it (another process replaced it?)")
     lib = ctypes.CDLL(str(path))
     lib.gansim_train.restype = ctypes.c_int
     lib.gansim_train.argtypes = [ctypes.POINTER(_Settings), *[ctypes.c_int] * 4,
