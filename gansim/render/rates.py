@@ -12,8 +12,8 @@ rates reports use (so that the same data give the same word in both):
 - **MSE ratios** are judged on the log scale: ``log MSE(A) − log MSE(B)`` against 2 of its
   MCSEs (the ratio's MCSE divided by the ratio, the delta method), i.e.
   :func:`gansim.render.rules.compare` on the log ratio (:func:`ratio_word`). Chance alone:
-  a ratio whose true value is 1 falls beyond 2 MCSEs on one side with probability
-  ``P(Z > 2) = 0.023`` (:func:`ratio_chance`).
+  a ratio whose true value is 1 falls beyond ``k = 2`` MCSEs on one side with probability
+  ``P(Z > k) = 0.023`` (:func:`ratio_chance`).
 - **Family level** (:func:`family_z`): a cell singled out from ``N`` cells compared at once
   is resolved only beyond ``z = Φ⁻¹(1 − 0.025/N)`` MCSEs (Bonferroni over the ``N`` cells
   and both sides).
@@ -42,22 +42,28 @@ __all__ = ["render", "rates_answers", "tables", "ratio_word", "ratio_chance", "f
 
 FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
 #: Display names of the DGPs (gansim.dgp registry names).
-DGP_NAMES = {"normal": "N(0, 1)", "t": "t₃", "lognormal": "lognormal(0, 1)",
-             "mixture": "½N(−2, 0.5²) + ½N(2, 0.5²)", "gamma": "gamma(2)",
-             "uniform": "uniform(0, 1)"}
 
+#: What each method label of the rates studies is (the estimator it samples from).
+METHODS = {"ecdf": "F_n itself, evaluated exactly", "bootstrap": "m draws from F_n",
+           "smoothed": "a Gaussian-kernel smoothed bootstrap with the `nrd0` bandwidth "
+                       "0.9·min(s, IQR/1.34)·n^−1/5 and no variance correction",
+           "smoothed_cdf": "the shrunk smoothed bootstrap with a cdf bandwidth",
+           "parametric": "N(x̄, s²)", "gan": "the GAN", "gan_large": "the larger GAN",
+           "oracle": "F⁻¹(U) for U uniform, a reference"}
+_K = f"{rules.K_MCSE:g}"
 RULES_TEXT = (
     "**How to read.** Value (MCSE) throughout. The words follow stated rules "
-    "(`gansim.render.rules`): A is *higher/lower* (closer, smaller, …) than B only when the "
-    "paired difference exceeds 2 paired MCSEs, else *not resolved at this B*; a share of "
+    f"(`gansim.render.rules`): A is *higher/lower* (closer, smaller, …) than B only when the "
+    f"paired difference exceeds {_K} paired MCSEs, else *not resolved at this B*; a share of "
     "replications comes with its exact (Clopper–Pearson) 95% interval, and *most* means that "
     "interval lies above ½ (*fewer than half*: below ½); a trend with n (*falls/rises as n "
     "grows*) only when a fitted slope's 95% interval excludes 0 (slopes of a per-condition "
     "quantity on log n by weighted least squares with the MCSEs as known SEs). An MSE ratio "
-    "is judged on the log scale, log ratio against 2 of its MCSEs (MCSE/ratio); a ratio of 1 "
-    "falls beyond 2 MCSEs on a given side with probability 0.023, which gives the count "
-    "expected by chance alone over many cells; a *family-level* cell is one beyond the "
-    "Bonferroni z for all the cells compared at once.")
+    f"is judged on the log scale, log ratio against {_K} of its MCSEs (MCSE/ratio); a ratio "
+    f"of 1 falls beyond {_K} MCSEs on a given side with probability "
+    f"{num(float(stats.norm.sf(rules.K_MCSE)), 3)}, which gives the count expected by chance "
+    "alone over many cells; a *family-level* cell is one beyond the Bonferroni z for all the "
+    "cells compared at once.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,7 +268,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
     ``exact`` as in ``slopes.csv`` and ``run.json``; ``fits``, optionally, the floor fits
     of :func:`_results_floor_fits` (computed when not given)."""
     L = ["# results/rates: the tables behind the answers", "", RULES_TEXT, "",
-         "Questions 2 and 4 are taken further in `../rates_floor/` (m = 10⁶ draws, two "
+         "Questions 2 and 4 are taken further in `../rates_floor/` (more draws per method, two "
          "training budgets, a variance-corrected smoothed bootstrap); its Q4 counts use the "
          "same rule as Q4 here.", ""]
     ns = sorted(summary.n.unique())
@@ -367,7 +373,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
     mr = _mr(paired, gan)
     L += ["## 4. Does it outperform the bootstrap and its competitors?", "",
           f"MSE({gan}) / MSE(ref) over the condition × functional cells, judged on the log "
-          "scale (log ratio against 2 of its MCSEs); chance: the count per side that ratios "
+          f"scale (log ratio against {_K} of its MCSEs); chance: the count per side that ratios "
           "all equal to 1 would give; family level: beyond the Bonferroni z for the cells of "
           "one reference.", ""]
     rows = []
@@ -422,6 +428,7 @@ def _design(run: dict, study: dict, summary: pd.DataFrame) -> dict:
             "block": settings["block_size"], "device": settings["device"],
             "engine": settings.get("engines", {}).get("gan", "?"),
             "labels": [m["label"] for m in settings["methods"]],
+            "reprs": {v["condition"]["dgp"]: v["dgp"] for v in study["settings"].values()},
             "failed": len(run.get("failed", [])),
             "warned": int(conds.get("n_warned", pd.Series([0])).sum()),
             "errors": int(conds.get("n_error", pd.Series([0])).sum())}
@@ -463,18 +470,19 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
          f"Machine: {run['machine']['cores']}-core {run['machine']['cpu']} (CPU only); the "
          "wall time is not a benchmark (the cores were not reserved).", "",
          f"**Design.** {len(des['dgps'])} DGPs (`gansim.dgp` defaults: "
-         + ", ".join(DGP_NAMES.get(g, g) for g in des["dgps"])
+         + ", ".join(f"`{g}` = `{des['reprs'].get(g, g)}`" for g in des["dgps"])
          + f") × n ∈ {{{', '.join(map(str, ns))}}}: {len(des['dgps']) * len(ns)} conditions. "
          f"B = {_b_text(des['B_by_n'])} ({num(des['total'], 0)} replications; "
          f"{des['failed']} failed, {des['warned']} warned). In each replication the n data "
          "points are drawn once and every method sees them (paired comparisons). Methods "
-         "(`gansim.methods`): " + ", ".join(f"`{m}`" for m in des["labels"])
-         + " — F_n itself (evaluated exactly), m draws from F_n, a Gaussian-kernel smoothed "
-         "bootstrap with the `nrd0` bandwidth 0.9·min(s, IQR/1.34)·n^−1/5 and no variance "
-         "correction, N(x̄, s²), the GAN, and F⁻¹(U) (a reference). The GAN is "
-         f"`GANConfig(standardize=True)`: {num(des['gan']['steps'], 0)} steps, hidden widths "
+         "(`gansim.methods`): " + "; ".join(f"`{m}`, {METHODS.get(m, m)}"
+                                            for m in des["labels"])
+         + ". The GAN is "
+         f"`GANConfig(standardize={des['gan']['standardize']})`: "
+         f"{num(des['gan']['steps'], 0)} steps, hidden widths "
          f"{des['gan']['g_hidden']}, {des['gan']['dtype']} training on standardised data "
-         f"(engine `{des['engine']}`). m = {num(des['m'], 0)} draws per method and "
+         f"(engine `{des['engine']}`; `../rates_standardize/` compares raw and standardised "
+         f"training). m = {num(des['m'], 0)} draws per method and "
          "replication; every functional (mean, median, sd, q0.1, q0.9) and distance "
          "(Kolmogorov–Smirnov, Wasserstein-1, Cramér–von Mises ω², all exact) is computed on "
          f"each method's sample. Block size {des['block']}, device `{des['device']}`; "
@@ -486,7 +494,8 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
          "est, mcse`"),
         ("`paired.csv`", "the GAN against each competitor `ref`: `diff, less, relprec, "
          "varratio, mseratio` with paired MCSEs"),
-        ("`slopes.csv`", "fitted slopes of log distance on log n (all n and n ≥ 100)"),
+        ("`slopes.csv`", "fitted slopes of log distance on log n, n ranges "
+         + ", ".join(f"`{r}`" for r in pd.unique(slopes.n_range))),
         ("`tables.md`, `tables.tex`", "every table of the study, value (MCSE)"),
         ("`answers.md`", "every table behind the answers below, with the rules' words"),
         ("`ks.png`, `w1.png`, `cvm.png`, `slopes.png`", "mean distance vs n (±2 MCSE); "
@@ -519,7 +528,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
         g = paired[(paired.method == "gan") & (paired.ref == "ecdf") & (paired.quantity == "ks")
                    & (paired.stat == "diff") & (paired.dgp == dgp)].sort_values("n")
         tw, (sl, lo, hi) = trend_of(g, falls="falls as n grows", rises="rises as n grows")
-        q1.append(f"{DGP_NAMES.get(dgp, dgp)}: closer in {ca} at n = {n0} (*{wa}*) and "
+        q1.append(f"{dgp}: closer in {ca} at n = {n0} (*{wa}*) and "
                   f"{cb} at n = {n1} (*{wb}*); the mean paired difference KS(GAN) − KS(F_n) "
                   f"{tw} (slope on log n {signed(sl, 4)} {ci(lo, hi, 4)})")
         for n in ns:
@@ -559,7 +568,8 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           f"KS slopes, n = {n0}…{n1}, are "
           + ", ".join(f"{num(r.slope)} {ci(r.ci_low, r.ci_high)} ({r.dgp})"
                       for r in allr.itertuples())
-          + "; on n ≥ 100 " + ", ".join(f"{num(r.slope)} ({r.dgp})" for r in large.itertuples())
+          + f"; on {large.n_range.iloc[0].replace('>=', ' ≥ ')} "
+          + ", ".join(f"{num(r.slope)} ({r.dgp})" for r in large.itertuples())
           + ". A straight line on log-log axes has no floor, and two floors are in these data. "
           f"(i) The measurement: each sampling method is measured through m = "
           f"{num(des['m'], 0)} draws, whose own KS has mean {num(kst, 5)} (kstwo(m); the "
@@ -583,7 +593,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           + (f"F_n's own fitted c excludes ½ for {', '.join(untrusted)}: those fits are not "
              "trusted. " if untrusted else
              "F_n's own fitted c contains ½ for every DGP (the fits pass that check). ")
-          + "These fits are taken further, at m = 10⁶ and with a larger training budget, in "
+          + "These fits are taken further, with more draws and a larger training budget, in "
           "`../rates_floor/`, whose answers supersede this one.", ""]
 
     # Q3.
@@ -600,7 +610,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
         w1 = rules.compare(b1.est, b1.mcse, higher="above 0", lower="below 0").word
         tw, _ = trend_of(g, falls="falls as n grows", rises="rises (towards 0) as n grows"
                          if b1.est < 0 else "rises as n grows")
-        sdl.append(f"{DGP_NAMES.get(dg, dg)} {pm(g.iloc[0].est, g.iloc[0].mcse)} at n = {n0}, "
+        sdl.append(f"{dg} {pm(g.iloc[0].est, g.iloc[0].mcse)} at n = {n0}, "
                    f"{pm(b1.est, b1.mcse)} at n = {n1} (*{w1}*; the bias {tw})")
     L += ["**3. Can F*_n be used for inference — properties of T(F*_n)?** "
           f"Bias of the GAN's mean at n = {n0}: "
@@ -640,15 +650,18 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
 
     L += ["## Limits of the design", "",
           f"- One GAN recipe ({num(des['gan']['steps'], 0)} steps, widths "
-          f"{des['gan']['g_hidden']}) for every n; the recipe was tuned on N(0, 1), n = 100 "
-          "(`../recipe/`) and the competitors were not tuned. A GAN whose size or training "
+          f"{des['gan']['g_hidden']}) for every n; the recipe was tuned in `../recipe/` and "
+          "the competitors were not tuned. A GAN whose size or training "
           "grows with n may behave differently.",
           f"- Every sampling method is measured through m = {num(des['m'], 0)} draws, whose "
           f"KS floor ({num(kst, 4)}) is not small against the GAN's KS at large n (Q2).",
           "- The smoothed bootstrap has no variance correction and a density bandwidth "
           "(∝ n^−1/5), not one for the cdf.",
-          "- B differs by n; t₃ has no fourth moment, so the MCSEs of its sd's MSE and EmpSE "
-          "are unreliable.", ""]
+          "- `../rates_standardize/` chose the standardised GAN on data that are also "
+          "reported here (its replications are replications of this study, same seed and "
+          "condition, checked value by value in `../rates_floor/cross_checks.md`).",
+          f"- B differs by n; the t DGP (`{des['reprs'].get('t', 't')}`) has no fourth moment, "
+          "so the MCSEs of its sd's MSE and EmpSE are unreliable.", ""]
     return "\n".join(L)
 
 

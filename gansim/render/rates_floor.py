@@ -1,5 +1,5 @@
 """The report of ``results/rates_floor``: the rates study's questions measured through
-m = 10⁶ draws, with the GAN at two training budgets and variance-corrected competitors.
+many more draws, with the GAN at two training budgets and variance-corrected competitors.
 
 Renders ``rates_floor/README.md``, ``rates_floor/answers.md`` (every table behind the
 answers; the study writes the same text through :func:`answers`) and
@@ -22,7 +22,6 @@ import pandas as pd
 from gansim.render import rules
 from gansim.render.common import read_csv, read_json, versions_line
 from gansim.render.rates import (
-    DGP_NAMES,
     FUNCTIONALS,
     RULES_TEXT,
     _c_bound,
@@ -35,12 +34,22 @@ from gansim.render.rates import (
     share_cell,
     wrap,
 )
-from gansim.render.text import count, md_table, num, num_range, pct, pm
+from gansim.render.text import count, md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "answers", "cross_checks", "GANS", "AGAINST"]
 
 GANS = ("gan", "gan_large")
 AGAINST = ("ecdf", "smoothed", "smoothed_cdf")
+
+
+def _reprs(run: dict) -> dict:
+    """The DGPs' definitions (their repr, e.g. ``Normal(mean=0.0, sd=1.0)``) from the run's
+    settings (``ks_m1e4``'s description names the DGP it measures against)."""
+    out = {}
+    for dgp, s in run["settings"].items():
+        hit = re.search(r"KSFirst\((.*), k=\d+\)", s["functionals"].get("ks_m1e4", ""))
+        out[dgp] = hit.group(1) if hit else dgp
+    return out
 
 
 def _m_small(run: dict, m: int) -> int:
@@ -167,8 +176,8 @@ def answers(summary, pairs, fits, local, m, *, m_small: int | None = None) -> st
     win = mr[mr.z < -zb]
     L += ["## 4. MSE ratios on the log scale", "",
           "MSE(method)/MSE(ref) per condition × functional, judged on the log scale (log ratio "
-          "against 2 of its MCSEs, MCSE/ratio); chance: the count per side (and its 95% range) "
-          "that ratios all equal to 1 would give.", "",
+          f"against {rules.K_MCSE:g} of its MCSEs, MCSE/ratio); chance: the count per side "
+          "(and its 95% range) that ratios all equal to 1 would give.", "",
           md_table(pd.DataFrame(rows), align="llrrrrr"), "",
           f"Cells where the GAN's MSE is smaller at the family level over all {len(mr)} cells "
           f"above (z = {num(zb, 2)}): {len(win)}.", ""]
@@ -238,7 +247,7 @@ def cross_checks(results: Path) -> str:
     L += [f"- results/rates_standardize: {rs.rep.nunique()} replications per DGP at n = "
           f"{int(rs.n.iloc[0])}, seed {int(rs.seed.iloc[0])}; every ecdf quantity "
           f"{'identical' if same else 'NOT identical'} to results/rates' replications "
-          f"0–{rs.rep.max()} at n = 100 ({num(len(common), 0)} values).", ""]
+          f"0–{rs.rep.max()} at n = {int(rs.n.iloc[0])} ({num(len(common), 0)} values).", ""]
     # D at the end of training.
     r = read_csv(res / "losses" / "replications.csv.gz", usecols=["method", "quantity",
                                                                    "estimate"])
@@ -280,11 +289,11 @@ def cross_checks(results: Path) -> str:
     z = rules.Z
     L += ["## Standardisation and the sd (results/rates_standardize)", "",
           md_table(pd.DataFrame(rows), align="llrr"), "",
-          f"t₃'s sd: MSE(gan)/MSE(gan_raw) = {num(ratio, 2)}, log ratio {num(np.log(ratio), 2)} "
+          f"t's sd: MSE(gan)/MSE(gan_raw) = {num(ratio, 2)}, log ratio {num(np.log(ratio), 2)} "
           f"(MCSE {num(se_log, 2)}, paired, delta method), 95% interval for the ratio "
           f"{ci(np.exp(np.log(ratio) - z * se_log), np.exp(np.log(ratio) + z * se_log), 2)}: "
-          f"the standardised GAN's MSE is *{word}* (2-MCSE rule on the log ratio). t₃ has no "
-          "fourth moment, so this MCSE is itself unreliable.", ""]
+          f"the standardised GAN's MSE is *{word}* ({rules.K_MCSE:g}-MCSE rule on the log "
+          "ratio). The t DGP has no fourth moment, so this MCSE is itself unreliable.", ""]
     return "\n".join(L)
 
 
@@ -320,6 +329,7 @@ def readme(d: dict) -> str:
     cfg = {me["label"]: me.get("config") for me in settings["methods"]}
     small, large = cfg["gan"], cfg["gan_large"]
     kf = ks_floor(m)
+    reprs = _reprs(run)
     mean = summary[summary.stat == "mean"]
     ks = mean[mean.quantity == "ks"]
     fits = fl[fl.quantity == "ks"]
@@ -379,17 +389,19 @@ def readme(d: dict) -> str:
          f"{num(ms, 0)} of the same draws is kept (`ks_m1e4`), so m is a paired design factor. "
          "The oracle (m draws from F) shows the floor; it is left out for the mixture (its "
          "quantile function is a slow Newton solve), where kstwo(m)'s mean stands in for it.",
-         f"- **The GAN at two budgets** (`GANConfig(standardize=True)`, engine "
+         "- **The GAN at two budgets** "
+         f"(`GANConfig(standardize={small['standardize']})`, engine "
          f"`{settings['engines']['gan']}`): `gan`, the default recipe (hidden widths "
          f"{small['g_hidden']}, {num(small['steps'], 0)} steps), and `gan_large` (widths "
-         f"{large['g_hidden']}, {num(large['steps'], 0)} steps). The recipe was tuned on "
-         "N(0, 1), n = 100 (`../recipe/`) and is not retuned for the larger budget.",
+         f"{large['g_hidden']}, {num(large['steps'], 0)} steps). The recipe was tuned in "
+         "`../recipe/` and is not retuned for the larger budget.",
          "- **Competitors, not tuned:** F_n (`ecdf`, exact; the bootstrap's T converges to "
          "T(F_n) as m grows, so it is not run), the smoothed bootstrap of `../rates/` "
          "(`smoothed`: nrd0 bandwidth, draws of variance σ̂² + h²) and the shrunk smoothed "
          "bootstrap with a cdf bandwidth (`smoothed_cdf`: h = 4^(1/3)·σ̂·n^−1/3, draws rescaled "
          "to mean x̄ and variance σ̂²). N(x̄, s²) is not run.",
-         "- **DGPs** (`gansim.dgp` defaults): " + ", ".join(DGP_NAMES.get(g, g) for g in dgps)
+         "- **DGPs** (`gansim.dgp` defaults): " + ", ".join(f"`{g}` = `{reprs.get(g, g)}`"
+                                                           for g in dgps)
          + f"; n ∈ {{{', '.join(map(str, ns))}}}; {len(conds)} conditions; B = "
          + "/".join(map(str, Bs)) + f" per condition ({num(int(conds.B.sum()), 0)} "
          "replications).",
@@ -429,8 +441,8 @@ def readme(d: dict) -> str:
           f"**The measurement.** Measured through the first {num(ms, 0)} instead of all "
           f"{num(m, 0)} draws, the mean KS of the sampling methods changes by a median "
           f"{num(samp.median(), 4)} (range {num(samp.min(), 4)} to {num(samp.max(), 4)} over "
-          f"{len(samp)} method × condition cells); the oracle's rises by "
-          f"{num_range(orc, 4)}, to the floor of m = {num(ms, 0)}. At m = {num(m, 0)} the floor "
+          f"{len(samp)} method × condition cells); the oracle's by {signed(orc.min(), 4)} to "
+          f"{signed(orc.max(), 4)}, to the floor of m = {num(ms, 0)}. At m = {num(m, 0)} the floor "
           f"{num(kf, 5)} is {pct(kf / smallest, 1)} of the smallest mean KS of any estimator "
           f"({num(smallest, 3)}; `m.png`).", ""]
 
@@ -445,7 +457,7 @@ def readme(d: dict) -> str:
             _, word, k = share_cell(r.est, B)
             lo, hi = rules.share_interval(k, B)
             cells.append(f"{k}/{B} {ci(lo, hi)} (*{word}*)")
-        rows.append(f"{DGP_NAMES.get(dgp, dgp)} {cells[0]} vs {cells[1]}")
+        rows.append(f"{dgp} {cells[0]} vs {cells[1]}")
     L += [f"**1. Is the GAN closer to F than F_n?** At n = {n1}, KS(GAN) < KS(F_n) in "
           "(replications, exact 95% interval; `gan` vs `gan_large`): " + "; ".join(rows)
           + ". Every n is in `answers.md` (Q1).", ""]
@@ -471,8 +483,10 @@ def readme(d: dict) -> str:
         cpart = (f"c ≤ {num(f.c_high, 2)}" if f.c_at_bound else
                  f"c = {num(f.c, 2)} {ci(f.c_low, f.c_high, 2)}")
         gl.append(f"{dgp} {a_txt(f)}, {cpart}")
-    L += [f"**2. How fast does F*_n converge?** With a GAN of fixed size and training the "
-          f"answer depends on the budget. Paired, KS(gan_large) − KS(gan) at n = {n1}: "
+    closer = sum("(*closer*)" in x for x in diffs)
+    L += ["**2. How fast does F*_n converge?** For a GAN of fixed size and training the "
+          f"budget matters: at n = {n1} the larger budget is *closer* to F in "
+          f"{count(closer, len(dgps), 'DGPs')}. Paired, KS(gan_large) − KS(gan) at n = {n1}: "
           + ", ".join(diffs) + f". Mean KS at n = {n1}: " + kss + ". Fits of mean KS = "
           "a + b·n^−c for `gan_large` (`answers.md`, Q2; an interval of a or c that the data "
           "bound from one side only is given as a bound): " + "; ".join(gl) + ". F_n's own "
@@ -501,18 +515,19 @@ def readme(d: dict) -> str:
         w = rules.compare(r.est, r.mcse, higher="above 0", lower="below 0").word
         return f"{pm(r.est, r.mcse)} (*{w}*)"
 
-    sm = summary[(summary.method == "smoothed") & (summary.dgp == "normal")
-                 & (summary.quantity == "sd") & (summary.stat == "mean")]
+    smb = summary[(summary.method == "smoothed") & (summary.dgp == "normal")
+                  & (summary.quantity == "sd") & (summary.stat == "bias")]
     rp = pairs[(pairs.dgp == "normal") & (pairs.ref == "ecdf") & (pairs.quantity == "sd")
                & (pairs.stat == "relprec")]
     rpw = {g: [rules.compare(r.est, r.mcse, higher="smaller", lower="larger").word
                for r in rp[rp.method == g].itertuples()] for g in GANS}
-    L += [f"**3. Properties of T(F*_n).** The sd's bias at n = {n1} for t₃: `gan` "
+    L += [f"**3. Properties of T(F*_n).** The sd's bias at n = {n1} for t: `gan` "
           f"{bias('gan', 't')}, `gan_large` {bias('gan_large', 't')}, `smoothed_cdf` "
-          f"{bias('smoothed_cdf', 't')} (t₃ has no fourth moment: these MCSEs are rough). At "
-          f"N(0, 1): `smoothed_cdf` {bias('smoothed_cdf', 'normal')}, while the nrd0 smoothed "
-          f"bootstrap's mean sd is {num_range(sm.est)} over n (true sd 1). The EmpSE of the "
-          "sd against s (relative precision, paired) at N(0, 1): "
+          f"{bias('smoothed_cdf', 't')} (the t DGP, `{reprs.get('t', 't')}`, has no fourth "
+          "moment: these MCSEs are rough). At normal: `smoothed_cdf` "
+          f"{bias('smoothed_cdf', 'normal')}, while the nrd0 smoothed bootstrap's sd bias is "
+          f"{num_range(smb.est)} over n. The EmpSE of the sd against s (relative precision, "
+          "paired) at normal: "
           + "; ".join(f"`{g}` smaller in {w.count('smaller')}, larger in {w.count('larger')}, "
                       f"not resolved in {w.count('not resolved at this B')} of {len(w)} n"
                       for g, w in rpw.items())
@@ -543,7 +558,7 @@ def readme(d: dict) -> str:
           "- Bootstrap inference (intervals, standard errors) and coverage are not studied "
           "here.",
           "- The smoothed bootstraps' bandwidths are rules, not tuned or data-driven; the GAN "
-          "recipe was tuned at N(0, 1), n = 100 only.", ""]
+          "recipe was tuned in `../recipe/` only.", ""]
     return "\n".join(L)
 
 
