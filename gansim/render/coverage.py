@@ -993,7 +993,8 @@ def _readme(data, design, pairs) -> str:
     return "\n".join([
         "\n".join(head), _short_section(data, design, pairs), _provenance(data, design),
         _design_section(data, design),
-        _rules_section(design), _by_dgp_section(data, design),
+        _rules_section(design), counts_table(data["summary"], design["level"]),
+        _by_dgp_section(data, design),
         _wald_section(data, design, pairs), _boot_section(data, design, pairs),
         _scratch_section(data, design, pairs), _check_section(data, design, pairs),
         _limits_section(design)]).rstrip("\n") + "\n"
