@@ -5,7 +5,8 @@ own number of replications.  Its integer id is a checksum of its factors (not it
 in the grid), so replication r of a condition always draws from
 ``replication_streams(seed, r, condition=id)`` -- adding a level to a grid changes no
 existing condition's numbers, and a condition can be replayed alone.  A study without a
-grid has one condition with no factors, whose id is 0.
+grid has one condition with no factors, whose id is 0.  Tidy rows carry the id as a signed
+32-bit integer (:attr:`Condition.key`), which R reads exactly as an integer.
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ class Condition:
         return ",".join(f"{k}={v}" for k, v in self.factors)
 
     @property
+    def key(self) -> int:
+        """The ``condition`` column of a study's tidy rows: :attr:`id` as a signed 32-bit
+        integer (``id - 2**32`` for ids from 2^31), so that R reads it as an integer, exactly.
+        :func:`gansim.rng.replication_streams` and :func:`gansim.study.replay` take it as
+        they take the id.
+
+        Examples
+        --------
+        >>> c = Condition((("dgp", "lognormal"), ("n", 100)), 10)
+        >>> c.id, c.key, c.key % 2**32 == c.id
+        (3361342318, -933624978, True)
+        """
+        i = self.id
+        return i - 2**32 if i >= 2**31 else i
+
+    @property
     def id(self) -> int:
         """CRC-32 of the canonical JSON of the factors: the ``condition`` of its streams;
         0 for a condition without factors (the proof of concept's streams)."""
@@ -122,7 +139,16 @@ def condition_grid(replications: int | Callable[[dict], int], **factors: Any) ->
     ids = [c.id for c in out]
     if len(set(ids)) != len(ids):
         raise ValueError("`factors` give repeated conditions; levels must be distinct.")
+    for c in out:
+        _check_key(c)
     return out
+
+
+def _check_key(c: Condition) -> None:
+    # -2^31 is R's NA_integer_: a condition whose key it would be (one in 2^32) is refused.
+    if c.key == -2**31:
+        raise ValueError(f"condition {c.label!r} has the id 2^31, whose key R cannot read; "
+                         "write one of its levels differently (e.g. 100 as 100.0).")
 
 
 def check_conditions(conditions: Any) -> list[Condition]:
@@ -139,6 +165,8 @@ def check_conditions(conditions: Any) -> list[Condition]:
     labels = [c.label for c in conditions]
     if len(set(labels)) != len(labels):
         raise ValueError("`design` conditions must be distinct; some labels repeat.")
+    for c in conditions:
+        _check_key(c)
     names = {tuple(k for k, _ in c.factors) for c in conditions}
     if len(names) != 1:
         raise ValueError("`design` conditions must all have the same factors, in the same "

@@ -45,6 +45,10 @@ class ReplicationStreams:
 def replication_streams(seed: int, rep: int, condition: int = 0) -> ReplicationStreams:
     """Streams of replication ``rep`` of condition ``condition`` in a study seeded by ``seed``.
 
+    ``condition`` is the condition's id (:attr:`gansim.design.Condition.id`) or the
+    ``condition`` column of a study's tidy rows (:attr:`~gansim.design.Condition.key`, the
+    same id as a signed 32-bit integer): both give the same streams.
+
     Examples
     --------
     >>> s = replication_streams(2020, rep=7)
@@ -52,9 +56,12 @@ def replication_streams(seed: int, rep: int, condition: int = 0) -> ReplicationS
     >>> bool(np.all(x == replication_streams(2020, rep=7).data_rng().standard_normal(3)))
     True
     """
-    root = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(condition), int(rep)))
+    condition = int(condition)
+    if -2**31 <= condition < 0:  # a tidy row's signed key: the id it stands for
+        condition += 2**32
+    root = np.random.SeedSequence(entropy=int(seed), spawn_key=(condition, int(rep)))
     children = dict(zip(_STREAMS, root.spawn(len(_STREAMS)), strict=True))
-    return ReplicationStreams(seed=int(seed), condition=int(condition), rep=int(rep), **children)
+    return ReplicationStreams(seed=int(seed), condition=condition, rep=int(rep), **children)
 
 
 def torch_generator(seq: np.random.SeedSequence, device: str | torch.device = "cpu"):

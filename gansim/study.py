@@ -269,14 +269,17 @@ class StudyResult:
     ----------
     tidy : DataFrame
         One row per (condition, replication, method, quantity): the design's factor columns,
-        then :data:`TIDY_COLUMNS` (``estimate``, ``se``, ``lower``, ``upper``, ``truth``
-        NaN where not given; ``status`` ``"ok"``, ``"failed"`` or ``"error"``).
+        then :data:`TIDY_COLUMNS` (``condition`` the condition's id as a signed 32-bit
+        integer, :attr:`~gansim.design.Condition.key`, which R reads exactly; ``estimate``,
+        ``se``, ``lower``, ``upper``, ``truth`` NaN where not given; ``status`` ``"ok"``,
+        ``"failed"`` or ``"error"``).
     conditions : DataFrame
-        One row per condition: factors, ``condition`` (id), ``B``, ``blocks_computed``,
-        ``blocks_resumed``, ``n_error``, ``n_failed``, ``n_warned`` (replications with a row
-        of that status or a warning), for each method with a ``collapsed`` diagnostic (the
-        GAN) ``collapsed_<label>``, the share of its fits flagged collapsed (among its
-        replications with that row ok; the notes say so above 10%), and ``notes``.
+        One row per condition: factors, ``condition`` (its key, as in ``tidy``), ``B``,
+        ``blocks_computed``, ``blocks_resumed``, ``n_error``, ``n_failed``, ``n_warned``
+        (replications with a row of that status or a warning), for each method with a
+        ``collapsed`` diagnostic (the GAN) ``collapsed_<label>``, the share of its fits
+        flagged collapsed (among its replications with that row ok; the notes say so above
+        10%), and ``notes``.
     study : Study or None
         None for a result read back by :meth:`load`.
     seed : int
@@ -534,11 +537,11 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         frame = frame.reindex(columns=[*factors, *TIDY_COLUMNS])
         for k, v in cond.factors:
             frame[k] = v
-        frame["condition"] = condition_column([cond.id] * len(frame))
+        frame["condition"] = condition_column([cond.key] * len(frame))
         frames.append(frame)
         per_rep = frame.groupby("rep")
         shares, collapse_notes = _collapsed_shares(frame)
-        rows.append({**cond.as_dict, "condition": cond.id, "B": cond.replications,
+        rows.append({**cond.as_dict, "condition": cond.key, "B": cond.replications,
                      "blocks_computed": info.blocks_computed,
                      "blocks_resumed": info.blocks_resumed,
                      "n_error": int(per_rep["status"].agg(lambda s: (s == ERROR).any()).sum()),
@@ -587,9 +590,10 @@ def _collapsed_shares(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]
     return shares, notes
 
 
-def condition_column(ids) -> np.ndarray:
-    """The ``condition`` column of tidy rows: the condition ids as int64."""
-    return np.asarray(ids, dtype=np.int64)
+def condition_column(keys) -> np.ndarray:
+    """The ``condition`` column of tidy rows: the conditions' keys
+    (:attr:`gansim.design.Condition.key`, their ids as signed 32-bit integers), as int64."""
+    return np.asarray(keys, dtype=np.int64)
 
 
 #: Name of the record, in an output folder, of the study whose outputs it holds.
@@ -684,8 +688,8 @@ def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -
     rep : int
         The replication index (``rep`` column).
     condition : int, optional
-        The condition id (``condition`` column); may be left out when the study has one
-        condition.
+        The condition: the ``condition`` column of its rows (its key) or its id; may be left
+        out when the study has one condition.
 
     Returns
     -------
@@ -698,9 +702,9 @@ def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -
     if condition is None and len(conds) == 1:
         cond = conds[0]
     else:
-        match = [c for c in conds if c.id == condition]
+        match = [c for c in conds if condition in (c.id, c.key)]
         if not match:
-            ids = [c.id for c in conds]
+            ids = [c.key for c in conds]
             raise ValueError(f"`condition` must be one of the study's condition ids {ids}; "
                              f"got {condition!r}.")
         cond = match[0]
@@ -710,7 +714,7 @@ def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -
 def _check_failures(result: StudyResult) -> None:
     study = result.study
     for cond in study.conditions:
-        rows = result.tidy[result.tidy["condition"] == cond.id]
+        rows = result.tidy[result.tidy["condition"] == cond.key]
         bad = rows[rows["status"] != "ok"]
         n_bad = bad["rep"].nunique()
         share = n_bad / cond.replications
@@ -719,9 +723,9 @@ def _check_failures(result: StudyResult) -> None:
         reason, count = Counter(bad["error"]).most_common(1)[0]
         # A replication that failed for the most common reason: its replay shows it.
         first = bad[bad["error"] == reason].iloc[0]
-        where = f"condition {cond.label!r} (id {cond.id})" if cond.label else "the study"
+        where = f"condition {cond.label!r} ({cond.key})" if cond.label else "the study"
         replay_args = f"seed={result.seed}, rep={int(first['rep'])}" + (
-            f", condition={cond.id}" if cond.label else "")
+            f", condition={cond.key}" if cond.label else "")
         raise StudyError(
             f"{n_bad} of {cond.replications} replications ({share:.0%}) failed in {where}, "
             f"more than max_failure_share={study.max_failure_share}; most common reason "
@@ -758,7 +762,7 @@ def study_block(reps: Sequence[int], seed: int, condition: Condition, *, study: 
     frame = frame.sort_values("rep", kind="stable").reset_index(drop=True)
     # The condition's factors and id in every row: a block file, or the folder of them read
     # as one dataset, says which condition its rows are.
-    frame.insert(0, "condition", condition_column([condition.id] * len(frame)))
+    frame.insert(0, "condition", condition_column([condition.key] * len(frame)))
     for k, v in reversed(condition.factors):
         frame.insert(0, k, v)
     return frame

@@ -80,3 +80,27 @@ def test_readme_r_snippet_refits_the_rates_slopes(result, tmp_path):
     assert set(r["method"]) == set(ours.index) == {"ecdf", "bootstrap"}
     np.testing.assert_allclose(r.set_index("method")["slope"].loc[ours.index], ours,
                                rtol=1e-9)
+
+
+def test_saved_results_join_on_condition_in_r(tmp_path):
+    """The condition column reads as an R integer, exactly, and joins replications to
+    conditions (ids from 2^31 are written as signed 32-bit keys)."""
+    from gansim import GAN, GANConfig
+
+    study = gs.Study([EmpiricalCDF(), GAN(GANConfig(steps=10))],
+                     dgp={"normal": gs.Normal(), "t": gs.StudentT(5)},
+                     design=gs.condition_grid(4, dgp=["normal", "t"], n=[20, 30]), m=100,
+                     functionals=["mean"], distances=["ks"])
+    res = gs.run_study(study, seed=1, progress=False)
+    assert max(c.id for c in study.conditions) >= 2**31
+    res.save(tmp_path)
+    out = rscript(f"""
+        tidy <- read.csv("{tmp_path / 'replications.csv.gz'}")
+        cond <- read.csv("{tmp_path / 'conditions.csv'}")
+        both <- merge(tidy, cond[, c("condition", "B", "collapsed_gan")], by = "condition")
+        cat(class(tidy$condition), class(cond$condition), nrow(both), "\\n")
+        cat(sort(unique(tidy$condition)), "\\n")
+    """, tmp_path)
+    classes, keys = out.splitlines()
+    assert classes.split() == ["integer", "integer", str(len(res.tidy))]
+    assert [int(k) for k in keys.split()] == sorted(res.tidy["condition"].unique())

@@ -23,7 +23,7 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
     study = gs.Study([EmpiricalCDF(), GAN(GANConfig(steps=15))],
                      dgp={"normal": gs.Normal(), "t": gs.StudentT(5)},
-                     design=gs.condition_grid(6, dgp=["normal", "t"], n=[20, 40]), m=200,
+                     design=gs.condition_grid(6, dgp=["normal", "t"], n=[20, 30]), m=200,
                      block_size=3, functionals={"mean": "mean", "p1": Functional(nan_on_large)},
                      distances=["ks"], max_failure_share=1.0)
     return study, run_study(study, seed=1, progress=False, out_dir=out), out
@@ -100,3 +100,24 @@ def test_print_gives_an_overview(run):
     assert n_failed and f"failed {n_failed}" in text
     assert "p1: " in text and "non-finite estimate of 'p1'" in text
     assert repr(res).startswith("<StudyResult\nStudy 'study'")
+
+
+def test_condition_keys_fit_an_r_integer_and_give_the_same_streams(run):
+    from gansim.rng import replication_streams
+
+    study, res, _ = run
+    ids = {c.id for c in study.conditions}
+    assert max(ids) >= 2**31  # the case that matters: an id R would read as a double
+    keys = res.tidy["condition"]
+    assert keys.dtype == np.int64 and keys.abs().max() < 2**31
+    assert set(keys) == {c.key for c in study.conditions} == set(res.conditions.condition)
+    for c in study.conditions:
+        a, b = replication_streams(1, 3, c.id), replication_streams(1, 3, c.key)
+        assert a.spawn_key == b.spawn_key and a.data.entropy == b.data.entropy
+        assert a.data_rng().random() == b.data_rng().random()
+    c = next(c for c in study.conditions if c.id >= 2**31)
+    rows = res.tidy[(res.tidy.condition == c.key) & (res.tidy.rep == 3)]
+    for condition in (c.key, c.id):  # replay takes the key of the rows, or the id
+        again = gs.replay(study, seed=1, rep=3, condition=condition)
+        pd.testing.assert_series_equal(again.estimate.reset_index(drop=True),
+                                       rows.estimate.reset_index(drop=True))
