@@ -779,7 +779,7 @@ def vectorised(dgp: Any) -> tuple[Any, list[str]]:
             continue  # not a working function of one number either: left to fail visibly
         pointwise.append(attr)
         notes.append(f"{dgp_name(dgp)}.{attr} takes one number at a time: called point by "
-                     "point (slower); make it vectorised to avoid that")
+                     "point, which is slower than a vectorised one")
     if not pointwise:
         return dgp, []
     return PointwiseDGP(dgp, tuple(pointwise)), notes

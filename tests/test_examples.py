@@ -6,6 +6,7 @@ scratch: the truths from scipy, the ecdf's estimates from the data regenerated f
 replication's seed stream.  Every ```python block of the README section runs, in order.
 """
 
+import json
 import re
 import runpy
 import subprocess
@@ -28,6 +29,11 @@ EXPECTED = {
                        *(rf"^(50|200)?\s+{m}\s+-?\d\.\d{{4}} \(\d\.\d{{4}}\)"
                          for m in ("ecdf", "bootstrap", "parametric", "gan")),
                        r"^50\s+ecdf", r"^200\s+ecdf", r"^0 rows not ok"],
+    "own_study.py": [r"^Methods: ecdf, gan, kde$",
+                     r"^  ecdf / p_gt_4: \d+ error, e\.g\. functional 'p_gt_4': ValueError: "
+                     r"max too large$",
+                     r"^  ContaminatedNormal\.ppf takes one number at a time",
+                     r"^\d+ rows not ok, in \d+ replications; results in "],
     "user_functional.py": [r"bias\s+empse\s+cover\s+width",
                            r"^mean\s+50\s+ecdf", r"^p_gt_5\s+50\s+ecdf",
                            r"^\s+trimmed_mean(\s+-?\d\.\d{4} \(\d\.\d{4}\)){4}$",
@@ -142,3 +148,39 @@ def test_readme_study_section_runs(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "gamma_out" / "blocks").is_dir()
     out = capsys.readouterr().out
     assert "more than max_failure_share" in out and "replayed: an outlier" in out
+
+
+def test_own_study_resumes_and_loses_only_the_failing_rows(tmp_path):
+    """The study of the module's docstring: run twice into one folder (the second run reads
+    every block), the failures are exactly the data sets with a point beyond 8 (for the
+    functional that refuses them, and only there), and the saved files read back."""
+    import pandas as pd
+
+    import gansim as gs
+
+    module = runpy.run_path(str(ROOT / "examples" / "own_study.py"), run_name="example")
+    args = ["-B", "12", "--steps", "20", "--n-jobs", "1", "--block-size", "4",
+            "--out", str(tmp_path)]
+    first = module["main"](args)
+    again = module["main"](args)
+    pd.testing.assert_frame_equal(again.tidy, first.tidy)
+    study = module["build"](12, 20, 4)
+    expected = set()
+    for cond in study.conditions:
+        dgp = study.dgp_for(cond)
+        for rep in range(12):
+            x = dgp.sample(50, replication_streams(1, rep, cond.id).data_rng())
+            if x.max() > 8:
+                expected.add((cond.key, rep))
+    t = first.tidy
+    bad = t[t["status"] != "ok"]
+    assert expected and set(zip(bad["condition"], bad["rep"], strict=True)) == expected
+    assert set(bad["method"]) == {"ecdf"} and set(bad["quantity"]) == {"p_gt_4"}
+    assert bad["error"].eq("functional 'p_gt_4': ValueError: max too large").all()
+    # The rerun read every block without an error; it computed again those with one.
+    with_error = len({(c, r // 4) for c, r in expected})
+    assert again.conditions["blocks_computed"].sum() == with_error
+    assert again.conditions["blocks_resumed"].sum() == 6 - with_error
+    back = gs.StudyResult.load(tmp_path)
+    pd.testing.assert_frame_equal(back.tidy, first.tidy)
+    assert "0x" not in json.dumps(back.record["settings"])
