@@ -106,7 +106,7 @@ def test_compare_custom_words_and_z():
 @pytest.mark.parametrize("slope,lo,hi,word", [
     (-0.38, -0.70, -0.05, "falls as n grows"),
     (0.2, 0.01, 0.4, "rises as n grows"),
-    (-0.1, -0.3, 0.1, "no trend resolved (the slope's 95% interval includes 0)"),
+    (-0.1, -0.3, 0.1, "shows no resolved trend (the slope's 95% interval includes 0)"),
 ])
 def test_trend(slope, lo, hi, word):
     assert rules.trend(slope, lo, hi) == word
@@ -115,6 +115,61 @@ def test_trend(slope, lo, hi, word):
 def test_trend_refuses_a_reversed_interval():
     with pytest.raises(ValueError, match="`lo` must be <= `hi`"):
         rules.trend(0.0, 1.0, -1.0)
+
+
+@pytest.mark.parametrize("ratio,mcse,word", [
+    (1.05, 0.02, "above 1"),                  # log 1.05 / (0.02/1.05) = 2.56
+    (1.03, 0.02, "not resolved at this B"),   # 1.52: negative control
+    (0.80, 0.05, "below 1"),
+    (0.0, 0.1, "unknown"),
+    (1.2, float("nan"), "unknown"),
+])
+def test_compare_ratio_on_the_log_scale(ratio, mcse, word):
+    comp = rules.compare_ratio(ratio, mcse)
+    assert comp.word == word
+    if word != "unknown":
+        assert comp.z == pytest.approx(math.log(ratio) * ratio / mcse)
+
+
+def test_chance_resolved_and_family_z():
+    assert rules.P_RESOLVED_BY_CHANCE == pytest.approx(2 * stats.norm.cdf(-2.0))
+    assert rules.chance_resolved(100).p == pytest.approx(2 * stats.norm.cdf(-2.0))
+    assert rules.chance_resolved(100, sides=1).p == pytest.approx(stats.norm.cdf(-2.0))
+    # Bonferroni: a family of 150 two-sided tests at 0.05.
+    assert rules.family_z(150) == pytest.approx(stats.norm.ppf(1 - 0.05 / 300))
+    with pytest.raises(ValueError):
+        rules.chance_resolved(10, sides=3)
+
+
+def test_weighted_slope_equals_statsmodels_wls():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    x = np.log([25, 50, 100, 200, 400, 800])
+    se = np.array([0.02, 0.02, 0.015, 0.015, 0.01, 0.01])
+    # Points scattered 3x their SEs about a line: the SE is widened to statsmodels' own.
+    y = 0.1 - 0.05 * x + 3 * se * rng.standard_normal(6)
+    fit = sm.WLS(y, sm.add_constant(x), weights=1 / se**2).fit()
+    s = rules.weighted_slope(x, y, se)
+    assert s.slope == pytest.approx(fit.params[1], rel=1e-12)
+    assert fit.scale > 1
+    assert (s.hi - s.lo) / 2 == pytest.approx(stats.norm.ppf(0.975) * fit.bse[1], rel=1e-10)
+    # Points closer to the line than their SEs: the SE stays the known-variance one.
+    y2 = 0.1 - 0.05 * x + 0.1 * se * rng.standard_normal(6)
+    fit2 = sm.WLS(y2, sm.add_constant(x), weights=1 / se**2).fit()
+    s2 = rules.weighted_slope(x, y2, se)
+    assert fit2.scale < 1
+    assert (s2.hi - s2.lo) / 2 == pytest.approx(
+        stats.norm.ppf(0.975) * fit2.bse[1] / math.sqrt(fit2.scale), rel=1e-10)
+    assert s2.word == "falls as n grows"
+
+
+def test_weighted_slope_negative_control_a_curve_is_not_a_precise_trend():
+    # A U-shape with tiny SEs: a straight line through it must not look precise.
+    x = np.arange(6.0)
+    y = (x - 2.5) ** 2 + 0.3 * x
+    s = rules.weighted_slope(x, y, np.full(6, 0.01))
+    assert s.word.startswith("shows no resolved trend")
 
 
 def test_chance_count_against_scipy():

@@ -121,7 +121,7 @@ def test_paired_coverage_is_the_summary_coverage(rendered):
 
 def test_coverage_trend_rule():
     ns = [25, 50, 100, 200, 400]
-    assert cov.coverage_trend(ns, [0.9] * 5, 500)["word"].startswith("no trend")
+    assert cov.coverage_trend(ns, [0.9] * 5, 500)["word"].startswith("shows no resolved trend")
     assert cov.coverage_trend(ns, [0.9, 0.88, 0.86, 0.84, 0.82], 500)["word"] == \
         "falls as n grows"
     # A zigzag with a small slope: binomial SEs alone would call a trend; the SE inflated
@@ -133,9 +133,10 @@ def test_coverage_trend_rule():
     w = 500 / (p * (1 - p))
     se_binomial = 1 / math.sqrt(np.sum(w * (x - np.sum(w * x) / np.sum(w)) ** 2))
     assert tr["slope"] - 1.96 * se_binomial > 0
-    assert tr["word"].startswith("no trend")
+    assert tr["word"].startswith("shows no resolved trend")
     # Coverage 1.0 (zero binomial variance) is kept inside (0, 1) rather than dividing by 0.
-    assert cov.coverage_trend([25, 100], [1.0, 1.0], 500)["word"].startswith("no trend")
+    tr = cov.coverage_trend([25, 100], [1.0, 1.0], 500)
+    assert tr["word"].startswith("shows no resolved trend")
     with pytest.raises(ValueError, match="two or more sample sizes"):
         cov.coverage_trend([25], [0.9], 500)
 

@@ -74,7 +74,7 @@ def test_poc_negative_control_moves_the_words(tmp_path):
     readme, table = _flat(out["poc/README.md"]), out["poc/table.md"]
     assert "X̄*: 0.9458 (0.0023), *at nominal*" in readme
     assert "| coverage(X̄*), plug-in s | 0.9509 | 0.9458 (0.0023) | at nominal |" in table
-    assert "1.005 (0.003), not resolved from 1 at this B (1.6 MCSE)" in readme
+    assert "1.005 (0.003), not resolved from 1 at this B (z = 1.6, log scale)" in readme
     assert "X̄* is not resolvably more or less precise than X̄" in readme
     frag = _flat(render_poc.fragments(results)["poc-table"])
     assert "coverage 0.9458 is *at nominal*" in frag
@@ -122,13 +122,13 @@ def test_rates_standardize_negative_control(tmp_path):
 
     text = _flat(rates_standardize.render(RESULTS)["rates_standardize/README.md"])
     assert "| t | 0.0040 (0.0022) | not resolved at this B (1.8 MCSE) |" in text
-    assert "1.47 (0.10), above 1 (4.7 MCSE)" in text
+    assert "1.47 (0.10), above 1 (z = 5.6, log scale)" in text
     assert "an MSE of the sd lower in 2 (normal, mixture), higher in 1 (t)" in text
     results = _copy("rates_standardize", tmp_path)
     _set(results, "rates_standardize", 1.1, dgp="t", method="gan", quantity="sd",
          stat="mseratio")
     text = _flat(rates_standardize.render(results)["rates_standardize/README.md"])
-    assert "1.10 (0.10), not resolved from 1 at this B (1.0 MCSE)" in text
+    assert "1.10 (0.10), not resolved from 1 at this B (z = 1.0, log scale)" in text
     assert "higher in 0, not resolved in 2 (t, lognormal)" in text
     # Without results/rates beside it, no claim about shared data sets.
     assert "results/rates' replications" not in text
@@ -159,7 +159,7 @@ def test_losses_statements_come_from_the_data(tmp_path):
     _set(results, "losses", 1.03, method="nonsaturating", quantity="mean", stat="varratio")
     _set(results, "poc", 1.005, method="gan", quantity="mean", stat="varratio")
     text = _flat(losses.render(results)["losses/README.md"])
-    assert "| non-saturating, k = 1 | 1.030 (0.009), above 1 (3.2 MCSE) |" in text
+    assert "| non-saturating, k = 1 | 1.030 (0.009), above 1 (z = 3.2, log scale) |" in text
     assert "gives 1.005 (0.003)" in text
 
 
@@ -180,8 +180,8 @@ def test_recipe_statements_come_from_the_data(tmp_path):
     # TTUR's gain in P(KS* < KS_n) is stated (it had been "no KS gain"), beside R1's.
     assert "a higher P(KS* < KS_n) for `std-ttur-3lr`, `std-r1-1`, `std-width-32`" in text
     assert "| N(0,1) | std, TTUR lr_d = 3 lr | 1.022 (0.011), not resolved from 1 at this B " \
-           "(2.0 MCSE) | −0.0005 (0.0007), not resolved at this B (0.7 MCSE) | +0.085 (0.017), " \
-           "higher (5.1 MCSE) |" in text
+           "(z = 2.0, log scale) | −0.0005 (0.0007), not resolved at this B (0.7 MCSE) | " \
+           "+0.085 (0.017), higher (5.1 MCSE) |" in text
     assert "no KS gain" not in text
     assert "70 of the 70 scale-free figures" in text
     results = _copy("recipe", tmp_path)

@@ -133,7 +133,7 @@ def test_wls_slope_and_trend_words():
     assert slope == pytest.approx(0.002) and lo < 0.002 < hi
     assert rules.trend(slope, lo, hi) == "rises as n grows"
     slope, lo, hi = rates.wls_slope(x, np.array([0.1, -0.1, 0.1, -0.1, 0.1]), np.full(5, 0.1))
-    assert rules.trend(slope, lo, hi).startswith("no trend resolved")
+    assert rules.trend(slope, lo, hi).startswith("shows no resolved trend")
 
 
 def test_floor_table_reading_notes():

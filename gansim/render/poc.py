@@ -116,7 +116,8 @@ def how_to_read(bands: dict[str, rules.Band], *, shares: bool = True,
     lines.append(f"- Of {compare_what}, one is *higher* or *lower* only when the paired "
                  f"difference exceeds {rules.K_MCSE:g} paired MCSEs; otherwise the "
                  "difference is *not resolved at this B*. A ratio is compared with 1 the "
-                 "same way.")
+                 "same way on the log scale (log ratio against its MCSE, MCSE/ratio; the z "
+                 "shown is that one).")
     if shares:
         lines.append("- A share of replications comes with its exact (Clopper–Pearson) 95% "
                      "interval; *most* only when the interval's lower end is above 0.5.")
@@ -133,13 +134,13 @@ def word(diff: float, mcse: float, **kwargs) -> str:
 
 
 def ratio_word(ratio: float, mcse: float) -> str:
-    """The rule's word for a ratio against 1: ``"above 1 (6.0 MCSE)"``, ``"below 1 (…)"``
-    or ``"not resolved from 1 at this B (1.7 MCSE)"``."""
-    c = rules.compare(ratio - 1, mcse, higher="above 1", lower="below 1")
+    """The rule's word for a ratio against 1 (:func:`rules.compare_ratio`, on the log
+    scale) with its z there: ``"above 1 (z = 6.1, log scale)"``, ``"below 1 (…)"`` or
+    ``"not resolved from 1 at this B (z = 1.7, log scale)"``."""
+    c = rules.compare_ratio(ratio, mcse, unresolved="not resolved from 1 at this B")
     if c.word == "unknown":
         return c.word
-    text = c.word if c.resolved else "not resolved from 1 at this B"
-    return f"{text} ({num(abs(c.z), 1)} MCSE)"
+    return f"{c.word} (z = {num(abs(c.z), 1)}, log scale)"
 
 
 def share_text(k: int, n: int, what: str = "replications") -> str:

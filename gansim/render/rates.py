@@ -72,17 +72,14 @@ RULES_TEXT = (
 
 def ratio_word(ratio: float, mcse: float, *, lower: str = "smaller",
                higher: str = "larger", k: float = rules.K_MCSE) -> str:
-    """The word for an MSE ratio A/B with MCSE ``mcse``: :func:`rules.compare` on the log
-    ratio with the delta-method MCSE ``mcse / ratio``.
+    """The word for an MSE ratio A/B with MCSE ``mcse``: :func:`rules.compare_ratio`.
 
     Examples
     --------
     >>> ratio_word(0.80, 0.05), ratio_word(0.93, 0.05), ratio_word(1.3, 0.1)
     ('smaller', 'not resolved at this B', 'larger')
     """
-    if not (ratio > 0 and math.isfinite(ratio) and math.isfinite(mcse)):
-        return "unknown"
-    return rules.compare(math.log(ratio), mcse / ratio, k=k, higher=higher, lower=lower).word
+    return rules.compare_ratio(ratio, mcse, k=k, higher=higher, lower=lower).word
 
 
 def ks_floor(m: int) -> float:
@@ -99,33 +96,21 @@ def ks_floor(m: int) -> float:
 
 def ratio_chance(cells: int, k: float = rules.K_MCSE) -> rules.Chance:
     """What chance alone gives per side over ``cells`` ratios whose true value is 1."""
-    return rules.chance_count(cells, float(stats.norm.sf(k)))
+    return rules.chance_resolved(cells, sides=1, k=k)
 
 
-def family_z(cells: int) -> float:
-    """The Bonferroni z for ``cells`` two-sided comparisons at level 0.05.
-
-    >>> round(family_z(150), 2)
-    3.4
-    """
-    return float(stats.norm.isf(0.025 / int(cells)))
+family_z = rules.family_z
 
 
 def wls_slope(x, y, se, level: float = 0.95) -> tuple[float, float, float]:
-    """Slope of ``y`` on ``x`` by weighted least squares with known SEs ``se`` (weights
-    ``1/se²``) and its normal ``level`` interval: ``(slope, low, high)``.
+    """``(slope, low, high)`` of :func:`rules.weighted_slope`.
 
     >>> s, lo, hi = wls_slope([0, 1, 2], [0.0, 1.0, 2.0], [0.1, 0.1, 0.1])
     >>> round(s, 6), round(hi - lo, 3)
     (1.0, 0.277)
     """
-    x, y, se = (np.asarray(v, float) for v in (x, y, se))
-    w = 1.0 / se**2
-    xm = np.sum(w * x) / np.sum(w)
-    sxx = np.sum(w * (x - xm) ** 2)
-    slope = float(np.sum(w * (x - xm) * y) / sxx)
-    half = float(stats.norm.ppf(0.5 + level / 2) / math.sqrt(sxx))
-    return slope, slope - half, slope + half
+    fit = rules.weighted_slope(x, y, se, level=level)
+    return fit.slope, fit.lo, fit.hi
 
 
 _interval = functools.lru_cache(maxsize=None)(rules.share_interval)

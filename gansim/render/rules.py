@@ -13,8 +13,15 @@ through these functions, so that one rule, stated once, decides each word everyw
 - **A is higher (lower) than B** only when the paired difference exceeds ``k = 2`` of its
   paired MCSEs in absolute value; otherwise the words are "not resolved at this B"
   (:func:`compare`).
+  A ratio is compared with 1 the same way on the log scale, with the delta-method MCSE
+  ``mcse/ratio`` of the log ratio (:func:`compare_ratio`). When
+  many differences are compared, chance alone resolves each null one with probability
+  2·Φ(−2) ≈ 0.046 (:func:`chance_resolved`); a cell singled out from a family of ``N`` is
+  named only beyond the Bonferroni z (:func:`family_z`).
 - **A trend with n** ("falls as n grows") only when a fitted slope's 95% interval excludes
-  0; otherwise "no trend resolved" (:func:`trend`).
+  0; otherwise "shows no resolved trend" (:func:`trend`). The slope is fitted by weighted least
+  squares with the points' Monte Carlo SEs, widened when the points scatter more than
+  their SEs allow (:func:`weighted_slope`).
 - **Counts over many cells** carry the number of cells and, where each cell is tested
   against a rule that a correct method fails with probability ``p``, what chance alone
   gives: the binomial expectation and its central 95% range (:func:`chance_count`).
@@ -54,8 +61,16 @@ __all__ = [
     "coverage_verdict",
     "CoverageCounts",
     "coverage_counts",
+    "UNRESOLVED",
     "Comparison",
     "compare",
+    "compare_ratio",
+    "P_RESOLVED_BY_CHANCE",
+    "chance_resolved",
+    "family_z",
+    "NO_TREND",
+    "Slope",
+    "weighted_slope",
     "trend",
     "Chance",
     "chance_count",
@@ -175,18 +190,20 @@ def coverage_counts(covers: Iterable[float], B, level: float = 0.95) -> Coverage
                           chance_outside=chance_count(n_known, 0.05))
 
 
+#: The words of a difference the rule does not resolve.
+UNRESOLVED = "not resolved at this B"
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """A paired difference, its paired MCSE and the word the rule gives it."""
+    """A paired difference, its paired MCSE, the word the rule gives it and whether the
+    rule resolved it."""
 
     diff: float
     mcse: float
     k: float
     word: str
-
-    @property
-    def resolved(self) -> bool:
-        return self.word not in ("not resolved at this B", "unknown")
+    resolved: bool
 
     @property
     def z(self) -> float:
@@ -194,12 +211,12 @@ class Comparison:
 
 
 def compare(diff: float, mcse: float, *, k: float = K_MCSE, higher: str = "higher",
-            lower: str = "lower") -> Comparison:
+            lower: str = "lower", unresolved: str = UNRESOLVED) -> Comparison:
     """The word for a paired difference A − B with paired MCSE ``mcse``.
 
     ``higher`` when ``diff > k·mcse``, ``lower`` when ``diff < −k·mcse``, else
-    ``"not resolved at this B"``; ``"unknown"`` when either is missing. Pass other words
-    (e.g. ``higher="wider"``) to fit the measure.
+    ``unresolved`` (``"not resolved at this B"``); ``"unknown"`` when either is missing.
+    Pass other words (e.g. ``higher="wider"``) to fit the measure.
 
     Examples
     --------
@@ -209,19 +226,44 @@ def compare(diff: float, mcse: float, *, k: float = K_MCSE, higher: str = "highe
     diff = float(diff)
     mcse = float(mcse)
     if not (math.isfinite(diff) and math.isfinite(mcse)) or mcse < 0:
-        return Comparison(diff, mcse, k, "unknown")
+        return Comparison(diff, mcse, k, "unknown", False)
     if diff > k * mcse:
-        word = higher
-    elif diff < -k * mcse:
-        word = lower
-    else:
-        word = "not resolved at this B"
-    return Comparison(diff, mcse, k, word)
+        return Comparison(diff, mcse, k, higher, True)
+    if diff < -k * mcse:
+        return Comparison(diff, mcse, k, lower, True)
+    return Comparison(diff, mcse, k, unresolved, False)
+
+
+def compare_ratio(ratio: float, mcse: float, *, k: float = K_MCSE, higher: str = "above 1",
+                  lower: str = "below 1", unresolved: str = UNRESOLVED) -> Comparison:
+    """The word for a ratio (of variances, of MSEs, …) against 1, with MCSE ``mcse``.
+
+    The rule of :func:`compare` on the log scale, where a ratio's sampling distribution is
+    closer to normal (a ratio cannot fall below 0, and is skewed at small B):
+    ``log(ratio)`` against its delta-method MCSE ``mcse / ratio``. The returned
+    :class:`Comparison` holds the log ratio, its MCSE and so the z on the log scale.
+
+    Examples
+    --------
+    >>> compare_ratio(0.80, 0.05).word, compare_ratio(0.93, 0.05).word
+    ('below 1', 'not resolved at this B')
+    >>> compare_ratio(1.3, 0.1, higher="larger").word
+    'larger'
+    """
+    ratio, mcse = float(ratio), float(mcse)
+    if not (ratio > 0 and math.isfinite(ratio) and math.isfinite(mcse)) or mcse < 0:
+        return Comparison(ratio, mcse, k, "unknown", False)
+    return compare(math.log(ratio), mcse / ratio, k=k, higher=higher, lower=lower,
+                   unresolved=unresolved)
+
+
+#: The words of a slope whose 95% interval includes 0.
+NO_TREND = "shows no resolved trend (the slope's 95% interval includes 0)"
 
 
 def trend(slope: float, lo: float, hi: float, *, falls: str = "falls as n grows",
           rises: str = "rises as n grows",
-          none: str = "no trend resolved (the slope's 95% interval includes 0)") -> str:
+          none: str = NO_TREND) -> str:
     """The word for a fitted slope with its 95% interval ``[lo, hi]``."""
     if not all(math.isfinite(float(v)) for v in (slope, lo, hi)):
         return "unknown"
@@ -264,6 +306,89 @@ def chance_count(cells: int, p: float) -> Chance:
     dist = stats.binom(cells, p)
     return Chance(cells=cells, p=float(p), expected=cells * p, lo=int(dist.ppf(0.025)),
                   hi=int(dist.ppf(0.975)))
+
+
+#: The chance that :func:`compare` resolves a difference whose true value is 0 (either
+#: sign): 2·Φ(−2), about 0.046.
+P_RESOLVED_BY_CHANCE = float(2 * stats.norm.sf(K_MCSE))
+
+
+def chance_resolved(cells: int, *, sides: int = 2, k: float = K_MCSE) -> Chance:
+    """What chance alone gives when :func:`compare` is applied to ``cells`` differences
+    whose true value is 0: resolved in either direction (``sides=2``) or in one named
+    direction (``sides=1``).
+
+    Examples
+    --------
+    >>> round(chance_resolved(100).p, 4), round(chance_resolved(100, sides=1).p, 4)
+    (0.0455, 0.0228)
+    """
+    if sides not in (1, 2):
+        raise ValueError(f"`sides` must be 1 or 2, got {sides!r}.")
+    return chance_count(cells, float(sides * stats.norm.sf(k)))
+
+
+def family_z(cells: int, alpha: float = 0.05) -> float:
+    """The Bonferroni z for ``cells`` two-sided comparisons at family level ``alpha``: a
+    cell singled out from many is named only beyond it.
+
+    >>> round(family_z(150), 2)
+    3.59
+    """
+    cells = int(cells)
+    if cells < 1:
+        raise ValueError(f"`cells` must be >= 1, got {cells!r}.")
+    return float(stats.norm.isf(alpha / 2 / cells))
+
+
+@dataclass(frozen=True)
+class Slope:
+    """A fitted slope with its 95% interval, and the word :func:`trend` gives it."""
+
+    slope: float
+    lo: float
+    hi: float
+    word: str
+
+
+def weighted_slope(x, y, se, *, level: float = 0.95, falls: str = "falls as n grows",
+                   rises: str = "rises as n grows",
+                   none: str = NO_TREND) -> Slope:
+    """The slope of ``y`` on ``x`` by weighted least squares with weights ``1/se²`` (the
+    points' Monte Carlo SEs), its normal ``level`` interval and the :func:`trend` word.
+
+    The slope's SE ``1/√Σw(x − x̄)²`` is scaled up by ``√max(1, X²/(k − 2))``, with ``X²``
+    the weighted residual sum of squares of the ``k`` points, when they scatter about the
+    line more than their SEs allow (a curve, or SEs too small): a straight line through a
+    curved trend is not allowed to look precise.
+
+    Examples
+    --------
+    >>> s = weighted_slope([0, 1, 2], [0.0, 1.0, 2.0], [0.1, 0.1, 0.1])
+    >>> round(s.slope, 6), round(s.hi - s.lo, 3), s.word
+    (1.0, 0.277, 'rises as n grows')
+    """
+    x, y, se = (np.asarray(v, dtype=float) for v in (x, y, se))
+    se = np.broadcast_to(se, y.shape)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("`x` and `y` must be 1-D and of equal length.")
+    if len(np.unique(x)) < 2:
+        raise ValueError("a slope needs points at two or more values of `x`.")
+    if not (np.all(np.isfinite(se)) and np.all(se > 0)):
+        raise ValueError("`se` must be finite and > 0.")
+    w = 1.0 / se**2
+    xm = np.sum(w * x) / np.sum(w)
+    ym = np.sum(w * y) / np.sum(w)
+    sxx = np.sum(w * (x - xm) ** 2)
+    slope = float(np.sum(w * (x - xm) * (y - ym)) / sxx)
+    half_se = 1.0 / math.sqrt(sxx)
+    k = len(x)
+    if k > 2:
+        chi2 = float(np.sum(w * (y - ym - slope * (x - xm)) ** 2))
+        half_se *= math.sqrt(max(1.0, chi2 / (k - 2)))
+    half = float(stats.norm.ppf(0.5 + _check_level(level) / 2)) * half_se
+    lo, hi = slope - half, slope + half
+    return Slope(slope, lo, hi, trend(slope, lo, hi, falls=falls, rises=rises, none=none))
 
 
 def share_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
