@@ -18,7 +18,7 @@ In one run on the machine it is started on:
 4. the fused CPU engine on this machine's CPUs in the same run: ``--cpu-reps`` replications
    x 2,000 steps spread over all cores, one single-threaded worker each (as
    benchmarks/bench_engine.py does), timed inside the workers;
-5. the issue's goals, printed as met or not met: the B = 10,000 proof of concept in under
+5. its goals, printed as met or not met: the B = 10,000 proof of concept in under
    10 s of GPU time (training and sampling, the compile excluded and reported apart), and
    the GPU's replication-steps per second at least 15x the same machine's CPUs with the
    fused engine.
@@ -53,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 #: Where everything is measured (a CUDA device; the functions' own test drives them on "cpu"
 #: with tiny sizes to check that they run, printing nothing as a GPU figure).
 DEVICE = "cuda"
-#: The issue's goals.
+#: The benchmark's goals.
 GOALS = {"poc_gpu_s": 10.0, "speedup_vs_cpu": 15.0}
 N, M, B, STEPS = 100, 10_000, 10_000, 2000
 #: Block sizes above this are not tried (its setup, a generator per replication, takes
@@ -271,7 +271,7 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true",
                     help="smaller sizes (B = 1,000 proof of concept, two block sizes, fewer "
                          "CPU replications): checks that it runs; its figures are not the "
-                         "issue's")
+                         "ones the goals are stated for")
     ap.add_argument("--budget-s", type=float, default=270.0,
                     help="skip measurements not started within this many seconds "
                          "(default: %(default)s)")
@@ -404,7 +404,7 @@ def render(r) -> str:
         f"GPU: **{g['name']}** ({g['memory_gib']:.0f} GiB, {g['sm_count']} SMs, compute "
         f"capability {g['capability']}), CUDA {g['cuda']}, torch {g['torch']}; CPU: "
         f"{r['machine']['cpu']} x {r['machine']['cores']} cores.  "
-        + ("**--quick run: small sizes, not the issue's figures.**" if r["quick"] else ""),
+        + ("**--quick run: small sizes, not the goals' figures.**" if r["quick"] else ""),
         "",
         f"Measured fp32 peak (8192² matrix product, TF32 off): {peak:.1f} TFLOP/s.  "
         f"FLOPs per replication-step (matrix products, n = {r['n']}): "
