@@ -17,6 +17,16 @@ oracle      m draws F^{-1}(U) from the true distribution (inverse transform; a r
             showing the distance floor of m draws, not an estimator)
 ========== ==========================================================================
 
+What a study asks of a method (:meth:`Method.analyse_block`): a block of replications
+(:class:`gansim.analysis.Block`) in, one row per (replication, quantity) out
+(:class:`gansim.analysis.Outcome`), each failure its replication's or its quantity's own.
+The default fits the block at once and, when that raises, replication by replication; the
+GAN trains its block as one computation and records each diagnostic alone; a plain function
+(:class:`FunctionMethod`) runs per replication.  :meth:`Method.prepare` resolves, where the
+study is declared, what a worker must resolve alike (:meth:`Method.check_prepared`);
+:meth:`Method.notes` says what a method skips for a DGP.  A method of one's own subclasses
+:class:`Method` with a ``name`` and ``_fit`` returning a :class:`Fitted`.
+
 Randomness.  Replication r's draws for the method labelled L come from the child
 ``SeedSequence(draws.entropy, spawn_key=draws.spawn_key + (crc32(L),))`` of its ``draws``
 stream, so every method has its own independent stream and adding a method changes no

@@ -197,3 +197,15 @@ def test_block_outcome_keeps_the_quantities_order_and_fills_missing():
     assert list(frame.status) == ["ok", "ok", "error", "ok", "failed", "error"]
     assert frame.error.iloc[4] == "me returned no 'b'"
     assert frame.error.iloc[5] == "generate: boom"
+
+
+def test_a_function_method_fits_through_the_method_contract():
+    from gansim import FunctionMethod
+
+    streams = [replication_streams(1, r) for r in range(3)]
+    x = np.random.default_rng(0).normal(size=(3, 6))
+    trimmed = FunctionMethod(lambda x, rng: np.sort(x)[1:-1], label="trimmed")
+    assert trimmed.fit(x, streams).sample(50).tolist() == np.sort(x, axis=1)[:, 1:-1].tolist()
+    estimates = FunctionMethod(lambda x, rng: {"mean": float(x.mean())}, label="est")
+    with pytest.raises(TypeError, match=r"returns estimates .*\(analyse_block\)"):
+        estimates.fit(x, streams)
