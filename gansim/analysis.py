@@ -281,7 +281,6 @@ class Outcome:
         """The tidy rows: quantity after quantity (all replications each), in the order
         the quantities first appeared (``default_names`` when none did)."""
         streams = self.block.streams
-        R = self._R
         parts = []
         names = self.names or list(default_names)
         for k in names:
@@ -304,7 +303,6 @@ class Outcome:
             part["truth"] = np.float64(np.nan if truth is None else truth)
             part["status"], part["error"], part["warnings"] = status, error, self.warnings
             parts.append(pd.DataFrame(part))
-            assert len(parts[-1]) == R
         return pd.concat(parts, ignore_index=True)
 
 
