@@ -151,9 +151,9 @@ def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame)
         "## How it was run\n\n```bash\npython -m gansim losses\n```",
         provenance(run) + "\n"
         f"Engine `{', '.join(engines)}`, block size {s.get('block_size')}, device "
-        f"`{s.get('device')}`; failed replications: {run.get('n_failed', 0)}. The recipe "
-        "is the one of the first version of the package: trained on the raw data "
-        "(`standardize=False`; the package's default is now `standardize=True`), with the "
+        f"`{s.get('device')}`; failed replications: {run.get('n_failed', 0)}. The GANs "
+        "train on the raw data (`standardize=False`, where the package's default is "
+        "`standardize=True`), with the "
         "batched PyTorch engine and one `torch.Generator` of latent noise per replication, "
         "which `gansim/studies/losses.py` pins so that the committed replications can be "
         "recomputed. " + _same_data_as_poc(results, tidy, run),

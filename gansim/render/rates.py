@@ -18,7 +18,8 @@ rates reports use (so that the same data give the same word in both):
   is resolved only beyond ``z = Φ⁻¹(1 − 0.025/N)`` MCSEs (Bonferroni over the ``N`` cells
   and both sides).
 - **Slopes with n** of a per-condition quantity (a mean paired difference, a bias) are
-  fitted by weighted least squares on log n with the MCSEs as known SEs
+  fitted by weighted least squares on log n with the MCSEs as SEs (widened when the points
+  scatter more than those allow, :func:`gansim.render.rules.weighted_slope`)
   (:func:`wls_slope`); their 95% interval decides the word through
   :func:`gansim.render.rules.trend`.
 """
@@ -58,7 +59,9 @@ RULES_TEXT = (
     "replications comes with its exact (Clopper–Pearson) 95% interval, and *most* means that "
     "interval lies above ½ (*fewer than half*: below ½); a trend with n (*falls/rises as n "
     "grows*) only when a fitted slope's 95% interval excludes 0 (slopes of a per-condition "
-    "quantity on log n by weighted least squares with the MCSEs as known SEs). An MSE ratio "
+    "quantity on log n by weighted least squares with the MCSEs as SEs, the slope's SE "
+    "widened by √max(1, X²/(k − 2)) when the k points scatter about the line more than their "
+    "MCSEs allow). An MSE ratio, or a relative precision as the variance ratio it is, "
     f"is judged on the log scale, log ratio against {_K} of its MCSEs (MCSE/ratio); a ratio "
     f"of 1 falls beyond {_K} MCSEs on a given side with probability "
     f"{num(float(stats.norm.sf(rules.K_MCSE)), 3)}, which gives the count expected by chance "
@@ -338,7 +341,8 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
                 & (paired.stat == "relprec")]
     rows, words = [], []
     for r in rp.itertuples():
-        w = rules.compare(r.est, r.mcse, higher="smaller EmpSE", lower="larger EmpSE").word
+        w = rules.compare_relprec(r.est, r.mcse, higher="smaller EmpSE",
+                                  lower="larger EmpSE").word
         words.append(w)
         rows.append({"dgp": r.dgp, "n": r.n, "relprec %": pm(r.est, r.mcse, 1),
                      "the GAN's mean has": w})
@@ -578,14 +582,14 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           + (f"F_n's own fitted c excludes ½ for {', '.join(untrusted)}: those fits are not "
              "trusted. " if untrusted else
              "F_n's own fitted c contains ½ for every DGP (the fits pass that check). ")
-          + "These fits are taken further, with more draws and a larger training budget, in "
-          "`../rates_floor/`, whose answers supersede this one.", ""]
+          + "`../rates_floor/` asks the same questions with more draws per estimator, a "
+          "larger training budget and two more DGPs.", ""]
 
     # Q3.
     mean_bias = {dg: sv("gan", "mean", "bias", dg, n0) for dg in des["dgps"]}
     rp = paired[(paired.ref == "ecdf") & (paired.method == "gan") & (paired.quantity == "mean")
                 & (paired.stat == "relprec")]
-    rpw = [rules.compare(r.est, r.mcse, higher="smaller", lower="larger").word
+    rpw = [rules.compare_relprec(r.est, r.mcse, higher="smaller", lower="larger").word
            for r in rp.itertuples()]
     sdl = []
     for dg in des["dgps"]:

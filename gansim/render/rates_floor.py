@@ -519,7 +519,7 @@ def readme(d: dict) -> str:
                   & (summary.quantity == "sd") & (summary.stat == "bias")]
     rp = pairs[(pairs.dgp == "normal") & (pairs.ref == "ecdf") & (pairs.quantity == "sd")
                & (pairs.stat == "relprec")]
-    rpw = {g: [rules.compare(r.est, r.mcse, higher="smaller", lower="larger").word
+    rpw = {g: [rules.compare_relprec(r.est, r.mcse, higher="smaller", lower="larger").word
                for r in rp[rp.method == g].itertuples()] for g in GANS}
     L += [f"**3. Properties of T(F*_n).** The sd's bias at n = {n1} for t: `gan` "
           f"{bias('gan', 't')}, `gan_large` {bias('gan_large', 't')}, `smoothed_cdf` "

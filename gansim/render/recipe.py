@@ -128,8 +128,8 @@ def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame,
         "see the same data sets and are compared pair by pair. A recipe is judged on X̄*'s "
         "bias and MSE, its variance against X̄ (paired), the GAN's sd and its KS distance: "
         "not on the variance alone, since shrinking towards the initialisation lowers the "
-        "variance while biasing X̄* and narrowing the GAN. `default` is the package's first "
-        "recipe, on the raw data; the others train on the standardised data (x − x̄)/s and "
+        "variance while biasing X̄* and narrowing the GAN. `default` trains on the raw "
+        "data; the others train on the standardised data (x − x̄)/s and "
         "each change one setting:\n\n" + recipes,
         "## How it was run\n\n```bash\npython -m gansim recipe\n```",
         prov + "\n" + f"Wall time {wall}. Engine `{', '.join(engines)}`, block size "

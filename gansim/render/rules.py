@@ -14,7 +14,8 @@ through these functions, so that one rule, stated once, decides each word everyw
   paired MCSEs in absolute value; otherwise the words are "not resolved at this B"
   (:func:`compare`).
   A ratio is compared with 1 the same way on the log scale, with the delta-method MCSE
-  ``mcse/ratio`` of the log ratio (:func:`compare_ratio`). When
+  ``mcse/ratio`` of the log ratio (:func:`compare_ratio`; a relative precision is a
+  variance ratio, :func:`compare_relprec`). When
   many differences are compared, chance alone resolves each null one with probability
   2·Φ(−2) ≈ 0.046 (:func:`chance_resolved`); a cell singled out from a family of ``N`` is
   named only beyond the Bonferroni z (:func:`family_z`).
@@ -65,6 +66,7 @@ __all__ = [
     "Comparison",
     "compare",
     "compare_ratio",
+    "compare_relprec",
     "P_RESOLVED_BY_CHANCE",
     "chance_resolved",
     "family_z",
@@ -255,6 +257,24 @@ def compare_ratio(ratio: float, mcse: float, *, k: float = K_MCSE, higher: str =
         return Comparison(ratio, mcse, k, "unknown", False)
     return compare(math.log(ratio), mcse / ratio, k=k, higher=higher, lower=lower,
                    unresolved=unresolved)
+
+
+def compare_relprec(relprec: float, mcse: float, *, k: float = K_MCSE,
+                    higher: str = "higher", lower: str = "lower",
+                    unresolved: str = UNRESOLVED) -> Comparison:
+    """The word for a relative % precision ``100 (var_ref/var − 1)`` with its MCSE: it is a
+    variance ratio in other units, so :func:`compare_ratio` judges ``1 + relprec/100``
+    with MCSE ``mcse/100``. ``higher`` means a precision gain (a smaller EmpSE).
+
+    Examples
+    --------
+    >>> compare_relprec(-34.2, 16.4).word     # ratio 0.658: z = 1.7 on the log scale
+    'not resolved at this B'
+    >>> compare_relprec(-51.8, 1.0, lower="larger EmpSE").word
+    'larger EmpSE'
+    """
+    return compare_ratio(1.0 + float(relprec) / 100.0, float(mcse) / 100.0, k=k,
+                         higher=higher, lower=lower, unresolved=unresolved)
 
 
 #: The words of a slope whose 95% interval includes 0.
