@@ -187,7 +187,7 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Parse ``argv``, run the study, print its report; returns the exit code."""
-    from gansim.study import StudyError
+    from gansim.study import StudyError, hold_locks
 
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
@@ -203,7 +203,9 @@ def main(argv=None) -> int:
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
     args.executor = args.scheduler_address or args.scheduler_file
     try:
-        text = args._module.main(args)
+        # The output folder stays locked until the command's last file is written.
+        with hold_locks():
+            text = args._module.main(args)
     except StudyError as exc:
         print(f"gansim {args.study}: {exc}", file=sys.stderr)
         return 1

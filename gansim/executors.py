@@ -7,7 +7,9 @@ block file itself, so a worker never touches the output folder and a lost task i
 computed again.
 
 - :class:`LocalExecutor` (the default): joblib worker processes on this machine, exactly the
-  runner's behaviour before executors existed.
+  runner's behaviour before executors existed; never more workers than blocks to compute or
+  than usable cores, and each worker exits on its own when the process that started the run
+  dies (killed, say), so no worker is left behind holding memory.
 - :class:`DaskExecutor`: a ``distributed.Client``; every task is submitted at once with a
   stable key (a hash of the settings, the condition and the block range) and
   ``retries=2``; infrastructure errors (:data:`INFRASTRUCTURE_ERRORS`, and a worker that
@@ -22,6 +24,9 @@ import hashlib
 import json
 import os
 import socket
+import threading
+import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,8 +64,10 @@ class LocalExecutor:
         """
         from joblib import Parallel, delayed
 
-        jobs = (delayed(fn)(*args) for _, args in tasks)
-        yield from Parallel(n_jobs=self.n_jobs, return_as="generator_unordered")(jobs)
+        driver = os.getpid()
+        jobs = (delayed(_in_worker)(driver, fn, *args) for _, args in tasks)
+        n_jobs = workers_for(self.n_jobs, len(tasks))
+        yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
 
     def info(self) -> dict:
         """What the run record says about where blocks ran."""
@@ -68,6 +75,68 @@ class LocalExecutor:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def workers_for(n_jobs: int, n_tasks: int) -> int:
+    """Local worker processes for ``n_tasks`` blocks: ``n_jobs`` (-1: every usable core), at
+    most one per block, and at most one per usable core (a warning says so: more processes
+    than cores only share them, and each holds its own memory)."""
+    cores = usable_cores()
+    if n_jobs == -1:
+        n_jobs = cores
+    if min(n_jobs, n_tasks) > cores:
+        warnings.warn(f"`n_jobs` {n_jobs} is more than the {cores} usable cores; running "
+                      f"{cores} worker processes.", RuntimeWarning, stacklevel=3)
+        n_jobs = cores
+    return max(1, min(n_jobs, n_tasks))
+
+
+#: Seconds between a worker's checks that the process that started the run is alive.
+WATCH_INTERVAL = 0.2
+_WATCHED: list[int] = []
+
+
+def _in_worker(driver: int, fn: Callable, *args):
+    """Run ``fn(*args)``; in a worker process (not the driver itself, as with one job),
+    first start the watch that ends the worker when the driver is gone."""
+    if os.getpid() != driver and not _WATCHED:
+        _WATCHED.append(driver)
+        threading.Thread(target=_watch, args=(driver, os.getppid()), daemon=True,
+                         name="gansim-driver-watch").start()
+    return fn(*args)
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` no longer runs (gone, or a zombie waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's (a reused pid)
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in "ZX"
+    except (OSError, IndexError):
+        return False
+
+
+def _watch(driver: int, parent: int) -> None:
+    """Exit this worker at once when the driver dies: its parent changes (it is adopted by
+    another process) or the driver's pid is gone.  Its blocks are lost with the driver; the
+    driver's finished blocks are on disk, and a rerun resumes from them."""
+    while True:
+        time.sleep(WATCH_INTERVAL)
+        if os.getppid() != parent or _gone(driver):
+            os._exit(1)
 
 
 def _setup_worker(check: Callable[[], None] | None) -> dict:

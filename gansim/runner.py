@@ -16,6 +16,12 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   (write-then-rename; the settings beside them in ``_settings.json``), so a rerun of the
   same command after Ctrl-C or a killed process resumes from the finished blocks and ends
   with exactly the same results;
+- records the sha256 of each block file's bytes beside it (``_block-...parquet.sha256``, in
+  the format of ``sha256sum``), written before the block is renamed into place, and checks
+  it on resume: a block changed since (a flipped bit that still parses, say) is computed
+  again, with a warning naming the file.  Blocks written by a gansim that kept no checksum
+  are reused after the other checks, with one warning, and their checksums recorded then;
+  ``overwrite=True`` (``--overwrite``) computes them again instead;
 - turns an exception raised by a block into rows with status ``"error"`` carrying the
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
@@ -27,6 +33,8 @@ returning at least one row per replication index in ``reps`` (with at least ``re
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import io
 import json
 import os
 import time
@@ -176,7 +184,7 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
     legacy = blocks_dir / _LEGACY_SETTINGS_FILE
     stored = path if path.exists() else legacy
     if stored.exists() and not overwrite:
-        old = json.loads(stored.read_text())
+        old = read_json(stored, "the settings of the blocks beside it")
         if old != manifest:
             from gansim.identity import differences
 
@@ -185,37 +193,103 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
                 f"(differing: {'; '.join(differences(old, manifest))}); choose another `out` "
                 "or pass overwrite=True.")
     if overwrite and blocks_dir.exists():
-        for f in blocks_dir.glob("block-*.parquet"):
+        for f in [*blocks_dir.glob("block-*.parquet"), *blocks_dir.glob("_block-*.sha256")]:
             f.unlink()
     blocks_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    text = json.dumps(manifest, indent=2, sort_keys=True)
+    write_atomic(path, lambda tmp: tmp.write_text(text), sync=False)
     if legacy.exists():
         legacy.unlink()
 
 
-def _write_block(frame: pd.DataFrame, path: Path) -> None:
-    """Write-then-rename, with a temporary name of this process and the data on disk before
-    the rename, so a crash leaves the old file or the new one, never half of one."""
-    # A leading ".": a dataset reader of the folder skips a block being written.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _read_block(path: Path) -> pd.DataFrame | None:
-    """A stored block, or None (with a RuntimeWarning naming the file) when it cannot be read
-    (truncated, overwritten): it is then computed again, like a missing block."""
+def read_json(path: Path, what: str):
+    """The JSON object in ``path``, or a ValueError naming the file (empty, cut short, not
+    an object) and how to go on."""
     try:
-        return pd.read_parquet(path)
+        value = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        value = exc
+    if not isinstance(value, dict):
+        why = (f"not JSON: {value}" if isinstance(value, Exception)
+               else f"a JSON {type(value).__name__}, not an object")
+        raise ValueError(f"{str(path)!r} ({what}) cannot be read ({why}); delete it or pass "
+                         "overwrite=True (--overwrite) to start the folder anew.")
+    return value
+
+
+def write_atomic(path: Path, write: Callable[[Path], object], *, sync: bool = True) -> None:
+    """Write ``path`` through a temporary name of this process, then rename it into place.
+
+    ``write(tmp)`` writes the temporary file; with ``sync`` its data is on disk before the
+    rename, so a crash leaves the old file or the new one, never half of one.  When the write
+    fails (a full disk, say) the temporary file is removed and the OSError names ``path``.
+    """
+    # A leading ".": a dataset reader of the folder skips a file being written.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        if sync:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            tmp.unlink()
+        except OSError:  # never created, or the folder is gone
+            pass
+        if isinstance(exc, OSError) and exc.filename != str(path):
+            raise OSError(exc.errno, f"cannot write it ({exc.strerror or exc})",
+                          str(path)) from exc
+        raise
+
+
+def checksum_path(path: Path) -> Path:
+    """Where the sha256 of block file ``path`` is kept: beside it, under a name a parquet
+    dataset reader skips."""
+    return path.with_name(f"_{path.name}.sha256")
+
+
+def _sha256_line(data: bytes, path: Path) -> str:
+    """The checksum file's text, as ``sha256sum`` writes it (``sha256sum -c`` checks it)."""
+    return f"{hashlib.sha256(data).hexdigest()}  {path.name}\n"
+
+
+def _write_block(frame: pd.DataFrame, path: Path) -> None:
+    """Write-then-rename (:func:`write_atomic`), with the block's checksum written first:
+    a crash between the two leaves a checksum that the old block (if any) does not match, so
+    the block is computed again, never reused unchecked."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    data = buffer.getvalue()
+    line = _sha256_line(data, path)
+    write_atomic(checksum_path(path), lambda tmp: tmp.write_text(line))
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _read_block(path: Path) -> tuple[pd.DataFrame | None, bytes]:
+    """A stored block and its bytes, or None (with a RuntimeWarning naming the file) when it
+    cannot be read (truncated, overwritten): it is then computed again, like a missing
+    block."""
+    try:
+        data = path.read_bytes()
+        return pd.read_parquet(io.BytesIO(data)), data
     except Exception as exc:  # pyarrow's errors for a damaged file are of several types
         warnings.warn(f"block file {str(path)!r} cannot be read ({type(exc).__name__}: "
                       f"{exc}); computing its replications again.", RuntimeWarning,
                       stacklevel=3)
+        return None, b""
+
+
+def _checksum_matches(path: Path, data: bytes) -> bool | None:
+    """Whether block file ``path`` (its bytes ``data``) matches its recorded checksum; None
+    when none was recorded (a block of an earlier gansim)."""
+    try:
+        recorded = checksum_path(path).read_text()
+    except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError):
+        return False
+    return recorded == _sha256_line(data, path)
 
 
 def _reusable(frame: pd.DataFrame, start: int, stop: int, condition: Condition,
@@ -314,6 +388,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         return manifests[cond.label]
 
     resumed: dict[str, int] = {c.label: 0 for c in conditions}
+    unchecked: list[Path] = []  # resumed blocks without a recorded checksum
     for cond in conditions:
         blocks_dir = None
         if out_dir is not None:
@@ -324,12 +399,33 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         for start, stop in block_ranges(cond.replications, block_size):
             path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
             if path is not None and path.exists():
-                frame = _read_block(path)
+                frame, data = _read_block(path)
                 if frame is not None and _reusable(frame, start, stop, cond, seed, path):
-                    done[cond.label, start] = frame
-                    resumed[cond.label] += 1
-                    continue
+                    match = _checksum_matches(path, data)
+                    if match is None:
+                        # Kept no checksum: reused after the checks above, as before, and
+                        # its checksum recorded now, so that a later change is caught.
+                        unchecked.append(path)
+                        write_atomic(checksum_path(path),
+                                     lambda tmp, d=data, p=path: tmp.write_text(
+                                         _sha256_line(d, p)))
+                    if match is False:
+                        warnings.warn(
+                            f"block file {str(path)!r} does not match its checksum in "
+                            f"{str(checksum_path(path))!r} (it changed after it was "
+                            "written): its replications are computed again.",
+                            RuntimeWarning, stacklevel=2)
+                    else:
+                        done[cond.label, start] = frame
+                        resumed[cond.label] += 1
+                        continue
             todo.append((cond, start, stop))
+    if unchecked:
+        warnings.warn(
+            f"{len(unchecked)} block file(s), e.g. {str(unchecked[0])!r}, have no checksum "
+            "(written by an earlier gansim): reused after checking their replications, "
+            "condition and seed, and their checksums recorded now; pass overwrite=True "
+            "(--overwrite) to compute them again instead.", RuntimeWarning, stacklevel=2)
     runner = as_executor(executor, n_jobs)  # before the bar: a bad cluster name leaves none
     # Counted in kept replications: the padding of a condition's last block is not shown.
     kept = {(c.label, a): min(b, c.replications) - a

@@ -598,6 +598,64 @@ def condition_column(keys) -> np.ndarray:
 
 #: Name of the record, in an output folder, of the study whose outputs it holds.
 STUDY_RECORD = "study.json"
+#: Name of the lock file in an output folder.
+LOCK_FILE = ".gansim.lock"
+
+#: Output folders whose locks this process keeps until the end of :func:`hold_locks`
+#: (real path -> lock file descriptor); None outside it.
+_HELD_LOCKS: dict[str, int] | None = None
+
+
+@contextmanager
+def hold_locks():
+    """Keep the lock of every output folder a run takes inside this block until its end.
+
+    A command (``python -m gansim poc``) runs a study, maybe a companion study in a subfolder,
+    then writes its output files: inside this block the folder stays locked throughout, so a
+    second run on it is refused until the last file is written.  Nested blocks are one.
+    """
+    global _HELD_LOCKS
+    if _HELD_LOCKS is not None:
+        yield
+        return
+    import os
+
+    _HELD_LOCKS = {}
+    try:
+        yield
+    finally:
+        held, _HELD_LOCKS = _HELD_LOCKS, None
+        for fd in held.values():
+            os.close(fd)
+
+
+def _lock_folder(out: Path) -> int | None:
+    """Take ``out``'s lock: its descriptor, or None when this process holds it already
+    (inside :func:`hold_locks`).  The lock file is opened without following a symbolic link
+    and never truncated, so a link planted in its place cannot empty another file."""
+    import fcntl
+    import os
+
+    key = os.path.realpath(out)
+    if _HELD_LOCKS is not None and key in _HELD_LOCKS:
+        return None
+    path = out / LOCK_FILE
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        if os.path.islink(path):
+            raise ValueError(f"`out` {str(out)!r} has a symbolic link as its lock file "
+                             f"{str(path)!r}; remove the link and run again.") from None
+        raise ValueError(f"`out` {str(out)!r} cannot be written: {exc.strerror}.") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ValueError(f"`out` {str(out)!r} is in use by another run (its lock "
+                         f"{str(path)!r} is held); wait for it or choose "
+                         "another `out`.") from None
+    return fd
 
 
 @contextmanager
@@ -608,36 +666,28 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
     A run is refused, unless ``overwrite``, when the folder holds the outputs of a study with
     other settings or seed, or with more replications (so a quick look cannot replace a
     committed study's files); the record is written when the run's blocks are complete.
+    Inside :func:`hold_locks` the lock is kept until the end of that block.
     """
     if out_dir is None:
         yield
         return
-    import fcntl
     import json
     import os
     from pathlib import Path
 
+    from gansim.runner import read_json, write_atomic
+
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"`out` {str(out)!r} exists and is not a folder.")
+    lock = _lock_folder(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        lock = open(out / ".gansim.lock", "w")  # noqa: SIM115 -- held for the whole run
-    except OSError as exc:
-        raise ValueError(f"`out` {str(out)!r} cannot be written: {exc.strerror}.") from None
-    try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ValueError(f"`out` {str(out)!r} is in use by another run (its lock "
-                             f"{str(out / '.gansim.lock')!r} is held); wait for it or choose "
-                             "another `out`.") from None
         record = {"seed": seed, "replications": {c.label: c.replications
                                                  for c in study.conditions},
                   "settings": {c.label: study.settings(c) for c in study.conditions}}
         path = out / STUDY_RECORD
         if path.exists() and not overwrite:
-            old = json.loads(path.read_text())
+            old = read_json(path, "the record of the run whose outputs the folder holds")
             differ = []
             if old.get("seed") != record["seed"]:
                 differ.append(f"seed (stored {old.get('seed')!r}, now {seed!r})")
@@ -654,11 +704,14 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
                     f"{', '.join(differ)}); choose another `out` or pass overwrite=True "
                     "(--overwrite) to replace them.")
         yield
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
+        text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+        write_atomic(path, lambda tmp: tmp.write_text(text), sync=False)
     finally:
-        lock.close()
+        if lock is not None:
+            if _HELD_LOCKS is not None:
+                _HELD_LOCKS[os.path.realpath(out)] = lock
+            else:
+                os.close(lock)
 
 
 def _settings_differences(old: Any, new: dict) -> str:

@@ -36,6 +36,7 @@ from gansim.studies.poc import poc_study
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK_NAME = re.compile(r"block-\d{7}-\d{7}\.parquet$")
+CHECKSUM_NAME = re.compile(r"_block-\d{7}-\d{7}\.parquet\.sha256$")
 
 # -- SIGKILL fault injection ------------------------------------------------------------------
 
@@ -159,7 +160,8 @@ def test_sigkill_then_rerun_gives_identical_results(kill_seed, anchor, uninterru
     # A write cut short leaves at most a temporary name that is never a block's name.
     for f in out.rglob("*"):
         if f.is_file() and f.parent == blocks and f.name != "_settings.json":
-            assert BLOCK_NAME.fullmatch(f.name) or f.name.endswith(".tmp"), f.name
+            assert (BLOCK_NAME.fullmatch(f.name) or CHECKSUM_NAME.fullmatch(f.name)
+                    or f.name.endswith(".tmp")), f.name
             if f.name.endswith(".tmp"):
                 assert not BLOCK_NAME.fullmatch(f.name)
     # Every block the killed run left whole is resumed; the rerun computes only the rest
