@@ -42,16 +42,51 @@ class Estimate:
     A :class:`Functional` or a method written as a plain function may return one instead of a
     bare number; the missing parts are NaN.
 
+    Every field is a real number (a Python or numpy int or float; not a string, a bool or a
+    complex number), stored as a float, and is either NaN, meaning "not given", or finite:
+    ``se >= 0``, and ``lower <= upper`` when both bounds are given.  Anything else is a
+    TypeError or ValueError naming the field, so that an impossible interval or standard
+    error never reaches a study's summaries.  An estimate of NaN means the method has none
+    for that replication: a study marks that row ``failed``.
+
     Examples
     --------
     >>> Estimate(1.5, se=0.2)
     Estimate(estimate=1.5, se=0.2, lower=nan, upper=nan)
+    >>> Estimate(1.0, lower=2.0, upper=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Estimate: `lower` (2.0) must not exceed `upper` (0.0).
     """
 
     estimate: float
     se: float = math.nan
     lower: float = math.nan
     upper: float = math.nan
+
+    def __post_init__(self):
+        for name in ("estimate", "se", "lower", "upper"):
+            object.__setattr__(self, name, _estimate_field(getattr(self, name), name))
+        if self.se < 0:
+            raise ValueError(f"Estimate: `se` must be NaN or a finite number >= 0, got "
+                             f"{self.se!r}.")
+        if self.lower > self.upper:  # False when either is NaN
+            raise ValueError(f"Estimate: `lower` ({self.lower!r}) must not exceed `upper` "
+                             f"({self.upper!r}).")
+
+
+def _estimate_field(value: Any, name: str) -> float:
+    """One field of an :class:`Estimate` as a float: NaN or finite, else an error naming it."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(())[()]  # a 0-d or one-element array: its number
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Estimate: `{name}` must be a real number (NaN where not given), got "
+                        f"{type(value).__name__} {value!r}.")
+    value = float(value)
+    if math.isinf(value):
+        raise ValueError(f"Estimate: `{name}` must be finite or NaN (not given), got "
+                         f"{value!r}.")
+    return value
 
 
 #: Columns of an estimate in a study's tidy results, in order.
@@ -68,8 +103,11 @@ class Functional:
         ``fn(sample) -> float | Estimate`` on a 1-D float64 array.
     truth : float, callable or None
         T(F) of the data-generating process: a number, or ``truth(dgp) -> float`` (e.g.
-        ``lambda d: d.sf(5)`` for P(X > 5) of a scipy.stats distribution).  None: unknown,
-        and a study reports no bias, MSE or coverage for it (with a note).
+        ``lambda d: d.sf(5)`` for P(X > 5) of a scipy.stats distribution or a gansim DGP).
+        None: unknown, and a study reports no bias, MSE or coverage for it (with a note); a
+        callable returning None or a non-finite value means the same.  A callable that
+        raises (a DGP without ``sf``, say) stops the study before any work, naming the
+        functional.
     description : str
         Shown in tables and notes.
 
@@ -97,33 +135,81 @@ class Functional:
 
     def evaluate(self, samples: np.ndarray, n: int) -> dict[str, np.ndarray]:
         """T of each row of ``samples`` (``(R, k)``); ``n`` is the size of the data behind
-        them.  Returns :data:`ESTIMATE_FIELDS` -> ``(R,)`` arrays."""
+        them.  Returns :data:`ESTIMATE_FIELDS` -> ``(R,)`` arrays.
+
+        A bare number that is not finite (inf, NaN) is kept as it is: a study marks that
+        row ``failed``.  ``None``, a string, a complex number or an array of several values
+        is an error (a TypeError or ValueError saying what came back)."""
         out = {f: np.full(samples.shape[0], np.nan) for f in ESTIMATE_FIELDS}
         for r, row in enumerate(samples):
             value = self.fn(row)
-            est = value if isinstance(value, Estimate) else Estimate(_scalar(value))
-            for f in ESTIMATE_FIELDS:
-                out[f][r] = getattr(est, f)
+            if isinstance(value, Estimate):
+                for f in ESTIMATE_FIELDS:
+                    out[f][r] = getattr(value, f)
+            else:
+                out["estimate"][r] = _scalar(value)
         return out
 
-    def true_value(self, dgp: Any) -> float | None:
-        """T(F) for ``dgp``, or None when it is unknown or cannot be computed."""
+    def true_value(self, dgp: Any, name: str = "") -> float | None:
+        """T(F) for ``dgp``: a number, or None when the truth is unknown (``truth=None``, or a
+        truth that returns None or a non-finite value).
+
+        A truth that raises, or returns anything but one real number, is a ValueError naming
+        the functional (``name``, its name in a study) -- not an unknown truth, which would
+        silently drop its bias, MSE and coverage.
+
+        Examples
+        --------
+        >>> Functional(np.mean, truth=lambda d: d.no_such).true_value("dgp", "t")
+        Traceback (most recent call last):
+        ...
+        ValueError: the truth of functional 't' failed for 'dgp': AttributeError: ...
+        """
         t = self.truth
         if t is None:
             return None
+        if not callable(t):
+            value = float(t)
+            return value if math.isfinite(value) else None
+        what = f"the truth of functional {name!r}" if name else "the functional's truth"
         try:
-            value = float(t(dgp)) if callable(t) else float(t)
-        except Exception:  # a DGP without what the truth needs: unknown, noted by the study
+            raw = t(dgp)
+        except Exception as exc:
+            raise ValueError(f"{what} failed for {_short(dgp)}: {type(exc).__name__}: "
+                             f"{exc}") from exc
+        if raw is None:
             return None
+        arr = np.asarray(raw)
+        if arr.dtype.kind not in "iuf" or arr.size != 1:
+            raise ValueError(f"{what} must return one real number for {_short(dgp)}; it "
+                             f"returned {type(raw).__name__} of shape {arr.shape} and dtype "
+                             f"{arr.dtype}.")
+        value = float(arr.reshape(()))
         return value if math.isfinite(value) else None
 
 
+def _short(obj: Any) -> str:
+    text = repr(obj)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _scalar(value: Any) -> float:
-    arr = np.asarray(value, dtype=np.float64)
+    """A functional's bare result as a float: one real (or boolean) number, finite or not."""
+    if value is None or isinstance(value, str | bytes):
+        raise TypeError(f"a functional must return a real number or an Estimate, got "
+                        f"{value!r}.")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biufO":
+        raise TypeError(f"a functional must return a real number or an Estimate, got "
+                        f"{type(value).__name__} of dtype {arr.dtype}.")
     if arr.size != 1:
         raise ValueError(f"a functional must return one number or an Estimate, got shape "
                          f"{arr.shape}.")
-    return float(arr.reshape(()))
+    item = arr.reshape(())[()]
+    if arr.dtype.kind == "O" and (item is None or isinstance(item, str | bytes | complex)):
+        raise TypeError(f"a functional must return a real number or an Estimate, got "
+                        f"{item!r}.")
+    return float(np.asarray(item, dtype=np.float64))
 
 
 def true_value(dgp: Any, name: str) -> float | None:
@@ -168,6 +254,14 @@ class _Builtin(Functional):
     def evaluate(self, samples, n):
         out = self.batch(samples, n)
         return {f: out.get(f, np.full(samples.shape[0], np.nan)) for f in ESTIMATE_FIELDS}
+
+    def true_value(self, dgp, name=""):
+        # A DGP without what a built-in's truth needs (no ppf, say): unknown, noted by the
+        # study.
+        try:
+            return super().true_value(dgp, name)
+        except ValueError:
+            return None
 
     def __reduce__(self):
         # By name, so that a study's settings and worker processes see the same object.
@@ -478,6 +572,43 @@ def _as_float_array(
     if flags and not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"`{name}` must hold {what}; found other values.")
     return arr
+
+
+#: The smallest sd :func:`check_scale` accepts: the square root of float64's smallest normal
+#: number (1.5e-154), below which squared deviations lose precision or vanish.
+_SMALLEST_SD = math.sqrt(np.finfo(np.float64).tiny)
+
+
+def check_scale(x: np.ndarray, what: str) -> None:
+    """Refuse finite data whose spread float64 cannot standardise: a mean or sd that
+    overflows (values about 1e154 or more apart, whose squares are infinite) or an sd that
+    underflows (below about 1.5e-154, whose squares lose precision or vanish) while the
+    values differ.
+
+    Standardising such data (as the GANs do, and as the sd functional does in effect) gives
+    infinities or a division by zero, which would surface later as a diverged training or an
+    infinite estimate.  ``what`` names the data in the message (the argument, or the DGP
+    that drew them).  Constant data pass: the methods handle them.
+
+    Examples
+    --------
+    >>> check_scale(np.array([1.0, 2.0]) * 1e200, "`x`")
+    Traceback (most recent call last):
+    ...
+    ValueError: `x`: the data's sd overflows float64 (values 1e154 or more apart); rescale ...
+    """
+    if x.size < 2 or bool(np.all(x == x.flat[0])):
+        return
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
+    if not (math.isfinite(mean) and math.isfinite(sd)):
+        raise ValueError(f"{what}: the data's sd overflows float64 (values 1e154 or more "
+                         "apart); rescale them (divide by a power of 10) before simulating or "
+                         "fitting.")
+    if sd < _SMALLEST_SD:
+        raise ValueError(f"{what}: the data's sd underflows float64 (below 1.5e-154 while "
+                         "the values differ); rescale them (multiply by a power of 10) before "
+                         "simulating or fitting.")
 
 
 def _pandas_to_numpy(x: Any, name: str, what: str, *, flags: bool) -> np.ndarray:
