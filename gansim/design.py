@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from gansim._validation import check_int
 
 __all__ = ["Condition", "condition_grid", "check_conditions"]
@@ -47,11 +49,15 @@ class Condition:
     replications: int
 
     def __post_init__(self):
-        factors = tuple((str(k), _plain(v)) for k, v in self.factors)
+        factors = tuple((_factor_name(k), _plain(v)) for k, v in self.factors)
         for k, v in factors:
-            if not isinstance(v, str | numbers.Real) or isinstance(v, bool):
-                raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
+            _check_level(k, v)
         object.__setattr__(self, "factors", factors)
+        size = len(self.label.encode())
+        if size > MAX_LABEL_BYTES:
+            raise ValueError(f"condition {self.label[:60]!r}... is named by {size} bytes, more "
+                             f"than the {MAX_LABEL_BYTES} a folder name may have; use shorter "
+                             "factor names or levels.")
         B = self.replications
         check_int(B, "replications", 2)
         # numpy integers are accepted, stored as int: the id, labels and the study's
@@ -96,6 +102,38 @@ class Condition:
         return zlib.crc32(key.encode())
 
 
+#: Longest condition label, in bytes (UTF-8): the label names the folder of a condition's
+#: blocks, and file systems allow 255 bytes per name.
+MAX_LABEL_BYTES = 255
+#: Characters a factor name or level may not hold: they would make a label that is not one
+#: plain folder name (a path separator, NUL or another control character).
+_UNSAFE = frozenset("/\\") | frozenset(chr(i) for i in range(32)) | {chr(127)}
+
+
+def _factor_name(k: Any) -> str:
+    if not isinstance(k, str) or not k or any(c in _UNSAFE or c in "=," for c in k):
+        raise ValueError(f"factor names must be non-empty strings without '/', '\\', '=', ',' "
+                         f"or control characters (they name folders); got {k!r}.")
+    return k
+
+
+def _check_level(k: str, v: Any) -> None:
+    """A factor level: a string or a finite number whose text is a safe part of a folder
+    name (the label ``name=level,...`` names the folder of the condition's blocks)."""
+    if not isinstance(v, str | numbers.Real) or isinstance(v, bool):
+        raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
+    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral) and \
+            not np.isfinite(float(v)):
+        raise ValueError(f"factor `{k}` levels must be finite numbers, got {v!r}.")
+    text = str(v)
+    bad = sorted({c for c in text if c in _UNSAFE})
+    if not text.strip() or bad:
+        what = "is empty or blank" if not text.strip() else f"holds the characters {bad}"
+        raise ValueError(f"factor `{k}` level {v!r} {what}; levels name the folder of "
+                         "their condition's blocks, so they must be non-empty and free of "
+                         "'/', '\\' and control characters.")
+
+
 def _plain(v: Any) -> Any:
     """A numpy scalar level (np.int64 from np.arange, np.str_) as its Python value."""
     if isinstance(v, bool) or not hasattr(v, "item") or not hasattr(v, "dtype"):
@@ -131,6 +169,7 @@ def condition_grid(replications: int | Callable[[dict], int], **factors: Any) ->
         if isinstance(levels, str) or not hasattr(levels, "__iter__") or len(levels) == 0:
             raise ValueError(f"factor `{name}` must be a non-empty sequence of levels, "
                              f"got {levels!r}.")
+        _distinct_levels(name, [_plain(v) for v in levels])
     out = []
     for combo in itertools.product(*factors.values()):
         levels = dict(zip(factors, combo, strict=True))
@@ -142,6 +181,21 @@ def condition_grid(replications: int | Callable[[dict], int], **factors: Any) ->
     for c in out:
         _check_key(c)
     return out
+
+
+def _distinct_levels(name: str, levels: list) -> None:
+    """Refuse two levels of a factor that are equal after normalisation: equal as values
+    (1 and 1.0) or as text (1 and "1"), which would make one condition twice."""
+    for i, a in enumerate(levels):
+        for b in levels[:i]:
+            try:
+                same = bool(a == b) or str(a) == str(b)
+            except Exception:  # an unusual level: compared by text alone
+                same = str(a) == str(b)
+            if same:
+                raise ValueError(f"factor `{name}` has levels {b!r} and {a!r}, equal after "
+                                 "normalisation: `factors` would give the same condition "
+                                 "twice; keep one.")
 
 
 def _check_key(c: Condition) -> None:
