@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
 from gansim.gan.losses import LOSSES
 
-__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "NOISES", "check_device"]
+__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "MAX_STEPS", "MAX_WIDTH", "NOISES",
+           "check_device"]
 
 #: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
@@ -57,13 +60,36 @@ def check_device(device) -> str:
     return name
 
 
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
-    return value
+#: Most training steps a GANConfig accepts: 5,000 times the default, about 20 hours per
+#: replication at the fused engine's speed -- far beyond any study here, but finite, so that
+#: a mistyped number is refused rather than run unbounded.
+MAX_STEPS = 10**7
+#: Widest hidden layer (and largest latent dimension) a GANConfig accepts.  The GANs here
+#: are 1-D with width 16; a layer of width w holds w² weights per replication, so 4096
+#: already means 64 MiB per layer and replication in float32 -- more than a block of
+#: replications can train in useful time, and a wider one fails inside torch.
+MAX_WIDTH = 4096
+
+
+def _positive_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int (numpy integers included, bools not) in [minimum, maximum]."""
+    bound = "" if maximum is None else f" and <= {maximum:,}"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) \
+            or value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"`{name}` must be an integer >= {minimum}{bound}, got {value!r}.")
+    return int(value)
+
+
+def _real(name: str, value):
+    """``value`` unchanged when it is a real number (a numpy one as a Python float), else a
+    TypeError naming ``name``: a string such as '0.001' is refused, not parsed."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{name}` must be a number, got {type(value).__name__} {value!r}.")
+    return float(value) if isinstance(value, np.generic) else value
 
 
 def _nonnegative_float(name: str, value, *, upper: float | None = None) -> float:
+    _real(name, value)
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -75,6 +101,7 @@ def _nonnegative_float(name: str, value, *, upper: float | None = None) -> float
 
 
 def _positive_float(name: str, value, *, upper: float | None = None) -> float:
+    _real(name, value)
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -101,11 +128,14 @@ class GANConfig:
     Parameters
     ----------
     steps : int
-        Training steps (one discriminator and one generator update each).
+        Training steps (one discriminator and one generator update each), at most
+        :data:`MAX_STEPS` (10^7).  Integer fields take numpy integers too; numeric fields
+        refuse strings.
     latent_dim : int
-        Dimension of the standard normal latent noise.
+        Dimension of the standard normal latent noise, at most :data:`MAX_WIDTH` (4096).
     g_hidden, d_hidden : tuple of int
-        Hidden layer widths of the generator and the discriminator (at least one layer).
+        Hidden layer widths of the generator and the discriminator (at least one layer),
+        each at most :data:`MAX_WIDTH` (4096).
     negative_slope : float
         Slope of LeakyReLU for negative inputs.
     lr, lr_final : float
@@ -192,7 +222,7 @@ class GANConfig:
     >>> GANConfig(steps=0)
     Traceback (most recent call last):
     ...
-    ValueError: `steps` must be an integer >= 1, got 0.
+    ValueError: `steps` must be an integer >= 1 and <= 10,000,000, got 0.
     """
 
     steps: int = 2000
@@ -227,11 +257,12 @@ class GANConfig:
             if not isinstance(value, bool | np.bool_):
                 raise TypeError(f"`{name}` must be True or False, got {value!r}.")
             object.__setattr__(self, name, bool(value))
-        _positive_int("steps", self.steps)
-        _positive_int("latent_dim", self.latent_dim)
+        set_ = partial(object.__setattr__, self)
+        set_("steps", _positive_int("steps", self.steps, maximum=MAX_STEPS))
+        set_("latent_dim", _positive_int("latent_dim", self.latent_dim, maximum=MAX_WIDTH))
         for name in ("g_hidden", "d_hidden"):
             widths = getattr(self, name)
-            if isinstance(widths, int):
+            if isinstance(widths, numbers.Integral):
                 widths = (widths,)
             try:
                 widths = tuple(widths)
@@ -239,22 +270,28 @@ class GANConfig:
                 raise ValueError(f"`{name}` must be a tuple of integers >= 1.") from None
             if not widths:
                 raise ValueError(f"`{name}` must have at least one hidden layer.")
-            for w in widths:
-                _positive_int(f"{name}", w)
-            object.__setattr__(self, name, widths)
+            set_(name, tuple(_positive_int(f"{name}", w, maximum=MAX_WIDTH) for w in widths))
+        for name in ("negative_slope", "lr", "lr_final", "eps", "ema_start"):
+            set_(name, _real(name, getattr(self, name)))
+        for name in ("lr_d", "ema_decay"):
+            if getattr(self, name) is not None:
+                set_(name, _real(name, getattr(self, name)))
         slope = float(self.negative_slope)
         if not (0.0 <= slope < 1.0):
             raise ValueError(f"`negative_slope` must be in [0, 1), got {self.negative_slope!r}.")
         _positive_float("lr", self.lr)
         _positive_float("lr_final", self.lr_final)
-        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
-            raise ValueError(f"`betas` must be two numbers in [0, 1), got {self.betas!r}.")
-        object.__setattr__(self, "betas", (float(self.betas[0]), float(self.betas[1])))
+        betas = self.betas
+        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2 or not all(
+                isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_)
+                and 0.0 <= float(b) < 1.0 for b in betas):
+            raise ValueError(f"`betas` must be two numbers in [0, 1), got {betas!r}.")
+        set_("betas", (float(betas[0]), float(betas[1])))
         _positive_float("eps", self.eps)
         if self.loss not in GENERATOR_LOSSES:
             raise ValueError(f"`loss` must be one of {GENERATOR_LOSSES}, got {self.loss!r}.")
-        _positive_int("d_steps", self.d_steps)
-        _positive_int("fake_ratio", self.fake_ratio)
+        set_("d_steps", _positive_int("d_steps", self.d_steps))
+        set_("fake_ratio", _positive_int("fake_ratio", self.fake_ratio))
         smoothing = _nonnegative_float("label_smoothing", self.label_smoothing, upper=0.5)
         if smoothing > 0 and self.loss == "wasserstein":
             raise ValueError("`label_smoothing` must be 0 with loss 'wasserstein' (a critic has "
