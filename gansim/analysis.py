@@ -283,6 +283,9 @@ class Outcome:
         streams = self.block.streams
         parts = []
         names = self.names or list(default_names)
+        if not names:
+            raise ValueError(f"method {self.label!r} gave no quantities: the study has no "
+                             "functionals or distances to compute on its samples.")
         for k in names:
             q = self._quantity(k)
             status = self.status.copy()

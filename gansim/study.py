@@ -54,9 +54,9 @@ import pandas as pd
 from gansim._validation import check_int
 from gansim.analysis import Block, capture, filler
 from gansim.design import Condition, check_conditions
-from gansim.dgp import as_dgp, check_sample, vectorised
+from gansim.dgp import as_dgp, check_sample, dgp_name, vectorised
 from gansim.distances import DISTANCES, supported_distances
-from gansim.functionals import ESTIMATE_FIELDS, Functional, make_functionals
+from gansim.functionals import ESTIMATE_FIELDS, Functional, check_scale, make_functionals
 from gansim.identity import callable_id, differences, object_id
 from gansim.methods import Method, as_method
 from gansim.rng import replication_streams
@@ -205,8 +205,9 @@ class Study:
         return as_dgp(spec)
 
     def truths(self, dgp: Any) -> dict[str, float | None]:
-        """True value of each functional for ``dgp`` (None where unknown)."""
-        return {k: (None if dgp is None else f.true_value(dgp))
+        """True value of each functional for ``dgp`` (None where unknown); a truth that
+        raises is a ValueError naming its functional (:meth:`Functional.true_value`)."""
+        return {k: (None if dgp is None else f.true_value(dgp, k))
                 for k, f in self._functionals.items()}
 
     def distances_for(self, dgp: Any) -> tuple[tuple[str, ...], list[str]]:
@@ -354,7 +355,7 @@ class StudyResult:
 
         from gansim.report import write_csv
 
-        out = Path(out_dir)
+        out = Path(check_out_dir(out_dir))
         if out.exists() and not out.is_dir():
             raise ValueError(f"`out_dir` {str(out)!r} exists and is not a folder.")
         out.mkdir(parents=True, exist_ok=True)
@@ -387,7 +388,7 @@ class StudyResult:
         """
         import json
 
-        out = Path(out_dir)
+        out = Path(check_out_dir(out_dir))
         missing = [f for f in (REPLICATIONS_FILE, CONDITIONS_FILE, RESULT_FILE)
                    if not (out / f).is_file()]
         if missing:
@@ -519,6 +520,7 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         ``result`` holds everything computed.
     """
     seed, n_jobs = _run_iv(study, seed, n_jobs)
+    out_dir = check_out_dir(out_dir, allow_none=True)
     t0 = time.perf_counter()
     conditions = study.conditions
     notes = {c.label: study.notes(c) for c in conditions}  # also checks every DGP up front
@@ -831,10 +833,13 @@ def _generate(study, levels, dgp, streams, strict):
             try:
                 if study.generate is not None:
                     x = study.generate(dict(levels), s.data_rng())
+                    source = "`generate`"
                 else:
                     n = int(levels["n"])
                     x = check_sample(dgp.sample(n, s.data_rng()), n, dgp)
+                    source = f"{dgp_name(dgp)}.sample(n={n}, rng)"
                 samples[i] = _check_data(x)
+                check_scale(samples[i], source)
             except Exception as exc:
                 if strict or reraised(exc):
                     raise
@@ -857,6 +862,12 @@ def _generate(study, levels, dgp, streams, strict):
 
 
 def _check_data(x) -> np.ndarray:
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "iufO" or (raw.dtype.kind == "O" and not all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.flat)):
+        raise TypeError(f"data must be real numbers, got an array of dtype {raw.dtype}"
+                        + (" (complex: its imaginary part would be dropped)"
+                           if raw.dtype.kind == "c" else ""))
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(f"data must be a 1-D array of at least 2 points, got shape {arr.shape}")
@@ -939,6 +950,10 @@ def _study_iv(study: Study) -> None:
     clash = set(study._functionals) & set(dists)
     if clash:
         raise ValueError(f"functional names {sorted(clash)} clash with distance codes.")
+    if not study._functionals and not dists and all(_samples_only(m) for m in methods):
+        raise ValueError("`functionals` and `distances` are both empty, and the methods "
+                         f"{labels} only give samples: the study would estimate nothing; "
+                         "name at least one functional or distance.")
     if study.generate is not None and not callable(study.generate):
         raise TypeError(f"`generate` must be a callable generate(condition, rng), got "
                         f"{study.generate!r}.")
@@ -1017,3 +1032,35 @@ def _run_iv(study, seed, n_jobs):
             or n_jobs < -1:
         raise ValueError(f"`n_jobs` must be a positive integer or -1, got {n_jobs!r}.")
     return seed, int(n_jobs)
+
+
+def _samples_only(method: Method) -> bool:
+    """Whether ``method`` keeps the default analysis (:meth:`Method.analyse_block`), whose
+    rows are the study's functionals and distances of its samples: without any, it has
+    nothing to report.  (A method that overrides it may give estimates of its own.)"""
+    return type(method).analyse_block is Method.analyse_block
+
+
+def check_out_dir(out_dir: Any, *, allow_none: bool = False) -> Any:
+    """``out_dir`` as given, when it is a usable folder path: a non-empty ``str`` or
+    ``os.PathLike`` without NUL characters (``""`` would write into the current folder);
+    None where ``allow_none``.  Otherwise a ValueError or TypeError naming ``out_dir``.
+
+    Examples
+    --------
+    >>> check_out_dir("")
+    Traceback (most recent call last):
+    ...
+    ValueError: `out_dir` must be a non-empty folder path, got ''.
+    """
+    import os
+
+    if out_dir is None and allow_none:
+        return None
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"`out_dir` must be a folder path (a str or pathlib.Path"
+                        f"{', or None' if allow_none else ''}), got {type(out_dir).__name__}.")
+    text = os.fspath(out_dir)
+    if isinstance(text, bytes) or not text.strip() or "\0" in text:
+        raise ValueError(f"`out_dir` must be a non-empty folder path, got {out_dir!r}.")
+    return out_dir
