@@ -28,8 +28,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["STUDIES", "add_device_argument", "block_size_arg", "build_parser", "int_at_least",
-           "main"]
+__all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "STUDIES",
+           "add_device_argument", "block_size_arg", "build_parser", "clamp_block_size",
+           "int_at_least", "int_in", "m_arg", "main", "n_arg", "replications_arg", "scale_arg",
+           "steps_arg", "width_arg"]
 
 #: Shipped studies: subcommand -> module of :mod:`gansim.studies`.
 STUDIES = {
@@ -79,6 +81,98 @@ def int_at_least(low: int):
             raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
         return value
     return parse
+
+
+#: Upper bounds of the shipped studies' numeric options, each for a stated reason: past one a
+#: run would exhaust the memory or run for days instead of failing with a clear message.
+#: Replications: every replication's tidy rows (about 1.4 kB) are held in memory, so 10**7
+#: replications already need about 14 GB.
+MAX_REPLICATIONS = 10**7
+#: Training steps: 5,000 times the default, about 20 hours per replication at the fused
+#: engine's speed.
+MAX_STEPS = 10**7
+#: Data points per replication: a block holds block size x n of them, with copies.
+MAX_N = 10**7
+#: Draws per GAN and replication (a block's draws are also checked against the memory
+#: budget of :class:`gansim.Study`).
+MAX_M = 10**8
+#: Hidden width of a GAN: a layer of width w holds w² weights per replication.
+MAX_WIDTH = 4096
+
+
+def int_in(low: int, high: int, why: str):
+    """An argparse ``type``: an integer in [``low``, ``high``], else a message naming both
+    bounds and ``why`` the upper one is there."""
+    limit = f"{high:_}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in [{low}, {limit}] ({why}), got {text!r}")
+        return value
+    return parse
+
+
+def replications_arg(text: str) -> int:
+    """An argparse ``type``: B, in [2, :data:`MAX_REPLICATIONS`]."""
+    return int_in(2, MAX_REPLICATIONS, "every replication's results are held in memory")(text)
+
+
+def steps_arg(text: str) -> int:
+    """An argparse ``type``: GAN training steps, in [1, :data:`MAX_STEPS`]."""
+    return int_in(1, MAX_STEPS, "at most about 20 hours of training per replication")(text)
+
+
+def n_arg(text: str) -> int:
+    """An argparse ``type``: data points per replication, in [2, :data:`MAX_N`]."""
+    return int_in(2, MAX_N, "a block holds block size x n values")(text)
+
+
+def m_arg(text: str) -> int:
+    """An argparse ``type``: draws per GAN and replication, in [2, :data:`MAX_M`]."""
+    return int_in(2, MAX_M, "a block holds block size x m draws")(text)
+
+
+def width_arg(text: str) -> int:
+    """An argparse ``type``: a GAN's hidden width, in [1, :data:`MAX_WIDTH`]."""
+    return int_in(1, MAX_WIDTH, "a layer holds width² weights per replication")(text)
+
+
+def scale_arg(largest_B: int):
+    """An argparse ``type``: the ``--scale`` of a study whose largest B is ``largest_B``, a
+    number that keeps every B within :data:`MAX_REPLICATIONS` (the study refuses one that is
+    not positive)."""
+    high = MAX_REPLICATIONS / largest_B
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") \
+                from None
+        if value > high:
+            raise argparse.ArgumentTypeError(
+                f"must be a positive number <= {high:g} (the largest B, {largest_B}, times the "
+                f"scale is at most {MAX_REPLICATIONS:_} replications), got {text!r}")
+        return value
+    return parse
+
+
+def clamp_block_size(block_size: int | str, largest_B: int) -> int | str:
+    """``--block-size`` no larger than the largest B of the study.
+
+    Blocks have fixed boundaries (replication r is computed in the same block, with the same
+    floating-point operations, whatever B), so the last block is computed in full; a block
+    larger than every B would compute replications past B for nothing.  The clamp changes
+    nothing for B >= the block size.
+    """
+    if isinstance(block_size, int) and block_size > largest_B:
+        return largest_B
+    return block_size
 
 
 def block_size_arg(text: str) -> int | str:
@@ -200,6 +294,9 @@ def main(argv=None) -> int:
         return report_main(rest)
     args = build_parser(first if first in STUDIES else None).parse_args(argv)
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if hasattr(args, "block_size") and hasattr(args, "replications"):
+        # Never a block past B (documented in clamp_block_size).
+        args.block_size = clamp_block_size(args.block_size, args.replications)
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
     args.executor = args.scheduler_address or args.scheduler_file
     try:

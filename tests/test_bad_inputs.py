@@ -205,3 +205,120 @@ def test_train_gans_refuses_bad_data(data, match):
 def test_number_of_bad_inputs_tried():
     """The README's reliability section quotes this count."""
     assert len(CLI_CASES) + len(API_CASES) + 5 >= 150
+
+
+# -- Command-line bounds, and the clamps of --block-size and --n-jobs -----------------------
+# (argv, the text the one-line error must contain): numbers past a stated upper bound are
+# refused before any work instead of exhausting the memory or running on unbounded.
+CLI_BOUND_CASES = [
+    (["poc", "-B", str(10**15)], "-B/--replications"),
+    (["poc", "-B", str(10**7 + 1)], "-B/--replications"),
+    (["poc", "--steps", "3000000000"], "--steps"), (["poc", "--n", str(10**9)], "--n"),
+    (["poc", "--m", str(10**12)], "--m"),
+    (["losses", "-B", str(10**20)], "-B/--replications"),
+    (["recipe", "--steps", str(10**8)], "--steps"),
+    (["rates", "--scale", "1e300"], "--scale"), (["rates", "--scale", "nan"], "scale"),
+    (["rates", "--scale", "inf"], "--scale"), (["rates", "--ns", "100", str(10**8)], "--ns"),
+    (["rates", "--steps", str(10**20)], "--steps"), (["rates", "--m", str(10**9)], "--m"),
+    (["rates_standardize", "--steps", str(10**20)], "--steps"),
+    (["rates_standardize", "-B", str(10**9)], "-B/--replications"),
+    (["rates_standardize", "--n", "1"], "--n"),
+    (["rates_floor", "--width-large", "0"], "--width-large"),
+    (["rates_floor", "--width-large", str(10**9)], "--width-large"),
+    (["rates_floor", "--steps-large", str(10**8)], "--steps-large"),
+    (["rates_floor", "--scale", "1e300"], "--scale"), (["rates_floor", "--ns", "1"], "--ns"),
+    (["coverage", "--part", "wald", "--scale", "1e300"], "--scale"),
+    (["coverage", "--part", "wald", "--steps", str(10**20)], "--steps"),
+]
+
+
+@pytest.mark.parametrize("argv, names", CLI_BOUND_CASES,
+                         ids=[" ".join(a) for a, _ in CLI_BOUND_CASES])
+def test_cli_numbers_past_their_bound_are_one_line_exit_2(argv, names, capsys, tmp_path,
+                                                          monkeypatch):
+    test_cli_bad_input_is_one_line_exit_2(argv, names, capsys, tmp_path, monkeypatch)
+
+
+def test_cli_bound_messages_give_the_bound_and_its_reason(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        main(["poc", "-B", str(10**15), "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "[2, 10_000_000]" in err and "held in memory" in err, err
+
+
+def test_cli_bounds_themselves_are_accepted():
+    """Negative control: the largest values allowed parse."""
+    from gansim.cli import (
+        MAX_M,
+        MAX_N,
+        MAX_REPLICATIONS,
+        MAX_STEPS,
+        MAX_WIDTH,
+        m_arg,
+        n_arg,
+        replications_arg,
+        scale_arg,
+        steps_arg,
+        width_arg,
+    )
+
+    assert replications_arg(str(MAX_REPLICATIONS)) == MAX_REPLICATIONS
+    assert steps_arg(str(MAX_STEPS)) == MAX_STEPS and n_arg(str(MAX_N)) == MAX_N
+    assert m_arg(str(MAX_M)) == MAX_M and width_arg(str(MAX_WIDTH)) == MAX_WIDTH
+    assert scale_arg(1000)("1e4") == 1e4 and scale_arg(1000)("0.001") == 0.001
+
+
+def _tiny_poc(tmp_path, *extra):
+    return ["poc", "--n", "10", "--m", "20", "--steps", "2", "--gan-bootstrap", "0",
+            "--out", str(tmp_path / "out"), "--no-progress", *extra]
+
+
+def test_cli_block_size_past_B_is_lowered_to_B(tmp_path, capsys):
+    """poc -B 2 --block-size 10000000 computed 10**7 replications (the last block is
+    computed in full); the block size is lowered to B, so it computes 2."""
+    import json
+
+    assert main(_tiny_poc(tmp_path, "-B", "2", "--block-size", "10000000")) == 0
+    blocks = sorted(p.name for p in (tmp_path / "out" / "blocks").glob("block-*.parquet"))
+    assert blocks == ["block-0000000-0000002.parquet"]
+    settings = json.loads((tmp_path / "out" / "blocks" / "_settings.json").read_text())
+    assert settings["block_size"] == 2
+
+
+def test_cli_n_jobs_past_the_blocks_starts_one_worker_per_block(tmp_path, monkeypatch):
+    """--n-jobs 6 with 2 blocks started 6 workers; it starts 2."""
+    import joblib
+
+    import gansim.executors
+
+    asked = []
+    real = joblib.Parallel
+
+    def parallel(*args, n_jobs=None, **kwargs):
+        asked.append(n_jobs)
+        return real(*args, n_jobs=1, **kwargs)  # in this process: the count is what matters
+
+    monkeypatch.setattr(joblib, "Parallel", parallel)
+    monkeypatch.setattr(gansim.executors, "usable_cores", lambda: 8)
+    assert main(_tiny_poc(tmp_path, "-B", "2", "--block-size", "1", "--n-jobs", "6")) == 0
+    assert asked == [2]
+
+
+def test_cli_rates_block_size_past_the_largest_B_is_lowered(tmp_path, monkeypatch):
+    import gansim.studies.rates as rates
+
+    studies = []
+
+    def stop(study, **kwargs):  # the study the command would run, not run
+        studies.append(study)
+        raise ValueError("stopped before the run")
+
+    monkeypatch.setattr(rates, "run_study", stop)
+    argv = ["rates", "--ns", "25", "50", "--dgps", "normal", "--scale", "0.002",
+            "--block-size", "100", "--out", str(tmp_path / "out"), "--no-progress"]
+    assert main(argv) == 2
+    assert [c.replications for c in studies[0].conditions] == [2, 2]
+    assert studies[0].block_size == 2
+    # Negative control: a block size within B is kept.
+    assert main([*argv[:-5], "--block-size", "1", *argv[-3:]]) == 2
+    assert studies[1].block_size == 1

@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim import report
-from gansim.cli import add_device_argument
+from gansim.cli import add_device_argument, scale_arg, steps_arg
 from gansim.design import condition_grid
 from gansim.dgp import make_dgp
 from gansim.estimator import GANEstimator
@@ -163,9 +163,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The coverage study's own options."""
     parser.add_argument("--part", choices=PARTS, required=True,
                         help="which part to run (each resumable, in OUT/PART)")
-    parser.add_argument("--scale", type=float, default=1.0,
+    parser.add_argument("--scale", type=scale_arg(max(g[2] for g in GRIDS.values())),
+                        default=1.0,
                         help="multiply every B by this (a quick look; default 1)")
-    parser.add_argument("--steps", type=int, default=GANConfig.steps,
+    parser.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
                         help="training steps of the fitted GANs (default: %(default)s)")
     add_device_argument(parser)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gansim import plots, report
-from gansim.cli import add_device_argument, int_at_least
+from gansim.cli import add_device_argument, m_arg, n_arg, replications_arg, steps_arg
 from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine, train_gans
@@ -371,14 +371,14 @@ def _save_plot(plot, data, path: Path, **kwargs) -> None:
 
 def add_common_arguments(p: argparse.ArgumentParser, *, replications: int) -> None:
     """Options shared by the losses and recipe studies."""
-    p.add_argument("-B", "--replications", type=int_at_least(2), default=replications,
+    p.add_argument("-B", "--replications", type=replications_arg, default=replications,
                    help="Monte Carlo replications B, the same data sets for every variant "
                         "(default: %(default)s)")
-    p.add_argument("--n", type=int_at_least(2), default=100,
+    p.add_argument("--n", type=n_arg, default=100,
                    help="data points per replication (default: %(default)s)")
-    p.add_argument("--m", type=int_at_least(2), default=10_000,
+    p.add_argument("--m", type=m_arg, default=10_000,
                    help="draws from each trained GAN (default: %(default)s)")
-    p.add_argument("--steps", type=int_at_least(1), default=GANConfig.steps,
+    p.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
                    help="GAN training steps (default: %(default)s)")
     add_device_argument(p)
 

@@ -27,7 +27,15 @@ from scipy import stats
 
 from gansim import performance as perf
 from gansim import plots, report
-from gansim.cli import add_device_argument, block_size_arg, int_at_least
+from gansim.cli import (
+    add_device_argument,
+    block_size_arg,
+    int_at_least,
+    m_arg,
+    n_arg,
+    replications_arg,
+    steps_arg,
+)
 from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, NOISES, GANConfig
 from gansim.gan.engine import resolve_engine
@@ -227,15 +235,15 @@ def _poc_columns(wide: pd.DataFrame) -> pd.DataFrame:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The proof of concept's own options."""
-    p.add_argument("-B", "--replications", type=int_at_least(2), default=10_000,
+    p.add_argument("-B", "--replications", type=replications_arg, default=10_000,
                    help="Monte Carlo replications B (default: %(default)s)")
-    p.add_argument("--n", type=int_at_least(2), default=100,
+    p.add_argument("--n", type=n_arg, default=100,
                    help="data points per replication (>= 2)")
-    p.add_argument("--m", type=int_at_least(2), default=10_000,
+    p.add_argument("--m", type=m_arg, default=10_000,
                    help="draws from each trained GAN (>= 2)")
     p.add_argument("--mu", type=float, default=0.0, help="mean of the normal data")
     p.add_argument("--sigma", type=float, default=1.0, help="sd of the normal data (> 0)")
-    p.add_argument("--steps", type=int_at_least(1), default=GANConfig.steps,
+    p.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
                    help="GAN training steps, one D and one G update each (default: %(default)s)")
     p.add_argument("--standardize", action=argparse.BooleanOptionalAction,
                    default=GANConfig.standardize,
@@ -253,8 +261,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--block-size", type=block_size_arg, default=100,
                    help="replications trained together, or 'auto' (on a GPU the most that "
                         "fit; see gansim.Study); part of the settings, since with the "
-                        "torch engines it fixes each replication's floating-point path "
-                        "(default: %(default)s)")
+                        "torch engines it fixes each replication's floating-point path; "
+                        "at most B: a larger one is lowered to B (default: %(default)s)")
     add_device_argument(p)
     p.add_argument("--gan-bootstrap", type=int_at_least(0), default=GAN_BOOTSTRAP_B,
                    help="also run the GAN-bootstrap companion on the first this many "

@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from gansim import rates, report
-from gansim.cli import add_device_argument, block_size_arg
+from gansim.cli import (
+    add_device_argument,
+    block_size_arg,
+    clamp_block_size,
+    m_arg,
+    n_arg,
+    scale_arg,
+    steps_arg,
+)
 from gansim.design import condition_grid
 from gansim.distances import DISTANCES
 from gansim.gan.config import GANConfig
@@ -93,27 +101,34 @@ def build_study(*, ns=NS, dgps=DGPS, scale: float = 1.0, m: int = 10_000,
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The rates study's own options."""
-    parser.add_argument("--scale", type=float, default=1.0,
+    parser.add_argument("--scale", type=scale_arg(max(B.values())), default=1.0,
                         help="multiply every B by this (a quick look; default 1)")
-    parser.add_argument("--ns", type=int, nargs="+", default=list(NS),
+    parser.add_argument("--ns", type=n_arg, nargs="+", default=list(NS),
                         help="sample sizes (default: %(default)s)")
     parser.add_argument("--dgps", nargs="+", default=list(DGPS),
                         help="DGP registry names (default: %(default)s)")
-    parser.add_argument("--m", type=int, default=10_000,
+    parser.add_argument("--m", type=m_arg, default=10_000,
                         help="draws per method and replication (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=GANConfig.steps,
+    parser.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
                         help="GAN training steps (default: %(default)s)")
     parser.add_argument("--block-size", type=block_size_arg, default=100,
                         help="replications per block, or 'auto' (see gansim.Study); part of "
-                             "the settings (default: %(default)s)")
+                             "the settings; at most the largest B: a larger one is lowered "
+                             "to it (default: %(default)s)")
     add_device_argument(parser)
 
 
 def main(args: argparse.Namespace) -> str:
     """Run the study from parsed options, write its files to ``args.out``; the text to print."""
-    study = build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
-                        steps=args.steps, block_size=args.block_size,
-                        device=getattr(args, "device", "cpu"))
+    def build(block_size):
+        return build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
+                           steps=args.steps, block_size=block_size,
+                           device=getattr(args, "device", "cpu"))
+
+    study = build(args.block_size)
+    largest = max(c.replications for c in study.conditions)
+    if clamp_block_size(args.block_size, largest) != args.block_size:  # no block past B
+        study = build(largest)
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
                        progress=not args.no_progress, overwrite=args.overwrite,
                        executor=getattr(args, "executor", None))

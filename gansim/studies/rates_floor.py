@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim import rates, report
-from gansim.cli import add_device_argument
+from gansim.cli import add_device_argument, m_arg, n_arg, scale_arg, steps_arg, width_arg
 from gansim.design import condition_grid
 from gansim.dgp import make_dgp
 from gansim.functionals import Functional, ks_distance
@@ -151,14 +151,15 @@ def build_study(dgp: str, *, ns=NS, scale: float = 1.0, m: int = 1_000_000,
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The study's own options."""
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply every B by this")
-    parser.add_argument("--ns", type=int, nargs="+", default=list(NS), help="sample sizes")
+    parser.add_argument("--scale", type=scale_arg(max(B.values())), default=1.0,
+                        help="multiply every B by this")
+    parser.add_argument("--ns", type=n_arg, nargs="+", default=list(NS), help="sample sizes")
     parser.add_argument("--dgps", nargs="+", default=list(DGPS), help="DGP registry names")
-    parser.add_argument("--m", type=int, default=1_000_000,
+    parser.add_argument("--m", type=m_arg, default=1_000_000,
                         help="draws per method and replication (default: %(default)s)")
-    parser.add_argument("--steps-large", type=int, default=8000,
+    parser.add_argument("--steps-large", type=steps_arg, default=8000,
                         help="training steps of gan_large (default: %(default)s)")
-    parser.add_argument("--width-large", type=int, default=32,
+    parser.add_argument("--width-large", type=width_arg, default=32,
                         help="hidden width of gan_large (default: %(default)s)")
     parser.add_argument("--engine", choices=ENGINES, default=ENGINE,
                         help="GAN training engine (default: %(default)s, the CPU's, as the "

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from gansim import plots, report
-from gansim.cli import add_device_argument
+from gansim.cli import add_device_argument, n_arg, replications_arg, steps_arg
 from gansim.design import condition_grid
 from gansim.gan.config import GANConfig
 from gansim.methods import GAN, EmpiricalCDF
@@ -48,10 +48,11 @@ def build_study(*, replications: int = 200, n: int = 100, steps: int = GANConfig
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The pilot's own options."""
-    parser.add_argument("-B", "--replications", type=int, default=200,
+    parser.add_argument("-B", "--replications", type=replications_arg, default=200,
                         help="replications per DGP (default: %(default)s)")
-    parser.add_argument("--n", type=int, default=100, help="sample size (default: %(default)s)")
-    parser.add_argument("--steps", type=int, default=GANConfig.steps,
+    parser.add_argument("--n", type=n_arg, default=100,
+                        help="sample size (default: %(default)s)")
+    parser.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
                         help="GAN training steps (default: %(default)s)")
     add_device_argument(parser)
 
