@@ -31,7 +31,7 @@ import torch
 from scipy import special, stats
 
 from gansim._validation import check_int
-from gansim.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array
+from gansim.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array, check_scale
 from gansim.gan.config import GANConfig, check_device
 from gansim.gan.engine import GANBlock, train_gans
 from gansim.rng import torch_generator
@@ -246,7 +246,9 @@ class GANEstimator:
         Parameters
         ----------
         x : array_like or pandas.Series
-            1-D, finite, at least 2 points, not all equal.
+            1-D, finite, at least 2 points, not all equal, with an sd that float64 can
+            compute for standardising (no overflow or underflow:
+            :func:`gansim.functionals.check_scale`).
 
         Returns
         -------
@@ -762,6 +764,7 @@ def _x_iv(x: Any) -> np.ndarray:
     if np.all(arr == arr[0]):
         raise ValueError(f"`x` must not be constant: all {arr.size} points equal "
                          f"{float(arr[0])!r}.")
+    check_scale(arr, "`x`")  # an sd that overflows would pass for a diverged training
     return arr
 
 

@@ -579,6 +579,12 @@ def _as_float_array(
 _SMALLEST_SD = math.sqrt(np.finfo(np.float64).tiny)
 
 
+#: The sd a study accepts of a DGP whose sd it knows (checked before any work): data on that
+#: scale are standardised in float64 with room to spare (squared deviations summed over up to
+#: 10^8 points stay finite and normal).
+SD_RANGE = (1e-150, 1e150)
+
+
 def check_scale(x: np.ndarray, what: str) -> None:
     """Refuse finite data whose spread float64 cannot standardise: a mean or sd that
     overflows (values about 1e154 or more apart, whose squares are infinite) or an sd that

@@ -56,7 +56,14 @@ from gansim.analysis import Block, capture, filler
 from gansim.design import Condition, check_conditions
 from gansim.dgp import as_dgp, check_sample, dgp_name, vectorised
 from gansim.distances import DISTANCES, supported_distances
-from gansim.functionals import ESTIMATE_FIELDS, Functional, check_scale, make_functionals
+from gansim.functionals import (
+    ESTIMATE_FIELDS,
+    SD_RANGE,
+    Functional,
+    check_scale,
+    make_functionals,
+    true_value,
+)
 from gansim.identity import callable_id, differences, object_id
 from gansim.methods import Method, as_method
 from gansim.rng import replication_streams
@@ -606,27 +613,34 @@ LOCK_FILE = ".gansim.lock"
 #: Output folders whose locks this process keeps until the end of :func:`hold_locks`
 #: (real path -> lock file descriptor); None outside it.
 _HELD_LOCKS: dict[str, int] | None = None
+#: The command's own output folder (:func:`hold_locks`'s ``root``), locked with the first
+#: run's folder inside it.
+_HELD_ROOT: str | None = None
 
 
 @contextmanager
-def hold_locks():
+def hold_locks(root=None):
     """Keep the lock of every output folder a run takes inside this block until its end.
 
     A command (``python -m gansim poc``) runs a study, maybe a companion study in a subfolder,
     then writes its output files: inside this block the folder stays locked throughout, so a
-    second run on it is refused until the last file is written.  Nested blocks are one.
+    second run on it is refused until the last file is written.  ``root``, the command's
+    output folder, is locked too when the first run inside it starts (a command whose runs
+    are in subfolders of it, as ``rates_floor``'s parts, writes its combined files there).
+    Nested blocks are one.
     """
-    global _HELD_LOCKS
+    global _HELD_LOCKS, _HELD_ROOT
     if _HELD_LOCKS is not None:
         yield
         return
     import os
 
     _HELD_LOCKS = {}
+    _HELD_ROOT = None if root is None else os.path.realpath(root)
     try:
         yield
     finally:
-        held, _HELD_LOCKS = _HELD_LOCKS, None
+        held, _HELD_LOCKS, _HELD_ROOT = _HELD_LOCKS, None, None
         for fd in held.values():
             os.close(fd)
 
@@ -639,8 +653,12 @@ def _lock_folder(out: Path) -> int | None:
     import os
 
     key = os.path.realpath(out)
-    if _HELD_LOCKS is not None and key in _HELD_LOCKS:
-        return None
+    if _HELD_LOCKS is not None:
+        if key in _HELD_LOCKS:
+            return None
+        root = _HELD_ROOT
+        if root is not None and root not in _HELD_LOCKS and key.startswith(root + os.sep):
+            _HELD_LOCKS[root] = _lock_folder(Path(root))
     path = out / LOCK_FILE
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -987,7 +1005,7 @@ def _study_iv(study: Study) -> None:
     if not isinstance(study.name, str) or not study.name:
         raise ValueError(f"`name` must be a non-empty string, got {study.name!r}.")
     for cond in study.conditions:  # every DGP resolves now, not in a worker
-        study.dgp_for(cond)
+        _check_dgp_scale(study.dgp_for(cond))
 
 
 def auto_block_size(study: Study) -> int:
@@ -1032,6 +1050,17 @@ def _run_iv(study, seed, n_jobs):
             or n_jobs < -1:
         raise ValueError(f"`n_jobs` must be a positive integer or -1, got {n_jobs!r}.")
     return seed, int(n_jobs)
+
+
+def _check_dgp_scale(dgp: Any) -> None:
+    """Refuse, before any work, a DGP whose known sd is outside :data:`SD_RANGE`: float64
+    cannot standardise its data (each replication would fail)."""
+    sd = None if dgp is None else true_value(dgp, "sd")
+    if sd is not None and not SD_RANGE[0] <= sd <= SD_RANGE[1]:
+        way = "underflow" if sd < SD_RANGE[0] else "overflow"
+        raise ValueError(f"`dgp` {dgp_name(dgp)} has sd {sd:.3g}, outside [{SD_RANGE[0]:g}, "
+                         f"{SD_RANGE[1]:g}]: its data would {way} float64 when standardised; "
+                         "rescale it.")
 
 
 def _samples_only(method: Method) -> bool:

@@ -201,6 +201,26 @@ def test_data_at_extreme_but_workable_scales_run():
         assert np.isfinite(res.tidy["estimate"]).all()
 
 
+@pytest.mark.parametrize("dgp, way", [(gs.Normal(sd=1e200), "overflow"),
+                                      (st.norm(scale=1e-200), "underflow")])
+def test_a_dgp_whose_sd_float64_cannot_standardise_is_refused_up_front(dgp, way):
+    with pytest.raises(ValueError, match=rf"`dgp` .* has sd .*: its data would {way}"):
+        Study(**{**SMALL, "dgp": dgp}, functionals=["mean"])
+
+
+def test_a_dgp_with_infinite_or_unknown_sd_is_not_refused():
+    Study(**{**SMALL, "dgp": st.t(1.5)}, functionals=["mean"])  # sd infinite: unknown
+    Study(**{**SMALL, "dgp": Scaled(1.0)}, functionals=["mean"])  # no sd at all
+    Study(**{**SMALL, "dgp": gs.Normal(sd=1e-140)}, functionals=["mean"])
+
+
+@pytest.mark.parametrize("factor, way", [(1e300, "overflows"), (1e-320, "underflows")])
+def test_fit_refuses_data_whose_sd_float64_cannot_compute(factor, way):
+    x = np.random.default_rng(1).normal(size=20) * factor
+    with pytest.raises(ValueError, match=f"`x`: the data's sd {way}"):
+        gs.GANEstimator(GANConfig(steps=2), m=10).fit(x)
+
+
 def test_check_scale():
     check_scale(np.full(5, 1e300), "`x`")  # constant data pass: the methods handle them
     check_scale(np.array([0.0, 1e-150]), "`x`")
