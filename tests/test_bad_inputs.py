@@ -4,6 +4,8 @@ The command lines: one line on stderr naming the option, exit code 2, no traceba
 a ValueError or TypeError whose message names the argument.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,10 +14,13 @@ import scipy.stats as st
 from gansim import (
     GAN,
     EmpiricalCDF,
+    Estimate,
     Functional,
     GANConfig,
+    GANEstimator,
     Normal,
     Study,
+    StudyResult,
     condition_grid,
     run_study,
     simsum,
@@ -189,6 +194,57 @@ API_CASES = [
 def test_api_bad_input_names_the_argument(call, error, names):
     with pytest.raises(error, match=names.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+# -- Numbers validated where they enter: estimates, functionals' truths, design levels, the
+# output folder, GAN settings, data float64 cannot standardise.
+
+_X = np.random.default_rng(1).normal(size=20)
+_BAD_TRUTH = Functional(np.mean, truth=lambda d: d.no_such_attribute)
+
+ENTRY_API_CASES = [
+    (lambda: Estimate("abc"), TypeError, "`estimate`"),
+    (lambda: Estimate(1.0, se=-1.0), ValueError, "`se`"),
+    (lambda: Estimate(1.0, lower=2.0, upper=0.0), ValueError, "`lower`"),
+    (lambda: Estimate(float("inf")), ValueError, "`estimate`"),
+    (lambda: condition_grid(4, n=[10], x=[1, 1.0]), ValueError, "factor `x`"),
+    (lambda: condition_grid(4, n=[10], x=["../../../../escaped"]), ValueError, "factor `x`"),
+    (lambda: condition_grid(4, n=[10], x=["/"]), ValueError, "factor `x`"),
+    (lambda: condition_grid(4, n=[10], x=["a\x00b"]), ValueError, "factor `x`"),
+    (lambda: condition_grid(4, n=[10], x=[""]), ValueError, "factor `x`"),
+    (lambda: run_study(Study(**BASE), seed=1, out_dir=""), ValueError, "`out_dir`"),
+    (lambda: StudyResult.load(""), ValueError, "`out_dir`"),
+    (lambda: Study(**BASE, functionals={}, distances=[]), ValueError, "`functionals`"),
+    (lambda: run_study(Study(**BASE, functionals={"p": _BAD_TRUTH}), seed=1, progress=False),
+     ValueError, "truth of functional 'p'"),
+    (lambda: GANConfig(lr="0.001"), TypeError, "`lr`"),
+    (lambda: GANConfig(ema_start="0.5"), TypeError, "`ema_start`"),
+    (lambda: GANConfig(negative_slope="0.2"), TypeError, "`negative_slope`"),
+    (lambda: GANConfig(betas=("a", "b")), ValueError, "`betas`"),
+    (lambda: GANConfig(g_hidden=(10**9,)), ValueError, "`g_hidden`"),
+    (lambda: GANConfig(steps=3_000_000_000), ValueError, "`steps`"),
+    (lambda: GANEstimator(GANConfig(steps=2), m=10).fit(_X * 1e300), ValueError, "`x`"),
+    (lambda: GANEstimator(GANConfig(steps=2), m=10).fit(_X * 1e-320), ValueError, "`x`"),
+    (lambda: Study(**{**BASE, "dgp": Normal(sd=1e200)}), ValueError, "`dgp`"),
+    (lambda: Study(**{**BASE, "dgp": st.norm(scale=1e-200)}), ValueError, "`dgp`"),
+]
+
+
+@pytest.mark.parametrize("call, error, names", ENTRY_API_CASES,
+                         ids=[f"entry-api-{i}" for i in range(len(ENTRY_API_CASES))])
+def test_api_numbers_are_validated_where_they_enter(call, error, names):
+    with pytest.raises(error, match=re.escape(names)):
+        call()
+
+
+ENTRY_CLI_CASES = [(["poc", "--sigma", "1e-320"], "`dgp`"), (["poc", "--sigma", "1e200"], "`dgp`")]
+
+
+@pytest.mark.parametrize("argv, names", ENTRY_CLI_CASES,
+                         ids=[" ".join(a) for a, _ in ENTRY_CLI_CASES])
+def test_cli_data_float64_cannot_standardise_is_one_line_exit_2(argv, names, capsys, tmp_path,
+                                                                  monkeypatch):
+    test_cli_bad_input_is_one_line_exit_2(argv, names, capsys, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("data, match", [
