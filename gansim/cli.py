@@ -301,7 +301,7 @@ def main(argv=None) -> int:
     args.executor = args.scheduler_address or args.scheduler_file
     try:
         # The output folder stays locked until the command's last file is written.
-        with hold_locks():
+        with hold_locks(args.out):
             text = args._module.main(args)
     except StudyError as exc:
         print(f"gansim {args.study}: {exc}", file=sys.stderr)

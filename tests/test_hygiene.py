@@ -242,6 +242,26 @@ def test_the_lock_is_held_until_the_end_of_hold_locks(tmp_path):
     assert _lock_is_free(tmp_path)
 
 
+def test_a_command_whose_runs_are_in_subfolders_locks_its_own_folder(tmp_path):
+    """As rates_floor: runs in OUT/parts/<dgp>, combined files in OUT; OUT is locked with the
+    first run and stays locked; a command on an OUT another holds is refused."""
+    part = tmp_path / "parts" / "normal"
+    with hold_locks(tmp_path):
+        assert not (tmp_path / LOCK_FILE).exists()  # nothing locked before a run starts
+        run_study(TINY, seed=1, out_dir=part, progress=False)
+        assert not _lock_is_free(tmp_path) and not _lock_is_free(part)
+    assert _lock_is_free(tmp_path) and _lock_is_free(part)
+    # A command on a folder another run holds is refused before any work.
+    fd = os.open(tmp_path / LOCK_FILE, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running command holds it
+        with hold_locks(tmp_path), pytest.raises(ValueError, match="in use by another run"):
+            run_study(TINY, seed=1, out_dir=tmp_path / "parts" / "t", progress=False)
+    finally:
+        os.close(fd)
+    assert not (tmp_path / "parts" / "t" / "blocks").exists()
+
+
 def test_the_command_holds_the_lock_while_it_writes_its_outputs(tmp_path, monkeypatch):
     """poc runs the study, its GAN-bootstrap companion, then writes the figures and tables:
     both folders stay locked until the last file is written."""
