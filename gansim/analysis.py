@@ -328,5 +328,6 @@ def _reason(what: str, exc: BaseException) -> str:
 
 
 def _fields(v: Any) -> dict[str, float]:
-    est = v if isinstance(v, Estimate) else Estimate(float(v))
-    return {f: float(getattr(est, f)) for f in ESTIMATE_FIELDS}
+    if not isinstance(v, Estimate):  # a bare number, finite or not (put fails a non-finite)
+        return {f: float(v) if f == "estimate" else np.nan for f in ESTIMATE_FIELDS}
+    return {f: float(getattr(v, f)) for f in ESTIMATE_FIELDS}

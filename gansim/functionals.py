@@ -193,22 +193,22 @@ def _short(obj: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _scalar(value: Any) -> float:
-    """A functional's bare result as a float: one real (or boolean) number, finite or not."""
+def _scalar(value: Any, who: str = "a functional") -> float:
+    """A bare result (of ``who``: a functional, or a method's estimate) as a float: one
+    real (or boolean) number, finite or not; None, a string, a complex number or several
+    values are an error saying what came back."""
+    must = f"{who} must return a real number or an Estimate, got"
     if value is None or isinstance(value, str | bytes):
-        raise TypeError(f"a functional must return a real number or an Estimate, got "
-                        f"{value!r}.")
+        raise TypeError(f"{must} {value!r}.")
     arr = np.asarray(value)
     if arr.dtype.kind not in "biufO":
-        raise TypeError(f"a functional must return a real number or an Estimate, got "
-                        f"{type(value).__name__} of dtype {arr.dtype}.")
+        raise TypeError(f"{must} {type(value).__name__} of dtype {arr.dtype}.")
     if arr.size != 1:
-        raise ValueError(f"a functional must return one number or an Estimate, got shape "
+        raise ValueError(f"{who} must return one number or an Estimate, got shape "
                          f"{arr.shape}.")
     item = arr.reshape(())[()]
     if arr.dtype.kind == "O" and (item is None or isinstance(item, str | bytes | complex)):
-        raise TypeError(f"a functional must return a real number or an Estimate, got "
-                        f"{item!r}.")
+        raise TypeError(f"{must} {item!r}.")
     return float(np.asarray(item, dtype=np.float64))
 
 

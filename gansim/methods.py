@@ -841,7 +841,7 @@ class FunctionMethod(Method):
     def apply(self, x: np.ndarray, streams: ReplicationStreams):
         """``fn`` on one replication's data, its result checked: a finite 1-D float64 sample,
         or a dict ``quantity -> float or Estimate``."""
-        from gansim.functionals import Estimate
+        from gansim.functionals import Estimate, _scalar
 
         out = self.fn(x, np.random.default_rng(method_seed(streams, self.stream)))
         if isinstance(out, dict):
@@ -850,8 +850,8 @@ class FunctionMethod(Method):
                 if not isinstance(k, str) or not k:
                     raise TypeError(f"method {self.label!r} returned a non-string quantity "
                                     f"name {k!r}.")
-                clean[k] = v if isinstance(v, Estimate) else float(np.asarray(v,
-                                                                              dtype=np.float64))
+                clean[k] = v if isinstance(v, Estimate) else _scalar(
+                    v, f"method {self.label!r} (quantity {k!r})")
             return clean
         arr = np.asarray(out, dtype=np.float64)
         if arr.ndim != 1 or arr.size < 1:

@@ -105,6 +105,22 @@ def test_a_bad_functional_value_fails_its_row_and_counts(bad, status):
         run_study(Study(**SMALL, functionals={"f": f}), seed=3, progress=False)
 
 
+@pytest.mark.parametrize("bad, status", [
+    (None, "error"), (np.inf, "failed"), (np.complex128(1 + 1j), "error"), ("2", "error"),
+])
+def test_a_bad_estimate_from_a_plain_method_fails_its_row(bad, status):
+    def own(x, rng):
+        return {"mean": bad if x[0] > 0 else float(np.mean(x))}
+
+    study = Study(**{**SMALL, "methods": [own]}, functionals={}, max_failure_share=1.0)
+    tidy = run_study(study, seed=3, progress=False).tidy
+    bad_rows = tidy[tidy["status"] != "ok"]
+    assert 0 < len(bad_rows) < len(tidy) and set(bad_rows["status"]) == {status}
+    if status == "error":
+        assert bad_rows["error"].str.contains("method 'own' (quantity 'mean') must return",
+                                              regex=False).all()
+
+
 # -- truths -----------------------------------------------------------------------------------
 
 
