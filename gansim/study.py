@@ -424,8 +424,9 @@ class StudyResult:
     def __str__(self) -> str:
         t, c = self.tidy, self.conditions
         B = c["B"] if "B" in c else pd.Series(dtype=int)
-        methods = list(pd.unique(t["method"]))
-        quantities = list(pd.unique(t["quantity"]))
+        # dropna: rows of a block that raised outside the methods have neither.
+        methods = [str(v) for v in pd.unique(t["method"].dropna())]
+        quantities = [str(v) for v in pd.unique(t["quantity"].dropna())]
         lines = [f"Study {self.name!r}: seed {self.seed}, {len(c)} condition"
                  f"{'s' if len(c) != 1 else ''}"
                  + (f" ({' x '.join(self.factors)})" if self.factors else "")
@@ -440,9 +441,11 @@ class StudyResult:
                         "row not ok" if len(bad) else ""))
         if len(bad):
             for (method, quantity), g in list(bad.groupby(["method", "quantity"],
-                                                          sort=False))[:8]:
-                lines.append(f"  {method} / {quantity}: {len(g)} {g['status'].iloc[0]}, e.g. "
-                             f"{g['error'].iloc[0][:100]}")
+                                                          sort=False, dropna=False))[:8]:
+                where = ("a whole block" if pd.isna(method) and pd.isna(quantity)
+                         else f"{method} / {quantity}")
+                lines.append(f"  {where}: {len(g)} {g['status'].iloc[0]}, e.g. "
+                             f"{str(g['error'].iloc[0])[:100]}")
         shares = [col for col in c if col.startswith(COLLAPSED_PREFIX)]
         for col in shares:
             v = c[col].mean()

@@ -321,9 +321,10 @@ def test_a_plain_method_giving_samples_with_nothing_to_compute_names_it():
     def same(x, rng):
         return x
 
-    with pytest.raises(StudyError, match="method 'same' gave no quantities"):
+    with pytest.raises(StudyError, match="method 'same' gave no quantities") as info:
         run_study(Study(**{**SMALL, "methods": [same]}, functionals={}), seed=1,
                   progress=False)
+    assert "gave no quantities" in str(info.value.result)  # rows without a method print
 
 
 # -- GANConfig --------------------------------------------------------------------------------
