@@ -141,7 +141,7 @@ def test_a_full_disk_names_the_path_and_leaves_no_temporary_file(where, tmp_path
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     if where == "fsync":
-        monkeypatch.setattr(runner.os, "fsync", full)
+        monkeypatch.setattr(os, "fsync", full)
     else:
         real = Path.write_bytes
 
@@ -161,7 +161,7 @@ def test_a_full_disk_names_the_path_and_leaves_no_temporary_file(where, tmp_path
 
 def test_a_full_disk_on_the_command_line_is_one_line_naming_the_path(tmp_path, monkeypatch,
                                                                      capsys):
-    monkeypatch.setattr(runner.os, "fsync",
+    monkeypatch.setattr(os, "fsync",
                         lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
     out = tmp_path / "out"
     code = main(["poc", "-B", "2", "--n", "10", "--m", "20", "--steps", "2", "--n-jobs", "1",
