@@ -219,6 +219,13 @@ def check_conditions(conditions: Any) -> list[Condition]:
     labels = [c.label for c in conditions]
     if len(set(labels)) != len(labels):
         raise ValueError("`design` conditions must be distinct; some labels repeat.")
+    seen: dict[tuple, str] = {}
+    for c in conditions:  # equal after normalisation: levels 1 and 1.0
+        key = tuple((k, float(v) if isinstance(v, numbers.Real) else v) for k, v in c.factors)
+        if key in seen:
+            raise ValueError(f"`design` conditions {seen[key]!r} and {c.label!r} are equal "
+                             "after normalisation (the same condition twice); keep one.")
+        seen[key] = c.label
     for c in conditions:
         _check_key(c)
     names = {tuple(k for k, _ in c.factors) for c in conditions}

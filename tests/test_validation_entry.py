@@ -277,6 +277,14 @@ def test_conditions_built_directly_are_checked_too():
         Condition((("a/b", 1),), 4)
 
 
+def test_a_design_of_conditions_equal_after_normalisation_is_refused():
+    twice = [Condition((("x", 1),), 4), Condition((("x", 1.0),), 4)]
+    with pytest.raises(ValueError, match="'x=1' and 'x=1.0' are equal after normalisation"):
+        Study(**{**SMALL, "replications": None}, design=twice, functionals=["mean"])
+    Study(**{**SMALL, "replications": None}, functionals=["mean"],
+          design=[Condition((("x", 1),), 4), Condition((("x", 1.5),), 4)])
+
+
 def test_no_block_is_written_outside_out_dir(tmp_path):
     out = tmp_path / "deep" / "out"
     with pytest.raises(ValueError):
