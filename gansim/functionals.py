@@ -76,17 +76,21 @@ class Estimate:
 
 
 def _estimate_field(value: Any, name: str) -> float:
-    """One field of an :class:`Estimate` as a float: NaN or finite, else an error naming it."""
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(())[()]  # a 0-d or one-element array: its number
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    """One field of an :class:`Estimate` as a float: NaN or finite, else an error naming it.
+
+    A real number of any kind is taken (Python's, numpy's, a one-element array or tensor);
+    a bool, string, complex number or several values are not."""
+    try:
+        arr = None if isinstance(value, bool | str | bytes) else np.asarray(value)
+    except Exception:
+        arr = None
+    if arr is None or arr.dtype.kind not in "iuf" or arr.size != 1:
         raise TypeError(f"Estimate: `{name}` must be a real number (NaN where not given), got "
                         f"{type(value).__name__} {value!r}.")
-    value = float(value)
-    if math.isinf(value):
-        raise ValueError(f"Estimate: `{name}` must be finite or NaN (not given), got "
-                         f"{value!r}.")
-    return value
+    out = float(arr.reshape(()))
+    if math.isinf(out):
+        raise ValueError(f"Estimate: `{name}` must be finite or NaN (not given), got {out!r}.")
+    return out
 
 
 #: Columns of an estimate in a study's tidy results, in order.
