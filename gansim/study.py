@@ -127,7 +127,8 @@ class Study:
         it, with a note.
     generate : callable, optional
         ``generate(condition, rng) -> 1-D array`` with ``condition`` a dict of the factor
-        levels (and ``n`` when given here).
+        levels (and ``n`` when given here); real, finite numbers, n of them when the study
+        has an n (else that replication fails, with the reason).
     block_size : int or "auto"
         Replications per block (>= 1); part of the settings.  ``"auto"``: on a CUDA device
         the largest block that fits in the GPU's free memory when the study is declared
@@ -860,6 +861,9 @@ def _generate(study, levels, dgp, streams, strict):
                     x = check_sample(dgp.sample(n, s.data_rng()), n, dgp)
                     source = f"{dgp_name(dgp)}.sample(n={n}, rng)"
                 samples[i] = _check_data(x)
+                if "n" in levels and samples[i].size != int(levels["n"]):
+                    raise ValueError(f"{source} returned {samples[i].size} points for "
+                                     f"n={int(levels['n'])}; the rows would say n wrongly")
                 check_scale(samples[i], source)
             except Exception as exc:
                 if strict or reraised(exc):

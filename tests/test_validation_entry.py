@@ -209,6 +209,17 @@ def test_generate_returning_complex_numbers_fails_its_replications():
     assert info.value.result.tidy["error"].str.contains("complex").all()
 
 
+def test_generate_returning_another_size_than_n_fails_its_replications():
+    def gen(levels, rng):
+        return rng.normal(size=levels["n"] - 1)
+
+    with pytest.raises(StudyError) as info:
+        run_study(Study(**{**SMALL, "dgp": None}, generate=gen, functionals=["mean"]), seed=1,
+                  progress=False)
+    assert info.value.result.tidy["error"].str.contains(
+        "`generate` returned 9 points for n=10").all()
+
+
 def test_data_at_extreme_but_workable_scales_run():
     for factor in (1e150, 1e-150):
         res = run_study(Study(**{**SMALL, "dgp": Scaled(factor)}, functionals=["sd"]), seed=1,
