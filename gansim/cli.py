@@ -21,6 +21,7 @@ A shipped study is a module of :mod:`gansim.studies` with
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import re
@@ -279,6 +280,10 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: Errors of a file system that cannot take the outputs: full, over quota, read-only.
+_FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def main(argv=None) -> int:
     """Parse ``argv``, run the study, print its report; returns the exit code."""
     from gansim.study import StudyError, hold_locks
@@ -311,7 +316,11 @@ def main(argv=None) -> int:
         return 2
     except OSError as exc:  # read-only folder, disk full, a path that is a file...
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"gansim {args.study}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        text = f"{exc.strerror or exc}"
+        if not exc.filename and exc.errno in _FULL_OR_READ_ONLY:
+            # A writer that does not say which file (a figure, say): the folder at least.
+            text += f" (writing the outputs in --out {args.out!r})"
+        print(f"gansim {args.study}: error: {where}{text}", file=sys.stderr)
         return 2
     except MemoryError:
         print(f"gansim {args.study}: error: out of memory; choose fewer replications "

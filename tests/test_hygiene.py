@@ -172,6 +172,22 @@ def test_a_full_disk_on_the_command_line_is_one_line_naming_the_path(tmp_path, m
     assert not list(out.rglob("*.tmp"))
 
 
+def test_a_full_disk_in_a_writer_that_names_no_file_names_the_output_folder(
+        tmp_path, monkeypatch, capsys):
+    import gansim.studies.poc as poc
+
+    def full(*args, **kwargs):  # as matplotlib's savefig on a full disk
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(poc, "write_outputs", full)
+    out = tmp_path / "out"
+    code = main(["poc", "-B", "2", "--n", "10", "--m", "20", "--steps", "2", "--n-jobs", "1",
+                 "--gan-bootstrap", "0", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "No space left" in err[0] and f"--out {str(out)!r}" in err[0]
+
+
 # -- Unreadable records ------------------------------------------------------------------------
 
 TINY = Study([EmpiricalCDF()], dgp="normal", replications=4, n=10, m=20, block_size=2)
