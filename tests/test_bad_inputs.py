@@ -250,6 +250,7 @@ def test_cli_data_float64_cannot_standardise_is_one_line_exit_2(argv, names, cap
 @pytest.mark.parametrize("data, match", [
     (np.full((2, 10), np.nan), "`data`"), (np.ones((2, 1)), "`data`"),
     (np.zeros((0, 10)), "`data`"), (np.ones(10), "`data`"), ([["a"] * 10], "`data`"),
+    (np.arange(20.0).reshape(2, 10) * 1e300, "`data` row 0: the data's sd overflows"),
 ])
 def test_train_gans_refuses_bad_data(data, match):
     s = [replication_streams(1, r) for r in range(max(1, len(data)))]

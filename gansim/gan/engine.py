@@ -948,7 +948,7 @@ def _train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
 
 
 def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
-    from gansim.functionals import _as_float_array
+    from gansim.functionals import _as_float_array, check_scale
 
     if not isinstance(config, GANConfig):
         raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
@@ -962,6 +962,9 @@ def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np
         if constant.size:
             raise ValueError(f"`data` rows {constant[:5].tolist()} are constant (sd 0): a GAN "
                              "on standardised data cannot be trained on them.")
+    for i, row in enumerate(x):
+        # Data whose sd overflows or underflows float64 would train to non-finite draws.
+        check_scale(row, f"`data` row {i}")
     named = [("noise_seeds", noise_seeds)]
     if warm_start is None:
         named.insert(0, ("init_seeds", init_seeds))
