@@ -3,6 +3,7 @@ measures here (that is :mod:`gansim.performance`)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gansim._files import write_atomic as _write_atomic
 from gansim.gan.fused import compiler_version
 
 __all__ = [
@@ -53,11 +55,9 @@ _PACKAGES = ("gansim", "torch", "numpy", "scipy", "pandas", "joblib", "statsmode
 
 def write_atomic(path, text: str):
     """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
-    path = Path(path)
-    # A name of this process's own, so that two writers never share a temporary file.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    # A temporary name of this process's own, removed when the write fails (a full disk),
+    # whose OSError then names ``path``.
+    _write_atomic(Path(path), lambda tmp: tmp.write_text(text), sync=False)
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
@@ -89,11 +89,14 @@ def write_csv(frame: pd.DataFrame, path) -> None:
                 values = values.astype("boolean")
         if pd.api.types.is_bool_dtype(values):
             out[col] = values.astype("Int8")
-    tmp = path.with_name(path.name + ".tmp")
-    # mtime 0: the same rows give the same bytes (gzip stores a timestamp otherwise).
+    # mtime 0 and the name "<name>.tmp" in the gzip header (as written before, whatever the
+    # temporary file's name): the same rows give the same bytes.
     gz = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
-    out.to_csv(tmp, index=False, compression=gz)
-    os.replace(tmp, path)
+    buffer = io.BytesIO()
+    buffer.name = f"{path.name}.tmp"
+    out.to_csv(buffer, index=False, compression=gz)
+    data = buffer.getvalue()
+    _write_atomic(path, lambda tmp: tmp.write_bytes(data), sync=False)
 
 
 def versions() -> dict:
@@ -124,10 +127,7 @@ def machine() -> dict:
 
 def write_figure(path, fig) -> None:
     """Save a matplotlib Figure as PNG through a temporary name (no half file on a kill)."""
-    path = Path(path)
-    tmp = path.with_name(f"tmp-{path.name}")
-    fig.savefig(tmp, dpi=120, format="png")
-    os.replace(tmp, path)
+    _write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=120, format="png"), sync=False)
 
 
 def write_summary_files(out_dir, summary: pd.DataFrame, *, rows, columns: str = "method",
