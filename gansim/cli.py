@@ -29,6 +29,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from gansim.gan import config as _config
+
 __all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "STUDIES",
            "add_device_argument", "block_size_arg", "build_parser", "clamp_block_size",
            "int_at_least", "int_in", "m_arg", "main", "n_arg", "replications_arg", "scale_arg",
@@ -89,16 +91,14 @@ def int_at_least(low: int):
 #: Replications: every replication's tidy rows (about 1.4 kB) are held in memory, so 10**7
 #: replications already need about 14 GB.
 MAX_REPLICATIONS = 10**7
-#: Training steps: 5,000 times the default, about 20 hours per replication at the fused
-#: engine's speed.
-MAX_STEPS = 10**7
+#: Training steps and hidden widths: the bounds GANConfig itself enforces (stated there).
+MAX_STEPS = _config.MAX_STEPS
 #: Data points per replication: a block holds block size x n of them, with copies.
 MAX_N = 10**7
 #: Draws per GAN and replication (a block's draws are also checked against the memory
 #: budget of :class:`gansim.Study`).
 MAX_M = 10**8
-#: Hidden width of a GAN: a layer of width w holds w² weights per replication.
-MAX_WIDTH = 4096
+MAX_WIDTH = _config.MAX_WIDTH
 
 
 def int_in(low: int, high: int, why: str):
