@@ -130,7 +130,8 @@ class Study:
         levels (and ``n`` when given here); real, finite numbers, n of them when the study
         has an n (else that replication fails, with the reason).
     block_size : int or "auto"
-        Replications per block (>= 1); part of the settings.  ``"auto"``: on a CUDA device
+        Replications per block (>= 1; lowered to the largest B when larger, since the last
+        block is computed whole); part of the settings.  ``"auto"``: on a CUDA device
         the largest block that fits in the GPU's free memory when the study is declared
         (:func:`auto_block_size`: the whole largest B when it fits, else B split into equal
         blocks that fit), for one block on the GPU at a time (``n_jobs=1``); elsewhere 100.
@@ -1002,6 +1003,12 @@ def _study_iv(study: Study) -> None:
                            None))
     if auto:
         set_("block_size", auto_block_size(study))
+    else:
+        # Blocks have fixed boundaries and the last one is computed whole (so that a
+        # replication's numbers never depend on B): a block larger than the largest B
+        # would compute replications nobody asked for. Lowered to B, which changes nothing
+        # for a study whose B is at least its block size.
+        set_("block_size", min(study.block_size, max(c.replications for c in study.conditions)))
     # One block holds each method's (block_size, m) draws, a sorted copy and the cdf values
     # at them; refused up front rather than failing every block with a MemoryError.
     need = 3 * 8 * study.block_size * study.m

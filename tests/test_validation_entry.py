@@ -385,3 +385,19 @@ def test_ganconfig_refuses_by_name(kwargs, error, text):
 
 def test_ganconfig_limits_themselves_are_accepted():
     GANConfig(steps=MAX_STEPS, g_hidden=(MAX_WIDTH,), latent_dim=MAX_WIDTH)
+
+
+def test_a_block_larger_than_B_is_lowered_to_B():
+    # The last block is computed whole: a block of 1,000 for B = 3 would train 997 GANs
+    # nobody asked for. Lowered to the largest B; unchanged when B >= block size.
+    import scipy.stats as st
+
+    import gansim as gs
+    from gansim.methods import EmpiricalCDF
+
+    small = gs.Study([EmpiricalCDF()], dgp=st.norm(), replications=3, n=10, block_size=1000)
+    assert small.block_size == 3
+    design = gs.condition_grid(5, n=[10, 20])
+    grid = gs.Study([EmpiricalCDF()], dgp=st.norm(), design=design, block_size=8)
+    assert grid.block_size == 5
+    assert gs.Study([EmpiricalCDF()], dgp=st.norm(), replications=300, n=10).block_size == 100
