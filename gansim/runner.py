@@ -12,7 +12,9 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   (:mod:`gansim.executors`): joblib worker processes by default, or a dask cluster; one
   torch thread per worker (two single-threaded processes beat one two-threaded process on
   these machines);
-- writes each finished block to ``out/blocks/<condition label>/`` at once
+- writes each finished block to ``out/blocks/condition-<id>/`` at once (named by the
+  condition's id, never by the text of its factor levels; a folder named by the label, as
+  written by earlier versions, is renamed on resume)
   (write-then-rename; the settings beside them in ``_settings.json``), so a rerun of the
   same command after Ctrl-C or a killed process resumes from the finished blocks and ends
   with exactly the same results;
@@ -36,6 +38,7 @@ import ctypes
 import hashlib
 import io
 import json
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -166,6 +169,22 @@ def _tune_malloc():
         libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: 1 GiB
     except (OSError, AttributeError):
         pass
+
+
+def condition_dir(blocks_root: Path, cond: Condition) -> Path:
+    """The folder of a condition's finished blocks: ``condition-<id>`` under
+    ``blocks_root`` (the root itself for a study without factors).
+
+    The id, not the factor levels' text, names it, so that no level can reach a path. A
+    folder named by the label (earlier versions) is renamed to it, keeping its blocks.
+    """
+    if not cond.label:
+        return blocks_root
+    path = blocks_root / f"condition-{cond.id}"
+    legacy = blocks_root / cond.label
+    if not path.exists() and legacy.is_dir() and not legacy.is_symlink():
+        os.replace(legacy, path)
+    return path
 
 
 def _block_path(blocks_dir: Path, start: int, stop: int) -> Path:
@@ -302,7 +321,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         ``settings(condition) -> dict``: JSON-able settings that determine that condition's
         results (not B or n_jobs); a resumed run must have the same.
     out_dir : path or None
-        Where finished blocks are kept (``out_dir/blocks/<label>``); None keeps nothing.
+        Where finished blocks are kept (``out_dir/blocks/condition-<id>``, or
+        ``out_dir/blocks`` for a study without factors); None keeps nothing.
     n_jobs : int
         Worker processes (joblib); -1 uses every core.
     progress : bool
@@ -351,8 +371,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     for cond in conditions:
         blocks_dir = None
         if out_dir is not None:
-            blocks_dir = Path(out_dir) / "blocks" / cond.label if cond.label \
-                else Path(out_dir) / "blocks"
+            blocks_dir = condition_dir(Path(out_dir) / "blocks", cond)
             _check_manifest(blocks_dir, manifest_of(cond), overwrite)
             dirs[cond.label] = blocks_dir
         for start, stop in block_ranges(cond.replications, block_size):

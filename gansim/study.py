@@ -510,7 +510,7 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
     n_jobs : int
         Worker processes; -1 for all cores.
     out_dir : path, optional
-        Keep finished blocks in ``out_dir/blocks/<condition>/`` and resume from them.
+        Keep finished blocks in ``out_dir/blocks/condition-<id>/`` and resume from them.
     progress : bool
         A progress bar with the time left.
     overwrite : bool

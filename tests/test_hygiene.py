@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats as st
 
 import gansim.executors as executors
 import gansim.runner as runner
 from gansim import EmpiricalCDF, Study, run_study
 from gansim.cli import main
-from gansim.design import Condition
+from gansim.design import Condition, condition_grid
 from gansim.rng import replication_streams
 from gansim.runner import checksum_path, run_blocks
 from gansim.study import LOCK_FILE, hold_locks
@@ -382,3 +383,21 @@ def test_workers_exit_when_the_driver_is_killed(tmp_path):
         for pid in workers:  # by pid, whatever the test found
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_condition_folders_are_named_by_id_and_read_as_one_table(tmp_path):
+    # No factor level's text reaches a path; the folder reads as one parquet dataset; a
+    # folder named by the label (earlier versions) is renamed and its blocks resumed.
+    study = Study([EmpiricalCDF()], dgp=st.norm(), design=condition_grid(3, n=[5, 7]),
+                  functionals=["mean"], distances=[], block_size=3)
+    first = run_study(study, seed=2, progress=False, out_dir=tmp_path)
+    names = sorted(p.name for p in (tmp_path / "blocks").iterdir() if p.is_dir())
+    assert names == sorted(f"condition-{c.id}" for c in study.conditions)
+    table = pd.read_parquet(tmp_path / "blocks")
+    assert len(table) == len(first.tidy) and set(table["n"]) == {5, 7}
+    cond = study.conditions[0]
+    os.replace(tmp_path / "blocks" / f"condition-{cond.id}", tmp_path / "blocks" / cond.label)
+    again = run_study(study, seed=2, progress=False, out_dir=tmp_path)
+    assert (tmp_path / "blocks" / f"condition-{cond.id}").is_dir()
+    assert not (tmp_path / "blocks" / cond.label).exists()
+    pd.testing.assert_frame_equal(again.tidy, first.tidy)

@@ -439,11 +439,11 @@ def test_a_block_from_another_condition_or_with_duplicated_rows_is_recomputed(tm
     study = Study([EmpiricalCDF()], dgp=st.norm(), design=condition_grid(8, n=[10, 20]),
                   functionals=["mean"], distances=["ks"], block_size=4)
     first = run_study(study, seed=3, progress=False, out_dir=tmp_path).tidy
-    a, b = (sorted((tmp_path / "blocks" / f"n={n}").glob("block-*.parquet"))[0]
-            for n in (10, 20))
+    folder = {c["n"]: tmp_path / "blocks" / f"condition-{c.id}" for c in study.conditions}
+    a, b = (sorted(folder[n].glob("block-*.parquet"))[0] for n in (10, 20))
     a.write_bytes(b.read_bytes())  # same replications, another condition
-    rows = pd.read_parquet(sorted((tmp_path / "blocks" / "n=20").glob("block-*"))[1])
-    dup = sorted((tmp_path / "blocks" / "n=20").glob("block-*.parquet"))[1]
+    rows = pd.read_parquet(sorted(folder[20].glob("block-*"))[1])
+    dup = sorted(folder[20].glob("block-*.parquet"))[1]
     pd.concat([rows, rows.head(2)]).to_parquet(dup, index=False)
     with pytest.warns(RuntimeWarning, match="not this block") as caught:
         again = run_study(study, seed=3, progress=False, out_dir=tmp_path)
