@@ -560,13 +560,14 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
                      "blocks_resumed": info.blocks_resumed,
                      "n_error": int(per_rep["status"].agg(lambda s: (s == ERROR).any()).sum()),
                      "n_failed": int(per_rep["status"].agg(lambda s: (s == "failed").any()).sum()),
-                     "n_warned": int(per_rep["warnings"].agg(lambda s: (s.fillna("") != "")
-                                                             .any()).sum()),
+                     "n_warned": int(per_rep["warnings"].agg(
+                         lambda s: (s.astype(object).fillna("") != "").any()).sum()),
                      **shares,
                      "notes": "; ".join([*notes[cond.label], *collapse_notes])})
     tidy = pd.concat(frames, ignore_index=True)
-    tidy["error"] = tidy["error"].fillna("")
-    tidy["warnings"] = tidy["warnings"].fillna("")
+    # object first: a column of only missing values is float64, which "" cannot fill.
+    tidy["error"] = tidy["error"].astype(object).fillna("")
+    tidy["warnings"] = tidy["warnings"].astype(object).fillna("")
     conds = pd.DataFrame(rows)
     share_cols = [c for c in conds if c.startswith(COLLAPSED_PREFIX)]
     conds = conds[[c for c in conds if c not in share_cols and c != "notes"] + share_cols
