@@ -113,13 +113,15 @@ _UNSAFE = frozenset("/\\") | frozenset(chr(i) for i in range(32)) | {chr(127)}
 def _factor_name(k: Any) -> str:
     if not isinstance(k, str) or not k or any(c in _UNSAFE or c in "=," for c in k):
         raise ValueError(f"factor names must be non-empty strings without '/', '\\', '=', ',' "
-                         f"or control characters (they name folders); got {k!r}.")
+                         f"or control characters (they make up the condition's label "
+                         f"'name=level,...'); got {k!r}.")
     return k
 
 
 def _check_level(k: str, v: Any) -> None:
-    """A factor level: a string or a finite number whose text is a safe part of a folder
-    name (the label ``name=level,...`` names the folder of the condition's blocks)."""
+    """A factor level: a string or a finite number whose text is plain: it makes up the
+    condition's label ``name=level,...``, so no path separator or control character may
+    hide in it."""
     if not isinstance(v, str | numbers.Real) or isinstance(v, bool):
         raise TypeError(f"factor `{k}` must be a string or a number, got {v!r}.")
     if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral) and \
@@ -129,9 +131,9 @@ def _check_level(k: str, v: Any) -> None:
     bad = sorted({c for c in text if c in _UNSAFE})
     if not text.strip() or bad:
         what = "is empty or blank" if not text.strip() else f"holds the characters {bad}"
-        raise ValueError(f"factor `{k}` level {v!r} {what}; levels name the folder of "
-                         "their condition's blocks, so they must be non-empty and free of "
-                         "'/', '\\' and control characters.")
+        raise ValueError(f"factor `{k}` level {v!r} {what}; levels must be non-empty and "
+                         "free of '/', '\\' and control characters (they make up the "
+                         "condition's label).")
 
 
 def _plain(v: Any) -> Any:
