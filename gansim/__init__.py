@@ -18,14 +18,15 @@ stay in their modules, one idea each:
   (:func:`summary_table`, :mod:`gansim.tables`) and rsimsum-style plots (:func:`autoplot`,
   :mod:`gansim.plots`),
 - convergence rates by statsmodels formulas (:mod:`gansim.rates`), tables and figures
-  (:mod:`gansim.report`), the shipped studies (:mod:`gansim.presets`) and their command
+  (:mod:`gansim.report`), the results READMEs rendered from the committed files
+  (:mod:`gansim.render`), the shipped studies (:mod:`gansim.studies`) and their command
   line (``python -m gansim``, :mod:`gansim.cli`).
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from gansim.design import Condition, condition_grid
-from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
+from gansim.dgp import DGP, Gamma, LogNormal, Normal, NormalMixture, StudentT, Uniform
 from gansim.estimator import GANEstimator
 from gansim.functionals import Estimate, Functional
 from gansim.gan.config import GANConfig
@@ -60,6 +61,7 @@ __all__ = [
     "GAN",
     "GANConfig",
     "GANEstimator",
+    "Gamma",
     "LogNormal",
     "Method",
     "Normal",
@@ -68,6 +70,7 @@ __all__ = [
     "Parametric",
     "SmoothedBootstrap",
     "StudentT",
+    "Uniform",
     "Study",
     "StudyError",
     "StudyResult",

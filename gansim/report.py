@@ -37,7 +37,7 @@ __all__ = [
     "rates_answers",
 ]
 
-#: The proof of concept's figures as reported in the lecture (shared/seeds/000), B = 10,000.
+#: The proof of concept's figures as reported in the lecture, B = 10,000.
 LECTURE = {
     "mean_xbar_star": 0.0053,
     "mean_xbar": 0.0043,

@@ -157,7 +157,7 @@ def _tune_malloc():
     """Keep glibc from returning large temporaries to the OS after every step.
 
     Otherwise every training step page-faults its buffers back in (1.5-2.5x slower at large
-    blocks; PROTOTYPE_NOTES.md).  Harmless where glibc is absent.
+    blocks, as measured when this was written).  Harmless where glibc is absent.
     """
     global _MALLOC_TUNED
     if _MALLOC_TUNED:

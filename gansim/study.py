@@ -107,9 +107,12 @@ class Study:
         The data-generating process: one object for every condition (a gansim DGP, a frozen
         ``scipy.stats`` distribution, anything with ``sample(n, rng)``); a mapping from the
         levels of the factor ``dgp`` to such objects; or a function ``dgp(condition) ->``
-        such an object.  None: the factor ``dgp`` holds registry names (``"normal"``, ``"t"``,
-        ``"lognormal"``, ``"mixture"``).  With ``generate`` given, the DGP (if any) only
-        supplies truths and distances.
+        such an object.  None: the factor ``dgp`` holds names of the registry
+        :data:`gansim.dgp.DGPS` (``"normal"``, ``"t"``, ``"lognormal"``, ``"mixture"``,
+        ``"gamma"``, ``"uniform"``: :class:`~gansim.Normal`, :class:`~gansim.StudentT`,
+        :class:`~gansim.LogNormal`, :class:`~gansim.NormalMixture`, :class:`~gansim.Gamma`,
+        :class:`~gansim.Uniform` with their defaults).  With ``generate`` given, the DGP
+        (if any) only supplies truths and distances.
     design : list of Condition, optional
         Conditions from :func:`~gansim.design.condition_grid`; None for one condition
         without factors (condition id 0) run ``replications`` times.
@@ -565,9 +568,9 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
                      **shares,
                      "notes": "; ".join([*notes[cond.label], *collapse_notes])})
     tidy = pd.concat(frames, ignore_index=True)
-    # object first: a column of only missing values is float64, which "" cannot fill.
-    tidy["error"] = tidy["error"].astype(object).fillna("")
-    tidy["warnings"] = tidy["warnings"].astype(object).fillna("")
+    # As text first: a column of only missing values is float64, which "" cannot fill.
+    tidy["error"] = tidy["error"].astype("str").fillna("")
+    tidy["warnings"] = tidy["warnings"].astype("str").fillna("")
     conds = pd.DataFrame(rows)
     share_cols = [c for c in conds if c.startswith(COLLAPSED_PREFIX)]
     conds = conds[[c for c in conds if c not in share_cols and c != "notes"] + share_cols

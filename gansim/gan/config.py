@@ -116,9 +116,9 @@ def _positive_float(name: str, value, *, upper: float | None = None) -> float:
 class GANConfig:
     """Architecture and training recipe of the GANs fitted to each replication.
 
-    The defaults are the recipe of ``shared/PROTOTYPE_NOTES.md``, confirmed by this package's
-    own study (README, "The default recipe"): 2 hidden layers of width 16 with LeakyReLU(0.2)
-    in both networks, latent dimension 4, the non-saturating generator loss, one
+    The defaults are the recipe chosen by the package's study of training recipes
+    (``results/recipe``, ``python -m gansim recipe``): 2 hidden layers of width 16 with
+    LeakyReLU(0.2) in both networks, latent dimension 4, the non-saturating generator loss, one
     discriminator step per generator step, each on all ``n`` real points against ``n`` fresh
     fakes, Adam with ``betas=(0.5, 0.999)`` and a learning rate decaying geometrically from
     ``lr`` to ``lr_final`` over ``steps``, and an exponential moving average (EMA) of the

@@ -17,9 +17,9 @@ replication's data leaves the others bit-for-bit unchanged; tested).
 
 Forward and backward passes are written by hand rather than left to autograd: autograd's
 backward of batched products goes through matrix products with an inner or outer size of 1,
-which are several times slower on CPU than the broadcasting used here (PROTOTYPE_NOTES.md;
-benchmarks/).  ``tests/test_engine.py`` checks the gradients against autograd and whole
-training runs against ``torch.nn`` + ``torch.optim.Adam`` trained one replication at a time.
+which are several times slower on CPU than the broadcasting used here.
+``tests/test_engine.py`` checks the gradients against autograd and whole training runs
+against ``torch.nn`` + ``torch.optim.Adam`` trained one replication at a time.
 
 Each network's parameters live in one flat buffer (see :class:`MLPLayout`), so Adam is a
 handful of elementwise operations on the whole block and a gradient never has strides
@@ -144,7 +144,7 @@ def mlp_forward(layers, x: torch.Tensor, slope: float, *, keep: bool = True):
     h = x
     for i, (W, b) in enumerate(layers):
         # Products with an inner or outer size of 1 are broadcasts and reductions: on CPU
-        # they beat a batched GEMM by 1.5-5x (benchmarks/ops.py).
+        # they beat a batched GEMM on CPU (measured 1.5-5x when this was written).
         if x.shape[-1] == 1:
             h = torch.addcmul(b.unsqueeze(1), x, W)
         elif W.shape[-1] == 1:
