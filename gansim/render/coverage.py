@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ import pandas as pd
 
 from gansim.render import rules
 from gansim.render.common import read_csv, read_json, versions_line
-from gansim.render.text import count, md_table, num, num_range, signed
+from gansim.render.text import count, fill, md_table, num, num_range, signed
 from gansim.tables import summary_table
 
 __all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
@@ -47,7 +46,6 @@ P_RESOLVED_BY_CHANCE = rules.P_RESOLVED_BY_CHANCE
 REF = "boot_bca"
 NR = rules.UNRESOLVED
 HLN, LHN, NWN = ("higher", "lower", NR), ("lower", "higher", NR), ("narrower", "wider", NR)
-WIDTH = 95
 
 
 # --------------------------------------------------------------------------- data
@@ -326,17 +324,12 @@ def _dgp_list(design) -> str:
 # -------------------------------------------------------------------------- helpers
 
 
-def _fill(text: str, indent: str = "") -> str:
-    return textwrap.fill(" ".join(text.split()), width=WIDTH, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False)
-
-
 def _para(*sentences: str) -> str:
-    return _fill(" ".join(s for s in sentences if s))
+    return fill(" ".join(s for s in sentences if s))
 
 
 def _bullet(text: str) -> str:
-    return _fill("- " + text, indent="  ")
+    return fill("- " + text, indent="  ")
 
 
 def _mark(cover: float, B: int, level: float) -> str:

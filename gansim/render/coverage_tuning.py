@@ -14,21 +14,19 @@ from __future__ import annotations
 import ast
 import math
 import re
-import textwrap
 from pathlib import Path
 
 import pandas as pd
 
 from gansim.render import rules
 from gansim.render.common import provenance, read_json
-from gansim.render.text import md_table, num
+from gansim.render.text import fill, md_table, num
 
 __all__ = ["render", "parse_output", "script_constants"]
 
 FOLDER = "coverage_tuning"
 SCRIPT = "warm_steps.py"
 OUTPUT = "warm_steps.txt"
-WIDTH = 95
 
 _DATA = re.compile(r"^seed (?P<seed>\d+) data set (?P<i>\d+): (?P<rest>.*)$")
 _ITEM = re.compile(r"(?P<k>\w+) \[(?P<v>[^\]]*)\]")
@@ -99,17 +97,12 @@ def script_constants(source: str) -> dict:
     return out
 
 
-def _fill(text: str, indent: str = "") -> str:
-    return textwrap.fill(" ".join(text.split()), width=WIDTH, subsequent_indent=indent,
-                         break_long_words=False, break_on_hyphens=False)
-
-
 def _word(ratio: float, sem: float) -> str:
     if sem == 0:
         return "–"
-    word = rules.compare(math.log(ratio), sem, higher="wider", lower="narrower").word
-    # The rule's "not resolved at this B": here B is the number of data sets.
-    return "not resolved" if word.startswith("not resolved") else word
+    # Here B would be the number of data sets: the unresolved word says no more.
+    return rules.compare(math.log(ratio), sem, higher="wider", lower="narrower",
+                         unresolved="not resolved").word
 
 
 def render(results) -> dict[str, str]:
@@ -132,22 +125,22 @@ def render(results) -> dict[str, str]:
     sets = out["sets"]
 
     lines = ["# results/coverage_tuning — choosing the GAN bootstrap's warm start", ""]
-    lines += [_fill(f"[`{SCRIPT}`]({SCRIPT}) wrote [`{OUTPUT}`]({OUTPUT}). What it does, in "
+    lines += [fill(f"[`{SCRIPT}`]({SCRIPT}) wrote [`{OUTPUT}`]({OUTPUT}). What it does, in "
                     "its docstring's words:"), ""]
-    lines += ["\n>\n".join("> " + _fill(p).replace("\n", "\n> ") for p in paras[:2])]
+    lines += ["\n>\n".join("> " + fill(p).replace("\n", "\n> ") for p in paras[:2])]
     lines += [""]
     if command:
         lines += ["```bash", command, "```", ""]
     run_path = base / "run.json"
     if run_path.is_file():
         lines += [provenance(read_json(run_path)).replace("\n", "  \n"),
-                  _fill("The script writes `run.json`; the wall time is that of the run on "
+                  fill("The script writes `run.json`; the wall time is that of the run on "
                         "its machine, not a benchmark."), ""]
     else:
-        lines += [_fill("No run record is committed: the versions and wall time of the run "
+        lines += [fill("No run record is committed: the versions and wall time of the run "
                         f"that wrote `{OUTPUT}` are not recorded."), ""]
     seeds = sets.groupby("seed")["set"].nunique()
-    lines += [_fill(
+    lines += [fill(
         f"`{OUTPUT}` holds {len(sets[['seed', 'set']].drop_duplicates())} data sets (numpy "
         "seed " + ", ".join(f"{s}: {k}" for s, k in seeds.items()) + f"; the summary is over "
         f"{out['count']}), {len(variants) or sets['variant'].nunique()} ways of training the "
@@ -170,7 +163,7 @@ def render(results) -> dict[str, str]:
             row[f"{f}: SE ratio (±)"] = f"{num(r['ratio'])} (±{num(r['sem'])})"
             row[f"{f}"] = _word(r["ratio"], r["sem"])
         rows.append(row)
-    lines += [_fill(
+    lines += [fill(
         "Geometric mean over the data sets of each variant's bootstrap SE / the from-scratch "
         "SE, with the SE of the mean log ratio (the sd of the log ratios / √count), as "
         f"printed in `{OUTPUT}`. The learning rate falls from its first to its last value "
@@ -189,7 +182,7 @@ def render(results) -> dict[str, str]:
                          if _word(r.ratio, r.sem) == "narrower"])
                     for k, g in summ.groupby("variant", sort=False)]
         narrower = [(k, fs) for k, fs in narrower if fs]
-        lines += [_fill(
+        lines += [fill(
             f"`WARM_STEPS = {WARM_STEPS}` in `gansim/studies/coverage.py` is `{chosen}`, the "
             "config's own schedule over "
             f"{WARM_STEPS} steps: its SE ratios are {', '.join(num(r) for r in ch['ratio'])} "
@@ -200,7 +193,7 @@ def render(results) -> dict[str, str]:
             + ("; ".join(f"`{k}` for {', '.join(fs)}" for k, fs in narrower) or "none")
             + ". How the warm start holds on the coverage study's own data sets is in "
             "[`results/coverage`](../coverage/README.md) (part `check`)."), ""]
-    lines += [_fill(
+    lines += [fill(
         f"Limits: {out['count']} data sets, R = {consts.get('R', '–')} bootstrap GANs each; "
         "the ratios compare the spreads of bootstrap distributions, not coverage."), ""]
     return {f"{FOLDER}/README.md": "\n".join(lines).rstrip("\n") + "\n"}

@@ -36,7 +36,7 @@ from scipy import stats
 
 from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json
-from gansim.render.text import count, md_table, num, pct, pm, signed
+from gansim.render.text import count, md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "rates_answers", "tables", "ratio_word", "ratio_chance", "family_z",
            "wls_slope", "ks_floor", "share_cell", "floor_table", "FUNCTIONALS"]
@@ -562,7 +562,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           + ". A straight line on log-log axes has no floor, and two floors are in these data. "
           f"(i) The measurement: each sampling method is measured through m = "
           f"{num(des['m'], 0)} draws, whose own KS has mean {num(kst, 5)} (kstwo(m); the "
-          f"oracle's mean KS is {num_range_(oracle.est, 4)}); at n = {n1} that is "
+          f"oracle's mean KS is {num_range(oracle.est, 4)}); at n = {n1} that is "
           f"{pct(kst / gn.est, 0)} of the GAN's mean KS for {des['dgps'][0]} "
           f"({pm(gn.est, gn.mcse, 4)}). (ii) A limit: fitting mean KS = a + b·n^−c "
           "(`answers.md`, Q2), the GAN's "
@@ -670,12 +670,6 @@ def wrap(text: str, width: int = 95) -> str:
         out.extend(textwrap.wrap(line, width, subsequent_indent=indent,
                                  break_long_words=False, break_on_hyphens=False))
     return "\n".join(out)
-
-
-def num_range_(values, digits=3) -> str:
-    from gansim.render.text import num_range
-
-    return num_range(values, digits)
 
 
 def render(results: Path) -> dict[str, str]:

@@ -4,11 +4,15 @@ so that the same value is written the same way everywhere."""
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["num", "pm", "num_range", "count", "pct", "md_table", "signed"]
+__all__ = ["num", "pm", "num_range", "count", "pct", "md_table", "signed", "fill", "WIDTH"]
+
+#: Line width of the rendered Markdown.
+WIDTH = 95
 
 
 def num(value, digits: int = 3) -> str:
@@ -107,3 +111,16 @@ def md_table(frame: pd.DataFrame, *, index: bool = False,
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join("" if v is None else str(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def fill(text: str, indent: str = "", width: int = WIDTH) -> str:
+    """``text`` as one paragraph, its whitespace collapsed and wrapped at ``width``, the
+    continuation lines indented by ``indent``; words and hyphenated words never broken.
+
+    >>> print(fill("- a  list item\\nthat goes on", indent="  ", width=12))
+    - a list
+      item that
+      goes on
+    """
+    return textwrap.fill(" ".join(text.split()), width=width, subsequent_indent=indent,
+                         break_long_words=False, break_on_hyphens=False)
