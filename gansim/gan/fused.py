@@ -35,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gansim._files import write_atomic
+
 __all__ = ["FusedUnavailable", "compiler_version", "fused_available", "fused_supports",
            "fused_gradients", "philox_normals_c", "train_fused"]
 
@@ -121,11 +123,8 @@ def _sha256(path: Path) -> str:
 
 
 def _write_digest(path: Path, digest: str) -> None:
-    side = path.with_name(path.name + ".sha256")
-    fd, tmp = tempfile.mkstemp(suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(digest + "\n")
-    os.replace(tmp, side)
+    write_atomic(path.with_name(path.name + ".sha256"),
+                 lambda tmp: tmp.write_text(digest + "\n"), sync=False)
 
 
 def _owned_private(path: Path) -> bool:
