@@ -32,7 +32,7 @@ from pathlib import Path
 from gansim.gan import config as _config
 
 __all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "STUDIES",
-           "add_device_argument", "block_size_arg", "build_parser", "clamp_block_size",
+           "add_device_argument", "block_size_arg", "build_parser",
            "int_at_least", "int_in", "m_arg", "main", "n_arg", "replications_arg", "scale_arg",
            "steps_arg", "width_arg"]
 
@@ -163,19 +163,6 @@ def scale_arg(largest_B: int):
     return parse
 
 
-def clamp_block_size(block_size: int | str, largest_B: int) -> int | str:
-    """``--block-size`` no larger than the largest B of the study.
-
-    Blocks have fixed boundaries (replication r is computed in the same block, with the same
-    floating-point operations, whatever B), so the last block is computed in full; a block
-    larger than every B would compute replications past B for nothing.  The clamp changes
-    nothing for B >= the block size.
-    """
-    if isinstance(block_size, int) and block_size > largest_B:
-        return largest_B
-    return block_size
-
-
 def block_size_arg(text: str) -> int | str:
     """An argparse ``type``: ``auto`` or an integer >= 1 (``Study(block_size=...)``)."""
     if text == "auto":
@@ -200,11 +187,8 @@ SEED_MAX = 2**63 - 1
 
 
 def seed_arg(text: str) -> int:
-    """An argparse ``type``: a study seed, an integer in [0, 2**63 - 1]."""
-    value = int_at_least(0)(text)
-    if value > SEED_MAX:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63 - 1], got {text!r}")
-    return value
+    """An argparse ``type``: a study seed, an integer in [0, :data:`SEED_MAX`]."""
+    return int_in(0, SEED_MAX, "the seed is stored in 64-bit integer columns")(text)
 
 
 def _out(text: str) -> str:
@@ -299,9 +283,6 @@ def main(argv=None) -> int:
         return report_main(rest)
     args = build_parser(first if first in STUDIES else None).parse_args(argv)
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    if hasattr(args, "block_size") and hasattr(args, "replications"):
-        # Never a block past B (documented in clamp_block_size).
-        args.block_size = clamp_block_size(args.block_size, args.replications)
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
     args.executor = args.scheduler_address or args.scheduler_file
     try:

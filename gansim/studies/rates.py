@@ -25,7 +25,6 @@ from gansim import rates, report
 from gansim.cli import (
     add_device_argument,
     block_size_arg,
-    clamp_block_size,
     m_arg,
     n_arg,
     scale_arg,
@@ -120,15 +119,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> str:
     """Run the study from parsed options, write its files to ``args.out``; the text to print."""
-    def build(block_size):
-        return build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
-                           steps=args.steps, block_size=block_size,
-                           device=getattr(args, "device", "cpu"))
-
-    study = build(args.block_size)
-    largest = max(c.replications for c in study.conditions)
-    if clamp_block_size(args.block_size, largest) != args.block_size:  # no block past B
-        study = build(largest)
+    # A --block-size past the largest B is lowered to it by Study itself.
+    study = build_study(ns=args.ns, dgps=args.dgps, scale=args.scale, m=args.m,
+                        steps=args.steps, block_size=args.block_size,
+                        device=getattr(args, "device", "cpu"))
     result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
                        progress=not args.no_progress, overwrite=args.overwrite,
                        executor=getattr(args, "executor", None))
