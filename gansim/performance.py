@@ -463,10 +463,10 @@ def relprec(est_a: Any, est_b: Any, *, mcse: str = "delta") -> Measure:
     """
     if mcse not in ("delta", "normal"):
         raise ValueError(f"`mcse` must be one of 'delta', 'normal'; got {mcse!r}.")
-    a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=True)
     if mcse == "delta":
-        ratio = variance_ratio(a, b)
+        ratio = variance_ratio(est_a, est_b)  # validates the pair, with the same names
         return Measure(100 * (ratio.value - 1), 100 * ratio.mcse)
+    a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=True)
     ratio = np.var(a, ddof=1) / np.var(b, ddof=1)
     rho = np.corrcoef(a, b)[0, 1]
     value = 100 * (ratio - 1)
