@@ -38,10 +38,10 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
-from gansim.executors import DaskExecutor, LocalExecutor
 from gansim.report import machine, versions
 from gansim.studies.rates import build_study
-from gansim.study import run_study
+from gansim.study.core import run_study
+from gansim.study.executors import DaskExecutor, LocalExecutor
 
 
 def _timed(fn, log_dir, *args, **kwargs):
@@ -81,7 +81,7 @@ class TimedDask(DaskExecutor):
 
 def _warm():
     """Import what a block needs, so that a worker's start-up is timed apart from the run."""
-    import gansim.study  # noqa: F401
+    import gansim.study.core  # noqa: F401
 
     return os.getpid()
 

@@ -59,9 +59,9 @@ from gansim.gan.engine import train_gans
 from gansim.gan.reference import train_gan_reference
 from gansim.report import machine, versions
 from gansim.rng import replication_streams, torch_generator
-from gansim.runner import _tune_malloc
 from gansim.studies.poc import poc_study
-from gansim.study import run_study
+from gansim.study.core import run_study
+from gansim.study.runner import _tune_malloc
 
 #: How each source of latent noise is produced (the time-split table's label).
 NOISE_LABEL = {"generator": "torch's CPU generator, one stream per replication",
@@ -371,12 +371,12 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
     """Seconds of one block (one thread) spent drawing the latent noise, in the fused
     training kernel, and sampling ``m`` draws per replication with their KS distances;
     each part the fastest of ``repeats`` runs."""
-    from gansim.dgp import Normal
-    from gansim.functionals import ks_distance_batch
     from gansim.gan.engine import NoiseStream
     from gansim.gan.fused import philox_normals_c
     from gansim.gan.noise import philox_keys
     from gansim.rng import torch_generator
+    from gansim.study.dgp import Normal
+    from gansim.study.functionals import ks_distance_batch
 
     torch.set_num_threads(1)
     streams, x = _data(7, range(block_size), n)

@@ -1,6 +1,6 @@
 """Cost per data set of GANEstimator's intervals: fit, Wald, and the GAN bootstrap
 trained from scratch or warm-started, nonparametric and parametric, against the classical
-intervals of gansim.intervals on the same data.
+intervals of gansim.inference.intervals on the same data.
 
     python benchmarks/bench_estimator.py            # n = 100, R = 200, one torch thread
     python benchmarks/bench_estimator.py --n 400
@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from gansim import GANConfig, GANEstimator
-from gansim.functionals import FUNCTIONALS
-from gansim.intervals import bootstrap_conf_int, t_interval
+from gansim.inference.intervals import bootstrap_conf_int, t_interval
+from gansim.study.functionals import FUNCTIONALS
 
 
 def timed(fn, repeat):

@@ -181,9 +181,9 @@ def torch_step_time(R: int, steps=(100, 300)) -> dict:
 def poc(replications: int, *, m: int = M, steps: int = STEPS) -> dict:
     """The proof of concept on the GPU (compiled engine, block_size="auto", n_jobs=1): the
     study's wall time, and the synchronised time of the GANs' training and sampling."""
-    import gansim.methods as methods
+    import gansim.study.methods as methods
     from gansim.studies.poc import poc_study
-    from gansim.study import run_study
+    from gansim.study.core import run_study
 
     spent = {"train": 0.0, "sample": 0.0, "blocks": 0}
     real_train, real_sample = methods.train_gans, methods._GANFit.sample
@@ -223,7 +223,7 @@ def poc(replications: int, *, m: int = M, steps: int = STEPS) -> dict:
 
 def _fused_worker(seed, reps, steps):
     torch.set_num_threads(1)
-    from gansim.runner import _tune_malloc
+    from gansim.study.runner import _tune_malloc
 
     _tune_malloc()
     cfg = GANConfig(steps=steps, engine="fused")

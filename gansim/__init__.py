@@ -6,18 +6,18 @@ object with ``sample(n, rng)``), methods (the GAN and its competitors, or plain 
 functionals, then :class:`Study`, :func:`run_study` and :func:`summarise`.  The primitives
 stay in their modules, one idea each:
 
-- data-generating processes with exact truths (:mod:`gansim.dgp`),
-- functionals of a sample and distances to the truth (:mod:`gansim.functionals`,
-  :mod:`gansim.distances`),
+- data-generating processes with exact truths (:mod:`gansim.study.dgp`),
+- functionals of a sample and distances to the truth (:mod:`gansim.study.functionals`,
+  :mod:`gansim.study.distances`),
 - small 1-D GANs trained many at a time (:mod:`gansim.gan`),
-- distribution estimates behind one interface (:mod:`gansim.methods`),
-- seed streams per replication (:mod:`gansim.rng`), the design (:mod:`gansim.design`), the
-  study (:mod:`gansim.study`) and its block runner (:mod:`gansim.runner`),
-- performance measures with Monte Carlo standard errors (:mod:`gansim.performance`) and the
-  summary of a study's tidy results (:mod:`gansim.summary`), its tables
-  (:func:`summary_table`, :mod:`gansim.tables`) and rsimsum-style plots (:func:`autoplot`,
-  :mod:`gansim.plots`),
-- convergence rates by statsmodels formulas (:mod:`gansim.rates`), tables and figures
+- distribution estimates behind one interface (:mod:`gansim.study.methods`),
+- seed streams per replication (:mod:`gansim.rng`), the design (:mod:`gansim.study.design`), the
+  study (:mod:`gansim.study.core`) and its block runner (:mod:`gansim.study.runner`),
+- performance measures with Monte Carlo standard errors (:mod:`gansim.summary.performance`) and the
+  summary of a study's tidy results (:mod:`gansim.summary.simsum`), its tables
+  (:func:`summary_table`, :mod:`gansim.summary.tables`) and rsimsum-style plots (:func:`autoplot`,
+  :mod:`gansim.summary.plots`),
+- convergence rates by statsmodels formulas (:mod:`gansim.summary.convergence`), tables and figures
   (:mod:`gansim.report`), the results READMEs rendered from the committed files
   (:mod:`gansim.render`), the shipped studies (:mod:`gansim.studies`) and their command
   line (``python -m gansim``, :mod:`gansim.cli`).
@@ -25,12 +25,13 @@ stay in their modules, one idea each:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from gansim.design import Condition, condition_grid
-from gansim.dgp import DGP, Gamma, LogNormal, Normal, NormalMixture, StudentT, Uniform
-from gansim.estimator import GANEstimator
-from gansim.functionals import Estimate, Functional
 from gansim.gan.config import GANConfig
-from gansim.methods import (
+from gansim.inference.estimator import GANEstimator
+from gansim.study.core import Study, StudyError, StudyResult, replay, run_study
+from gansim.study.design import Condition, condition_grid
+from gansim.study.dgp import DGP, Gamma, LogNormal, Normal, NormalMixture, StudentT, Uniform
+from gansim.study.functionals import Estimate, Functional
+from gansim.study.methods import (
     GAN,
     Bootstrap,
     EmpiricalCDF,
@@ -40,10 +41,9 @@ from gansim.methods import (
     Parametric,
     SmoothedBootstrap,
 )
-from gansim.plots import autoplot
-from gansim.study import Study, StudyError, StudyResult, replay, run_study
-from gansim.summary import simsum, summarise
-from gansim.tables import summary_table
+from gansim.summary.plots import autoplot
+from gansim.summary.simsum import simsum, summarise
+from gansim.summary.tables import summary_table
 
 try:
     __version__ = version("gansim")

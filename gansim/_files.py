@@ -1,16 +1,27 @@
-"""Files written whole or not at all, and JSON records read with a message naming the file.
+"""The one writer: every file gansim writes goes through :func:`write_atomic` (whole or not at
+all), as text (:func:`write_text`), CSV that R reads as it is (:func:`write_csv`), a figure
+(:func:`write_figure`) or a run record (:func:`write_run_record`); JSON records are read back
+with a message naming the file (:func:`read_json`).
 
-Kept apart from :mod:`gansim.runner` so that writing a report does not import torch.
+Imports nothing of gansim but :mod:`gansim._platform`, so writing a report needs no torch.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["read_json", "write_atomic"]
+import numpy as np
+import pandas as pd
+
+from gansim._platform import machine, versions
+
+__all__ = ["read_json", "write_atomic", "write_csv", "write_figure", "write_run_record",
+           "write_text"]
 
 
 def read_json(path: Path, what: str):
@@ -52,3 +63,63 @@ def write_atomic(path: Path, write: Callable[[Path], object], *, sync: bool = Tr
             raise OSError(exc.errno, f"cannot write it ({exc.strerror or exc})",
                           str(path)) from exc
         raise
+
+
+def write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
+    write_atomic(Path(path), lambda tmp: tmp.write_text(text), sync=False)
+
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Write ``frame`` as CSV that R's ``read.csv`` reads as it is, through a temporary file.
+
+    Boolean columns become 0/1 (missing: an empty field, R's NA), since R reads pandas'
+    ``True``/``False`` as text; a path ending in ``.gz`` is gzipped (``read.csv`` reads it
+    directly).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = pd.DataFrame({"rep": [0, 1], "ok": [True, False],
+    ...                   "flag": pd.array([True, None], dtype="boolean")})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_csv(f, Path(d) / "x.csv.gz")
+    ...     print(pd.read_csv(Path(d) / "x.csv.gz").to_csv(index=False).strip())
+    rep,ok,flag
+    0,1,1.0
+    1,0,
+    """
+    path = Path(path)
+    out = frame.copy(deep=False)
+    for col in out.columns:
+        values = out[col]
+        if values.dtype == object:  # Python bools with None, as an object column
+            kept = values.dropna()
+            if len(kept) and all(isinstance(v, bool | np.bool_) for v in kept):
+                values = values.astype("boolean")
+        if pd.api.types.is_bool_dtype(values):
+            out[col] = values.astype("Int8")
+    # mtime 0 and the name "<name>.tmp" in the gzip header (as written before, whatever the
+    # temporary file's name): the same rows give the same bytes.
+    gz = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
+    buffer = io.BytesIO()
+    buffer.name = f"{path.name}.tmp"
+    out.to_csv(buffer, index=False, compression=gz)
+    data = buffer.getvalue()
+    write_atomic(path, lambda tmp: tmp.write_bytes(data), sync=False)
+
+
+def write_figure(path, fig) -> None:
+    """Save a matplotlib Figure as PNG through a temporary name (no half file on a kill)."""
+    write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=120, format="png"), sync=False)
+
+
+def write_run_record(path, **fields):
+    """``run.json``: the command line, versions, machine and whatever ``fields`` says."""
+    argv = list(sys.argv)
+    if argv and Path(argv[0]).parts[-2:] == ("gansim", "__main__.py"):
+        argv[0:1] = ["-m", "gansim"]  # as typed: python -m gansim ...
+    record = {"command": " ".join([Path(sys.executable).name, *argv]),
+              **fields, "versions": versions(), "machine": machine()}
+    write_text(path, json.dumps(record, indent=2, default=str) + "\n")
+    return record

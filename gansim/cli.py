@@ -270,7 +270,7 @@ _FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 def main(argv=None) -> int:
     """Parse ``argv``, run the study, print its report; returns the exit code."""
-    from gansim.study import StudyError, hold_locks
+    from gansim.study.core import StudyError, hold_locks
 
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)

@@ -1,22 +1,16 @@
 """Tables, figures and run records written to a study's output folder; no computation of
-measures here (that is :mod:`gansim.performance`)."""
+measures here (that is :mod:`gansim.summary.performance`)."""
 
 from __future__ import annotations
-
-import io
-import json
-import os
-import platform
-import sys
-from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim._files import write_atomic as _write_atomic
-from gansim.gan.fused import compiler_version
+from gansim._files import write_csv, write_figure, write_run_record
+from gansim._files import write_text as write_atomic
+from gansim._platform import machine, versions
+from gansim.summary.tables import write_summary_files
 
 __all__ = [
     "LECTURE",
@@ -48,117 +42,6 @@ LECTURE = {
     "cover_xbar": 0.9508,
     "band": (0.9457, 0.9542),
 }
-
-_PACKAGES = ("gansim", "torch", "numpy", "scipy", "pandas", "joblib", "statsmodels",
-             "matplotlib", "pyarrow", "tqdm")
-
-
-def write_atomic(path, text: str):
-    """Write ``text`` to ``path`` through a temporary file, so no half-written file is left."""
-    # A temporary name of this process's own, removed when the write fails (a full disk),
-    # whose OSError then names ``path``.
-    _write_atomic(Path(path), lambda tmp: tmp.write_text(text), sync=False)
-
-
-def write_csv(frame: pd.DataFrame, path) -> None:
-    """Write ``frame`` as CSV that R's ``read.csv`` reads as it is, through a temporary file.
-
-    Boolean columns become 0/1 (missing: an empty field, R's NA), since R reads pandas'
-    ``True``/``False`` as text; a path ending in ``.gz`` is gzipped (``read.csv`` reads it
-    directly).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> f = pd.DataFrame({"rep": [0, 1], "ok": [True, False],
-    ...                   "flag": pd.array([True, None], dtype="boolean")})
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     write_csv(f, Path(d) / "x.csv.gz")
-    ...     print(pd.read_csv(Path(d) / "x.csv.gz").to_csv(index=False).strip())
-    rep,ok,flag
-    0,1,1.0
-    1,0,
-    """
-    path = Path(path)
-    out = frame.copy(deep=False)
-    for col in out.columns:
-        values = out[col]
-        if values.dtype == object:  # Python bools with None, as an object column
-            kept = values.dropna()
-            if len(kept) and all(isinstance(v, bool | np.bool_) for v in kept):
-                values = values.astype("boolean")
-        if pd.api.types.is_bool_dtype(values):
-            out[col] = values.astype("Int8")
-    # mtime 0 and the name "<name>.tmp" in the gzip header (as written before, whatever the
-    # temporary file's name): the same rows give the same bytes.
-    gz = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
-    buffer = io.BytesIO()
-    buffer.name = f"{path.name}.tmp"
-    out.to_csv(buffer, index=False, compression=gz)
-    data = buffer.getvalue()
-    _write_atomic(path, lambda tmp: tmp.write_bytes(data), sync=False)
-
-
-def versions() -> dict:
-    """Versions of Python and of the packages results depend on."""
-    out = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    # The fused engine's results depend on the compiler that built it.
-    out["cc"] = compiler_version()
-    return out
-
-
-def machine() -> dict:
-    """Cores, CPU model and platform of this machine."""
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu, "platform": platform.platform()}
-
-
-def write_figure(path, fig) -> None:
-    """Save a matplotlib Figure as PNG through a temporary name (no half file on a kill)."""
-    _write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=120, format="png"), sync=False)
-
-
-def write_summary_files(out_dir, summary: pd.DataFrame, *, rows, columns: str = "method",
-                        digits=None, caption: str = "", label: str = "") -> None:
-    """``summary.md`` and ``summary.tex`` in ``out_dir``: the whole summary as tables
-    (:func:`gansim.tables.summary_table`), each value with its MCSE.
-
-    Without ``digits``: 4 decimals, 6 for variances and MSEs (~1e-2 with MCSEs ~1e-4), 2 for
-    the percentages (relerror, relprec).
-    """
-    from gansim import tables
-
-    if digits is None:
-        digits = {s: 6 if s in ("var", "mse", "cr_bound") else 2
-                  if s in ("relerror", "relprec") else 4 for s in summary["stat"]}
-    for fmt in ("md", "tex"):
-        write_atomic(Path(out_dir) / f"summary.{fmt}", tables.summary_table(
-            summary, rows=rows, columns=columns, digits=digits, fmt=fmt, caption=caption,
-            label=label))
-
-
-def write_run_record(path, **fields):
-    """``run.json``: the command line, versions, machine and whatever ``fields`` says."""
-    argv = list(sys.argv)
-    if argv and Path(argv[0]).parts[-2:] == ("gansim", "__main__.py"):
-        argv[0:1] = ["-m", "gansim"]  # as typed: python -m gansim ...
-    record = {"command": " ".join([Path(sys.executable).name, *argv]),
-              **fields, "versions": versions(), "machine": machine()}
-    write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
-    return record
-
 
 def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float,
               header: str = "") -> str:
@@ -221,7 +104,7 @@ def plot_ks(frame: pd.DataFrame, path, *, n: int):
 
 # --------------------------------------------------------------------------------------------
 # The rates study (gansim.studies.rates): tables and figures, from the long frames of
-# gansim.summary.summarise (columns stat, est, mcse; paired ones with a column ref).
+# gansim.summary.simsum.summarise (columns stat, est, mcse; paired ones with a column ref).
 
 
 def _vm(value, mcse, digits=3):
@@ -242,7 +125,7 @@ def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n:
 
 def frame_tables(frame: pd.DataFrame, *, index: list[str], columns: str, digits: int = 3,
                  caption: str = "") -> tuple[str, str]:
-    """A long ``est, mcse`` frame (as :func:`gansim.summary.summarise` gives) pivoted to a
+    """A long ``est, mcse`` frame (as :func:`gansim.summary.simsum.summarise` gives) pivoted to a
     table of ``est (mcse)`` cells, as Markdown and as LaTeX (booktabs), e.g. index
     ``["dgp", "n"]`` and columns ``"method"``; a ``cell`` column, when present, gives the
     cells' text instead."""

@@ -45,8 +45,8 @@ class ReplicationStreams:
 def replication_streams(seed: int, rep: int, condition: int = 0) -> ReplicationStreams:
     """Streams of replication ``rep`` of condition ``condition`` in a study seeded by ``seed``.
 
-    ``condition`` is the condition's id (:attr:`gansim.design.Condition.id`) or the
-    ``condition`` column of a study's tidy rows (:attr:`~gansim.design.Condition.key`, the
+    ``condition`` is the condition's id (:attr:`gansim.study.design.Condition.id`) or the
+    ``condition`` column of a study's tidy rows (:attr:`~gansim.study.design.Condition.key`, the
     same id as a signed 32-bit integer): both give the same streams.
 
     Examples

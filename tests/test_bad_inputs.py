@@ -27,10 +27,10 @@ from gansim import (
     summarise,
 )
 from gansim.cli import main
-from gansim.dgp import StudentT, as_dgp, make_dgp
 from gansim.gan.engine import train_gans
-from gansim.methods import Bootstrap, SmoothedBootstrap, make_method
 from gansim.rng import replication_streams
+from gansim.study.dgp import StudentT, as_dgp, make_dgp
+from gansim.study.methods import Bootstrap, SmoothedBootstrap, make_method
 
 # (argv, the text the one-line error must contain)
 CLI_CASES = [
@@ -347,7 +347,7 @@ def test_cli_n_jobs_past_the_blocks_starts_one_worker_per_block(tmp_path, monkey
     """--n-jobs 6 with 2 blocks started 6 workers; it starts 2."""
     import joblib
 
-    import gansim.executors
+    import gansim.study.executors
 
     asked = []
     real = joblib.Parallel
@@ -357,7 +357,7 @@ def test_cli_n_jobs_past_the_blocks_starts_one_worker_per_block(tmp_path, monkey
         return real(*args, n_jobs=1, **kwargs)  # in this process: the count is what matters
 
     monkeypatch.setattr(joblib, "Parallel", parallel)
-    monkeypatch.setattr(gansim.executors, "usable_cores", lambda: 8)
+    monkeypatch.setattr(gansim.study.executors, "usable_cores", lambda: 8)
     assert main(_tiny_poc(tmp_path, "-B", "2", "--block-size", "1", "--n-jobs", "6")) == 0
     assert asked == [2]
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from gansim import run_study, summarise
-from gansim.intervals import interval_method
-from gansim.methods import FunctionMethod
+from gansim.inference.intervals import interval_method
 from gansim.studies import coverage
-from gansim.study import Study
+from gansim.study.core import Study
+from gansim.study.methods import FunctionMethod
 
 
 def test_t_interval_coverage_through_the_study_is_nominal():

@@ -15,11 +15,11 @@ from functools import partial
 import pandas as pd
 import pytest
 
-from gansim.design import condition_grid
 from gansim.gan.config import GANConfig
-from gansim.methods import GAN, EmpiricalCDF
 from gansim.studies.poc import poc_study
-from gansim.study import Study, StudyError, run_study
+from gansim.study.core import Study, StudyError, run_study
+from gansim.study.design import condition_grid
+from gansim.study.methods import GAN, EmpiricalCDF
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")  # a dependency of distributed

@@ -8,7 +8,7 @@ from gansim.gan.config import GANConfig
 from gansim.gan.engine import train_gans
 from gansim.rng import replication_streams, torch_generator
 from gansim.studies.poc import poc_study
-from gansim.study import study_block
+from gansim.study.core import study_block
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA GPU on this machine"))]
@@ -82,8 +82,8 @@ def test_every_tensor_to_numpy_goes_through_the_cpu():
 def fake_cuda(monkeypatch):
     """torch reports one CUDA GPU; train_gans and torch_generator, wherever imported, record
     the device they are asked for and run on the CPU."""
-    import gansim.estimator
-    import gansim.methods
+    import gansim.inference.estimator
+    import gansim.study.methods
     from gansim.gan import engine
     from gansim.rng import torch_generator as real_generator
 
@@ -99,7 +99,7 @@ def fake_cuda(monkeypatch):
         seen.append(str(device))
         return real_generator(seq, "cpu")
 
-    for module in (gansim.methods, gansim.estimator):
+    for module in (gansim.study.methods, gansim.inference.estimator):
         monkeypatch.setattr(module, "train_gans", train)
         monkeypatch.setattr(module, "torch_generator", generator)
     return seen
@@ -172,7 +172,7 @@ def test_a_pinned_cpu_engine_on_a_gpu_is_refused_before_any_work(fake_cuda, caps
 
 def test_study_method_and_estimator_pass_the_device_down(fake_cuda):
     import gansim as gs
-    from gansim.estimator import GANEstimator
+    from gansim.inference.estimator import GANEstimator
 
     cfg = GANConfig(steps=5)
     study = poc_study(replications=2, n=20, m=100, gan=cfg, block_size=2, device="cuda")
@@ -200,7 +200,7 @@ def test_study_method_and_estimator_pass_the_device_down(fake_cuda):
 def test_estimator_runs_on_device(device):
     # The estimator's device-generic path (fit, the warm-started GAN bootstrap, rvs) through
     # the same functions on every available device.
-    from gansim.estimator import GANEstimator
+    from gansim.inference.estimator import GANEstimator
 
     x = np.random.default_rng(3).normal(2.0, 1.5, size=30)
     est = GANEstimator(GANConfig(steps=20), m=300, device=device, bootstrap_steps=5).fit(x)

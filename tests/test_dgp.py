@@ -9,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from gansim.dgp import (
+from gansim.study.dgp import (
     DGP,
     DGPS,
     Gamma,
@@ -28,7 +28,7 @@ class HandMixture:
     """Reference normal mixture with the scipy frozen-distribution interface.
 
     Written from the textbook formulas and norm.cdf, with ppf by brentq one q at a time, so
-    it shares no code path with gansim.dgp.NormalMixture.
+    it shares no code path with gansim.study.dgp.NormalMixture.
     """
 
     def __init__(self, weights, means, sds):

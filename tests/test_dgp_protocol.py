@@ -10,7 +10,7 @@ import pytest
 import scipy.stats as st
 
 from gansim import GAN, EmpiricalCDF, GANConfig, Normal, Oracle, Study, run_study
-from gansim.dgp import PointwiseDGP, check_sample, vectorised
+from gansim.study.dgp import PointwiseDGP, check_sample, vectorised
 
 
 class ScalarNormal:

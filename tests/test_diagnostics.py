@@ -9,12 +9,12 @@ import torch
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import JSD_BINS, binned_jsd, collapsed, equilibrium, ks_threshold
 from gansim.gan.engine import GANBlock, MLPLayout
 from gansim.studies.poc import poc_study
-from gansim.study import run_study
+from gansim.study.core import run_study
+from gansim.study.dgp import Normal
 
 
 def test_binned_jsd_equals_the_exact_binned_jsd_of_a_narrow_normal():

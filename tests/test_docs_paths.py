@@ -88,7 +88,7 @@ def test_docstrings_name_existing_gansim_modules():
 
 
 def test_the_package_exports_its_dgps():
-    from gansim.dgp import DGPS
+    from gansim.study.dgp import DGPS
 
     for cls in DGPS.values():
         assert getattr(gansim, cls.__name__) is cls

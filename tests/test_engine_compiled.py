@@ -89,7 +89,7 @@ def test_compiled_replication_depends_on_its_own_row_only(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_compiled_engine_in_a_study(device):
     from gansim.studies.poc import poc_study
-    from gansim.study import run_study
+    from gansim.study.core import run_study
 
     study = poc_study(replications=R, n=N, m=200, gan=CFG, block_size=R, device=device)
     assert study.settings()["engines"] == {"gan": "compiled"}

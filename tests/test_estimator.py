@@ -16,10 +16,10 @@ import scipy.stats as st
 from scipy import special
 
 import gansim
-import gansim.estimator as estimator_module
+import gansim.inference.estimator as estimator_module
 from gansim import GANConfig, GANEstimator
-from gansim.estimator import ConfInt, bootstrap_interval
-from gansim.functionals import FUNCTIONALS, Estimate, Functional
+from gansim.inference.estimator import ConfInt, bootstrap_interval
+from gansim.study.functionals import FUNCTIONALS, Estimate, Functional
 
 SHORT = GANConfig(steps=200)
 

@@ -1,4 +1,4 @@
-"""The design grid (gansim.design) and the estimation measures the rates study relies on:
+"""The design grid (gansim.study.design) and the estimation measures the rates study relies on:
 condition ids, truths, pairing, known values recovered, identical methods equal."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from gansim.design import Condition, check_conditions, condition_grid
-from gansim.dgp import LogNormal, make_dgp
-from gansim.methods import Bootstrap, EmpiricalCDF, Parametric
-from gansim.performance import mse_ratio
 from gansim.rng import replication_streams
-from gansim.study import Study, run_study, study_block
+from gansim.study.core import Study, run_study, study_block
+from gansim.study.design import Condition, check_conditions, condition_grid
+from gansim.study.dgp import LogNormal, make_dgp
+from gansim.study.methods import Bootstrap, EmpiricalCDF, Parametric
+from gansim.summary.performance import mse_ratio
 
 
 def _mixture_quantile(p):

@@ -18,14 +18,14 @@ import pandas as pd
 import pytest
 import scipy.stats as st
 
-import gansim.executors as executors
-import gansim.runner as runner
+import gansim.study.executors as executors
+import gansim.study.runner as runner
 from gansim import EmpiricalCDF, Study, run_study
 from gansim.cli import main
-from gansim.design import Condition, condition_grid
 from gansim.rng import replication_streams
-from gansim.runner import checksum_path, run_blocks
-from gansim.study import LOCK_FILE, hold_locks
+from gansim.study.core import LOCK_FILE, hold_locks
+from gansim.study.design import Condition, condition_grid
+from gansim.study.runner import checksum_path, run_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -333,8 +333,8 @@ DRIVER = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
     import pandas as pd
-    from gansim.design import Condition
-    from gansim.runner import run_blocks
+    from gansim.study.design import Condition
+    from gansim.study.runner import run_blocks
 
     def block(reps, seed, condition):
         Path(sys.argv[1], f"worker-{os.getpid()}").write_text("")

@@ -1,4 +1,4 @@
-"""Classical intervals (gansim.intervals), the GAN bootstrap's warm start and the coverage
+"""Classical intervals (gansim.inference.intervals), the GAN bootstrap's warm start and the coverage
 study's machinery: closed forms, scipy.stats on the same resamples, Monte Carlo checks with
 MCSE tolerances and negative controls."""
 
@@ -10,16 +10,16 @@ import scipy.stats as st
 import torch
 
 from gansim import GANConfig, GANEstimator
-from gansim import estimator as est_mod
 from gansim.gan.engine import train_gans
-from gansim.intervals import (
+from gansim.inference import estimator as est_mod
+from gansim.inference.intervals import (
     bootstrap_conf_int,
     bootstrap_replicates,
     interval_method,
     t_interval,
 )
-from gansim.methods import bandwidth
 from gansim.rng import replication_streams, torch_generator
+from gansim.study.methods import bandwidth
 
 _SCIPY_T = {"mean": np.mean,
             "median": lambda s, axis: np.quantile(s, 0.5, axis=axis),

@@ -1,4 +1,4 @@
-"""The GAN games of gansim.gan.losses: closed-form optima, signs, saturation, and each loss
+"""The GAN games of gansim.gan.games: closed-form optima, signs, saturation, and each loss
 training a GAN that learns N(0, 1) in the batched engine."""
 
 import math
@@ -10,7 +10,7 @@ from scipy import optimize, stats
 
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import train_gans
-from gansim.gan.losses import LOSSES, get_loss
+from gansim.gan.games import LOSSES, get_loss
 from gansim.rng import replication_streams, torch_generator
 
 NAMES = sorted(LOSSES)

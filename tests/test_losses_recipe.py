@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 
 from gansim.cli import main as cli_main
-from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.studies import losses, recipe
-from gansim.study import run_study
-from gansim.summary import summarise
+from gansim.study.core import run_study
+from gansim.study.dgp import Normal
+from gansim.summary.simsum import summarise
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 def _through_csv(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,9 +7,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from gansim.dgp import LogNormal, Normal, NormalMixture, StudentT
 from gansim.gan.config import GANConfig
-from gansim.methods import (
+from gansim.rng import replication_streams
+from gansim.study.dgp import LogNormal, Normal, NormalMixture, StudentT
+from gansim.study.methods import (
     GAN,
     METHODS,
     Bootstrap,
@@ -21,7 +22,6 @@ from gansim.methods import (
     make_method,
     method_seed,
 )
-from gansim.rng import replication_streams
 
 #: A p-value below this fails a goodness-of-fit check; with the fixed seeds below each check
 #: passes, and a correct method would fail one only with probability 1e-4.
@@ -175,7 +175,7 @@ def test_shrunk_kernel_keeps_mean_and_variance_of_fn_exactly():
     # Closed form: the shrunk estimate is a Gaussian kernel mixture on the atoms
     # a_i = x̄ + (x_i - x̄)/c with bandwidth h/c, so its mean is mean(a) = x̄ and its variance
     # var(a) + (h/c)² = (σ̂² + h²)/c² = σ̂² (divisor n), for every data set.
-    from gansim.methods import _bandwidth
+    from gansim.study.methods import _bandwidth
 
     x = _data(R=4, n=30, dgp=LogNormal())
     for rule in ("cdf", "nrd0", 0.7):
@@ -225,7 +225,7 @@ def test_cdf_bandwidth_constant_minimises_the_amise_by_quadrature():
     # N(0, σ²), both by quadrature, minimised numerically.
     from scipy import integrate, optimize
 
-    from gansim.methods import CDF_RULE_CONSTANT
+    from gansim.study.methods import CDF_RULE_CONSTANT
 
     psi = 2 * integrate.quad(lambda u: u * stats.norm.pdf(u) * stats.norm.cdf(u),
                              -np.inf, np.inf)[0]

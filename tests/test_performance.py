@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from gansim import performance as perf
-from gansim.performance import (
+from gansim.summary import performance as perf
+from gansim.summary.performance import (
     CoverageBand,
     Measure,
     coverage_band,
@@ -39,7 +39,7 @@ def check(m, value, mcse):
 
 
 # --------------------------------------------------------------------------------------------
-# Hand arithmetic, written out independently of gansim.performance.
+# Hand arithmetic, written out independently of gansim.summary.performance.
 
 
 def test_mean_bias_by_hand():

@@ -1,6 +1,7 @@
 """What a study writes reads into R as it is, and the README's R lines run and refit
 gansim's rates: a small study's tidy CSV read with ``read.csv`` (a mean compared with
-pandas') and the README snippet's ``lm`` slopes compared with :func:`gansim.rates.rate_slopes`.
+pandas') and the README snippet's ``lm`` slopes compared with
+:func:`gansim.summary.convergence.rate_slopes`.
 Skipped where ``Rscript`` is not on PATH."""
 
 import re
@@ -14,8 +15,8 @@ import pytest
 
 import gansim as gs
 from gansim import report
-from gansim.methods import Bootstrap, EmpiricalCDF
-from gansim.rates import rate_slopes
+from gansim.study.methods import Bootstrap, EmpiricalCDF
+from gansim.summary.convergence import rate_slopes
 
 RSCRIPT = shutil.which("Rscript")
 pytestmark = pytest.mark.skipif(RSCRIPT is None, reason="R (Rscript) is not installed")

@@ -13,11 +13,11 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from gansim.dgp import Normal
-from gansim.functionals import ks_distance_batch
-from gansim.rates import fit_rates, ks_exact_slope, rate_slopes
 from gansim.studies import rates as rates_study
-from gansim.study import TIDY_COLUMNS, StudyResult, run_study
+from gansim.study.core import TIDY_COLUMNS, StudyResult, run_study
+from gansim.study.dgp import Normal
+from gansim.study.functionals import ks_distance_batch
+from gansim.summary.convergence import fit_rates, ks_exact_slope, rate_slopes
 
 NS = [25, 50, 100, 200, 400, 800]
 RESULTS = Path(__file__).resolve().parents[1] / "results"
@@ -98,7 +98,7 @@ def test_ecdf_ks_slope_agrees_with_the_exact_kstwo_slope_and_a_wrong_truth_does_
 
 
 def test_exact_mean_of_log_matches_monte_carlo():
-    from gansim.rates import _mean_log_kstwo
+    from gansim.summary.convergence import _mean_log_kstwo
 
     n = 50
     d = ks_distance_batch(np.random.default_rng(1).standard_normal((4000, n)), Normal().cdf)
@@ -296,7 +296,7 @@ def _synthetic_means(seed, a=0.02, b=0.6, c=0.5, B=40, sd_log=0.3):
 
 
 def test_floor_fit_intervals_cover_the_known_floor_and_exponent():
-    from gansim.rates import floor_fit
+    from gansim.summary.convergence import floor_fit
 
     reps, hits_a, hits_c = 150, 0, 0
     for seed in range(reps):
@@ -312,7 +312,7 @@ def test_floor_fit_intervals_cover_the_known_floor_and_exponent():
 
 
 def test_floor_fit_point_estimates_match_an_independent_grid_search():
-    from gansim.rates import floor_fit
+    from gansim.summary.convergence import floor_fit
 
     mean, mcse = _synthetic_means(3)
     f = floor_fit(FLOOR_NS, mean, mcse)
@@ -331,7 +331,7 @@ def test_floor_fit_point_estimates_match_an_independent_grid_search():
 def test_negative_control_a_wrong_exponent_is_rejected():
     # Means from 0 + 1.0 n^-1 fitted with c fixed at 1/2: the chi2 test rejects, and the
     # free fit finds c near 1 and a near 0.
-    from gansim.rates import floor_fit
+    from gansim.summary.convergence import floor_fit
 
     mean = FLOOR_NS ** -1.0
     mcse = 0.02 * mean
@@ -344,7 +344,7 @@ def test_negative_control_a_wrong_exponent_is_rejected():
 def test_a_floor_flattens_the_loglog_slope_and_the_local_slopes():
     # The confound of results/rates: a floor makes the straight log-log fit flatter than -c,
     # and the local slopes run towards 0; the floor model recovers c.
-    from gansim.rates import floor_fit, local_slopes
+    from gansim.summary.convergence import floor_fit, local_slopes
 
     mean = 0.01 + 0.5 * FLOOR_NS ** -0.5
     s = pd.DataFrame({"dgp": "x", "n": FLOOR_NS, "method": "m", "quantity": "ks",
@@ -363,7 +363,7 @@ def test_committed_rates_floor_numbers_of_issue_12():
     # The re-analysis quoted by issue 12, recomputed from the committed summary.csv: the
     # GAN's normal means fit a + b n^-1/2 with a at the m-draw floor, and the free fits
     # of t3, lognormal and the mixture have floors 0.045, 0.066, 0.086 and c >= 0.5.
-    from gansim.rates import floor_fits
+    from gansim.summary.convergence import floor_fits
 
     summary = pd.read_csv(RESULTS / "rates" / "summary.csv")
     gan = summary[summary.method == "gan"]
@@ -383,7 +383,7 @@ def test_committed_rates_floor_numbers_of_issue_12():
     ({"mean": [0.1, np.nan, 0.1, 0.1]}, "`mean` must be finite"),
 ])
 def test_floor_fit_bad_input_names_the_argument(kwargs, match):
-    from gansim.rates import floor_fit
+    from gansim.summary.convergence import floor_fit
 
     args = {"n": [10, 20, 40, 80], "mean": [0.3, 0.2, 0.15, 0.1], "mcse": [0.01] * 4, **kwargs}
     with pytest.raises(ValueError, match=match):

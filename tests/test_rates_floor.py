@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gansim.dgp import Gamma, Normal, Uniform
 from gansim.studies import rates_floor
-from gansim.study import run_study
+from gansim.study.core import run_study
+from gansim.study.dgp import Gamma, Normal, Uniform
 
 
 def test_ks_of_the_first_k_draws_matches_scipy():

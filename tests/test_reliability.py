@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from gansim import GANConfig, Study, condition_grid, run_study
-from gansim.design import Condition
 from gansim.rng import replication_streams
-from gansim.runner import block_ranges, run_blocks
 from gansim.studies.poc import poc_study
+from gansim.study.design import Condition
+from gansim.study.runner import block_ranges, run_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK_NAME = re.compile(r"block-\d{7}-\d{7}\.parquet$")

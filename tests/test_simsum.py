@@ -35,7 +35,7 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from gansim import simsum
-from gansim.summary import STATS
+from gansim.summary.simsum import STATS
 
 TRUTH = 0.5
 
@@ -675,7 +675,7 @@ def test_simsum_refuses_invalid_numbers_and_labels(edit, match):
 
 
 def test_summarise_refuses_rows_given_twice_and_missing_method_labels():
-    from gansim.summary import summarise
+    from gansim.summary.simsum import summarise
 
     tidy = _tidy_rows()
     ok = summarise(tidy, ref="a")

@@ -216,19 +216,19 @@ def test_warnings_are_kept_per_replication():
 
 
 def test_block_that_raises_is_recorded_and_recomputed_on_resume(monkeypatch, tmp_path):
-    import gansim.methods
+    import gansim.study.methods
 
     study = poc_study(**TINY)
     full = run_study(study, seed=1, progress=False).tidy
-    real = gansim.methods.train_gans
+    real = gansim.study.methods.train_gans
 
     def boom(*args, **kwargs):
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(gansim.methods, "train_gans", boom)
+    monkeypatch.setattr(gansim.study.methods, "train_gans", boom)
     with pytest.raises(StudyError, match="MemoryError: out of memory"):
         run_study(study, seed=1, progress=False, out_dir=tmp_path)
-    monkeypatch.setattr(gansim.methods, "train_gans", real)
+    monkeypatch.setattr(gansim.study.methods, "train_gans", real)
     # The documented recovery, the same command again, recomputes the errored blocks.
     res = run_study(study, seed=1, progress=False, out_dir=tmp_path)
     assert res.conditions.blocks_computed.iloc[0] == 2
@@ -236,12 +236,12 @@ def test_block_that_raises_is_recorded_and_recomputed_on_resume(monkeypatch, tmp
 
 
 def test_interrupted_study_resumes_to_identical_results(tmp_path, monkeypatch):
-    import gansim.study
+    import gansim.study.core
 
     study = poc_study(replications=12, n=20, m=200, gan=GANConfig(steps=20), block_size=4)
     full = run_study(study, seed=6, progress=False).tidy
     calls = {"n": 0}
-    real = gansim.study.study_block
+    real = gansim.study.core.study_block
 
     def interrupted(*args, **kwargs):
         calls["n"] += 1
@@ -249,7 +249,7 @@ def test_interrupted_study_resumes_to_identical_results(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # as Ctrl-C during the second block
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(gansim.study, "study_block", interrupted)
+    monkeypatch.setattr(gansim.study.core, "study_block", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_study(study, seed=6, progress=False, out_dir=tmp_path)
     monkeypatch.undo()

@@ -18,9 +18,9 @@ from gansim import (
     replay,
     run_study,
 )
-from gansim.analysis import Block
-from gansim.methods import Method
 from gansim.rng import replication_streams
+from gansim.study.analysis import Block
+from gansim.study.methods import Method
 
 SEED, B, N = 4, 8, 20
 CHOSEN = (2, 5)  # the replications made to fail
@@ -162,11 +162,11 @@ def test_analyse_block_is_the_method_contract():
     import ast
     import inspect
 
-    import gansim.methods
-    import gansim.study
+    import gansim.study.core
+    import gansim.study.methods
 
-    tree = ast.parse(inspect.getsource(gansim.study))
-    classes = {k for k, v in vars(gansim.methods).items()
+    tree = ast.parse(inspect.getsource(gansim.study.core))
+    classes = {k for k, v in vars(gansim.study.methods).items()
                if isinstance(v, type) and issubclass(v, Method) and v is not Method}
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     used |= {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)

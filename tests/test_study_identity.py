@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gansim import EmpiricalCDF, Parametric, Study, run_study
-from gansim.identity import callable_id, differences, object_id
+from gansim.study.identity import callable_id, differences, object_id
 
 
 class ContaminatedNormal:

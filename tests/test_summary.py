@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gansim.summary import STATS, summarise
+from gansim.summary.simsum import STATS, summarise
 
 
 @pytest.fixture(scope="module")

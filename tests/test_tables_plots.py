@@ -1,4 +1,5 @@
-"""gansim.tables.summary_table and gansim.plots: the tables hold every value and MCSE of the
+"""gansim.summary.tables.summary_table and gansim.summary.plots: the tables hold every value and
+MCSE of the
 summary as formatted, the figures have the axes, labels and points they should, and the
 proof of concept writes its tables and figures."""
 
@@ -9,9 +10,9 @@ import pytest
 import scipy.stats as st
 
 import gansim as gs
-from gansim import plots
-from gansim.methods import Bootstrap, EmpiricalCDF
-from gansim.tables import format_cell, summary_table
+from gansim.study.methods import Bootstrap, EmpiricalCDF
+from gansim.summary import plots
+from gansim.summary.tables import format_cell, summary_table
 
 CELL = re.compile(r"^(-?\d+(?:\.\d+)?)(?: \((\d+(?:\.\d+)?)\))?$")
 

@@ -22,10 +22,10 @@ from gansim import (
     condition_grid,
     run_study,
 )
-from gansim.design import Condition
-from gansim.dgp import DGPS, make_dgp
-from gansim.functionals import check_scale
 from gansim.gan.config import MAX_STEPS, MAX_WIDTH
+from gansim.study.design import Condition
+from gansim.study.dgp import DGPS, make_dgp
+from gansim.study.functionals import check_scale
 
 SMALL = dict(methods=[EmpiricalCDF()], dgp=st.norm(), replications=8, n=10, distances=[])
 
@@ -393,7 +393,7 @@ def test_a_block_larger_than_B_is_lowered_to_B():
     import scipy.stats as st
 
     import gansim as gs
-    from gansim.methods import EmpiricalCDF
+    from gansim.study.methods import EmpiricalCDF
 
     small = gs.Study([EmpiricalCDF()], dgp=st.norm(), replications=3, n=10, block_size=1000)
     assert small.block_size == 3

@@ -9,12 +9,12 @@ from functools import partial
 
 import numpy as np
 
-from gansim.gan.losses import LOSSES
+from gansim.gan.games import LOSSES
 
 __all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "MAX_STEPS", "MAX_WIDTH", "NOISES",
            "check_device"]
 
-#: Names of the GAN games known to the engine, in :data:`gansim.gan.losses.LOSSES` (the
+#: Names of the GAN games known to the engine, in :data:`gansim.gan.games.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
 #: ``"minimax"``, ``"least-squares"`` and ``"wasserstein"`` (WGAN-GP).
 GENERATOR_LOSSES = tuple(LOSSES)
@@ -146,7 +146,7 @@ class GANConfig:
     eps : float
         Adam's denominator guard.
     loss : str
-        The GAN game, one of :data:`GENERATOR_LOSSES` (see :mod:`gansim.gan.losses`).
+        The GAN game, one of :data:`GENERATOR_LOSSES` (see :mod:`gansim.gan.games`).
     d_steps : int
         Discriminator updates per generator update (k of Goodfellow et al.'s algorithm), each
         against fresh fakes; ``steps`` counts generator updates.

@@ -10,7 +10,7 @@ generator used for sampling (the averaged one when EMA is on):
   means something).
 - ``value``: minus D's loss without penalties and without label smoothing, evaluated on the
   data and the draws: the value function ``V(D, G) = E log D(x) + E log(1 - D(G(z)))``
-  (``-log 4`` at equilibrium) for the cross-entropy games; see :mod:`gansim.gan.losses` for
+  (``-log 4`` at equilibrium) for the cross-entropy games; see :mod:`gansim.gan.games` for
   the others (-1/4 for least squares; ``E D(x) - E D(G(z))``, 0 at equilibrium, for
   Wasserstein).  D is fitted to the generator's last weights, not to the averaged one, so
   the value is a diagnostic, not a divergence estimate.
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from gansim.gan.losses import get_loss
+from gansim.gan.games import get_loss
 
 __all__ = ["JSD_BINS", "binned_jsd", "collapsed", "ks_threshold", "equilibrium"]
 

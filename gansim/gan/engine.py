@@ -41,7 +41,7 @@ import torch
 
 from gansim.gan.config import GANConfig
 from gansim.gan.fused import fused_available, fused_supports, train_fused
-from gansim.gan.losses import get_loss
+from gansim.gan.games import get_loss
 from gansim.gan.noise import BYTES_PER_NORMAL, PhiloxNoise, normals_from_tensors
 from gansim.rng import torch_generator
 
@@ -948,7 +948,7 @@ def _train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
 
 
 def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
-    from gansim.functionals import _as_float_array, check_scale
+    from gansim.study.functionals import _as_float_array, check_scale
 
     if not isinstance(config, GANConfig):
         raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")

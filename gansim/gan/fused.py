@@ -24,7 +24,6 @@ import functools
 import hashlib
 import os
 import platform
-import shutil
 import stat
 import subprocess
 import tempfile
@@ -36,6 +35,7 @@ import numpy as np
 import torch
 
 from gansim._files import write_atomic
+from gansim._platform import compiler, compiler_version
 
 __all__ = ["FusedUnavailable", "compiler_version", "fused_available", "fused_supports",
            "fused_gradients", "philox_normals_c", "train_fused"]
@@ -96,21 +96,11 @@ def _cpu_signature() -> str:
 
 
 def _compiler() -> str:
-    cc = os.environ.get("CC", "cc")
-    if shutil.which(cc) is None:
-        raise FusedUnavailable(f"no C compiler: `{cc}` was not found (set $CC, or use "
-                               "GANConfig(engine='torch')).")
+    cc = compiler()
+    if cc is None:
+        raise FusedUnavailable(f"no C compiler: `{os.environ.get('CC', 'cc')}` was not found "
+                               "(set $CC, or use GANConfig(engine='torch')).")
     return cc
-
-
-def compiler_version() -> str | None:
-    """First line of the C compiler's ``--version``, or None without a compiler."""
-    try:
-        cc = _compiler()
-    except FusedUnavailable:
-        return None
-    out = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout
-    return out.splitlines()[0] if out else None
 
 
 def _cache_dir() -> Path:
@@ -228,7 +218,7 @@ def _library(config) -> ctypes.CDLL:
 
 
 def _settings(config, R: int, n: int) -> _Settings:
-    from gansim.gan.losses import get_loss
+    from gansim.gan.games import get_loss
 
     loss = get_loss(config.loss)
     ema_first = config.ema_first_step

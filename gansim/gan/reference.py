@@ -21,7 +21,7 @@ from gansim.gan.engine import (
     initial_parameters,
     latent_noise,
 )
-from gansim.gan.losses import get_loss
+from gansim.gan.games import get_loss
 from gansim.rng import torch_generator
 
 __all__ = ["ReferenceGAN", "train_gan_reference"]
@@ -80,7 +80,7 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
     """Train one GAN on a 1-D sample the textbook way.
 
     Every option of :class:`GANConfig` is written here in its most direct form: the losses
-    are the registry's *values* (:mod:`gansim.gan.losses`), differentiated by autograd, and
+    are the registry's *values* (:mod:`gansim.gan.games`), differentiated by autograd, and
     the penalties use ``torch.autograd.grad(..., create_graph=True)`` on ``nn.Module`` objects.
 
     Returns

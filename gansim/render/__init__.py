@@ -44,7 +44,7 @@ REPORTS = {
 }
 
 #: Modules that render only fragments of the top README (no results folder of their own).
-FRAGMENTS = ("gansim.render.performance",)
+FRAGMENTS = ("gansim.render.benchmarks",)
 
 _MARKER = re.compile(r"(<!-- gansim report: (?P<name>[\w-]+) -->\n)(?P<body>.*?)"
                      r"(<!-- /gansim report -->)", re.S)

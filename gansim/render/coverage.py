@@ -30,7 +30,7 @@ import pandas as pd
 from gansim.render import rules
 from gansim.render.common import read_csv, read_json, versions_line
 from gansim.render.text import count, fill, md_table, num, num_range, signed
-from gansim.tables import summary_table
+from gansim.summary.tables import summary_table
 
 __all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
            "counts_table", "tables", "diagnosis_table", "warm_table", "coverage_md",
@@ -454,7 +454,7 @@ def _design_section(data, design) -> str:
         "n draws from F* instead of the data (warm-started). In the `check` part the "
         "warm-started methods are labelled `_warm` in the folder's `summary.csv`."))
     lines.append(_bullet(
-        f"**Classical intervals** on the same data sets (`gansim.intervals`, R = "
+        f"**Classical intervals** on the same data sets (`gansim.inference.intervals`, R = "
         f"{'/'.join(num(r, 0) for r in R_cls)} resamples, the same resamples for percentile "
         "and BCa): Student's `t` (mean only), Efron's bootstrap percentile and BCa "
         "(`boot_percentile`, `boot_bca`) and the smoothed bootstrap percentile "
@@ -960,7 +960,7 @@ def _readme(data, design, pairs) -> str:
                   "study answers on simulated data sets, against the classical intervals "
                   "computed on the same data. The study is `gansim/studies/coverage.py`; "
                   "the estimator `gansim.GANEstimator`, the classical intervals "
-                  "`gansim.intervals`."), "",
+                  "`gansim.inference.intervals`."), "",
             _para("Files: [`coverage.md`](coverage.md) (coverage and width with MCSEs for "
                   "every part and method, the band counts per method, the Wald diagnosis, "
                   "warm against scratch), [`paired.md`](paired.md) (every paired "

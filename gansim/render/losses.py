@@ -43,7 +43,7 @@ NAMES = {"nonsaturating": "non-saturating, k = 1", "nonsaturating-k5": "non-satu
 
 def dgp_from_run(settings: dict):
     """The normal DGP of a run record's settings (``"Normal(mean=0.0, sd=1.0)"``)."""
-    from gansim.dgp import Normal
+    from gansim.study.dgp import Normal
 
     m = re.fullmatch(r"Normal\(mean=([-0-9.eE+]+), sd=([0-9.eE+]+)\)", settings["dgp"])
     if not m:
@@ -75,7 +75,7 @@ def _tidy(folder: Path, quantities) -> pd.DataFrame:
 
 def _paired_against(tidy: pd.DataFrame, ref: str) -> Summary:
     """Paired stats of every method against ``ref`` (:func:`gansim.summarise`)."""
-    from gansim.summary import summarise
+    from gansim.summary.simsum import summarise
 
     part = tidy[tidy["quantity"].isin(["mean", "ks"])]
     return Summary(summarise(part, ref=ref))
@@ -128,7 +128,7 @@ def _table_md(run: dict, summary: pd.DataFrame, tidy: pd.DataFrame) -> str:
 def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame) -> str:
     from gansim.gan.config import GANConfig
     from gansim.gan.diagnostics import JSD_BINS, ks_threshold
-    from gansim.gan.losses import get_loss
+    from gansim.gan.games import get_loss
     from gansim.report import LECTURE
 
     s = run["settings"]

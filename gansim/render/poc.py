@@ -84,9 +84,8 @@ def summary_digits(summary: pd.DataFrame) -> dict:
 
 def summary_md(summary: pd.DataFrame, *, rows, caption: str, columns: str = "method") -> str:
     """``summary.md`` of a study: the whole summary as a table of ``value (MCSE)`` cells,
-    exactly as the study writes it (:func:`gansim.tables.summary_table`)."""
-    from gansim import tables
-
+    exactly as the study writes it (:func:`gansim.summary.tables.summary_table`)."""
+    from gansim.summary import tables
     return tables.summary_table(summary, rows=rows, columns=columns,
                                 digits=summary_digits(summary), fmt="md", caption=caption)
 
@@ -206,7 +205,7 @@ def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float = LEV
     """Markdown table: the lecture's numbers beside this run's, each of ours with its MCSE
     and, for coverages and the variance ratio, the word of the stated rule.
 
-    ``summary`` is the proof of concept's: :func:`gansim.summary.summarise` with
+    ``summary`` is the proof of concept's: :func:`gansim.summary.simsum.summarise` with
     ``ref="ecdf"``, the references of :func:`gansim.studies.poc.references` and, where the
     GAN-bootstrap companion ran, its methods ``est_*`` and ``ecdf_companion_data``.
     """
@@ -623,7 +622,7 @@ def _files(boot: bool) -> list[tuple[str, str]]:
         ("`mean.png`, `ks.png`", "the lecture's two histograms, with N(μ, σ²/n) and "
          "Kolmogorov's exact density for n"),
         ("`zip.png`, `forest.png`", "zip plot of the plug-in intervals of the mean "
-         "(`gansim.plots.zip_plot`); coverage of the mean's intervals with ±1.96 MCSE"),
+         "(`gansim.summary.plots.zip_plot`); coverage of the mean's intervals with ±1.96 MCSE"),
         ("`study.json`", "the record of the study whose outputs the folder holds: a run with "
          "other settings or fewer replications is refused without `--overwrite`"),
         ("`run.json`", "command, seed, settings, versions, machine, wall time, failures"),

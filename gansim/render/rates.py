@@ -42,7 +42,7 @@ __all__ = ["render", "rates_answers", "tables", "ratio_word", "ratio_chance", "f
            "wls_slope", "ks_floor", "share_cell", "floor_table", "FUNCTIONALS"]
 
 FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
-#: Display names of the DGPs (gansim.dgp registry names).
+#: Display names of the DGPs (gansim.study.dgp registry names).
 
 #: What each method label of the rates studies is (the estimator it samples from).
 METHODS = {"ecdf": "F_n itself, evaluated exactly", "bootstrap": "m draws from F_n",
@@ -221,8 +221,7 @@ def _mr(paired: pd.DataFrame, method: str = "gan") -> pd.DataFrame:
 def _results_floor_fits(summary: pd.DataFrame):
     """Floor fits of mean KS on results/rates (m = 10,000), free c and c = 1/2; the bootstrap
     (≈ F_n) and the oracle (flat) are left out."""
-    from gansim import rates
-
+    from gansim.summary import convergence as rates
     s = summary[summary.method.isin(["ecdf", "smoothed", "parametric", "gan"])]
     return rates.floor_fits(s, "ks"), rates.floor_fits(s, "ks", c=0.5)
 
@@ -251,7 +250,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
     the words of the stated rules; the study writes it and ``python -m gansim report``
     renders it from the committed files.
 
-    ``summary`` is :func:`gansim.summary.summarise` by ``dgp, n``; ``paired`` the paired
+    ``summary`` is :func:`gansim.summary.simsum.summarise` by ``dgp, n``; ``paired`` the paired
     stats of ``gan`` against each reference method (column ``ref``); ``slopes`` and
     ``exact`` as in ``slopes.csv`` and ``run.json``; ``fits``, optionally, the floor fits
     of :func:`_results_floor_fits` (computed when not given)."""
@@ -309,7 +308,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
     half = half.set_index(["dgp", "method"]) if not half.empty else half
     L += ["A straight line on log-log axes has no floor. Mean KS = a + b·n^−c, weighted "
           "nonlinear least squares on the condition means with their MCSEs, profile-likelihood "
-          "95% intervals (`gansim.rates.floor_fits`); the search for c runs over "
+          "95% intervals (`gansim.summary.convergence.floor_fits`); the search for c runs over "
           f"[{num(_c_bound(), 3)}, 5]. Reading: a lower end of c on the search bound makes the "
           "interval an upper bound only; an interval of a reaching below 0 (a mean distance is "
           "≥ 0) bounds the floor from above only; F_n's c is known (½), and where its interval "
@@ -397,8 +396,7 @@ def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFr
 
 
 def _c_bound() -> float:
-    from gansim import rates
-
+    from gansim.summary import convergence as rates
     return float(rates._C_GRID[0])
 
 
@@ -458,13 +456,13 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
          "## What was run", "", provenance(run, B_key="_none_"),
          f"Machine: {run['machine']['cores']}-core {run['machine']['cpu']} (CPU only); the "
          "wall time is not a benchmark (the cores were not reserved).", "",
-         f"**Design.** {len(des['dgps'])} DGPs (`gansim.dgp` defaults: "
+         f"**Design.** {len(des['dgps'])} DGPs (`gansim.study.dgp` defaults: "
          + ", ".join(f"`{g}` = `{des['reprs'].get(g, g)}`" for g in des["dgps"])
          + f") × n ∈ {{{', '.join(map(str, ns))}}}: {len(des['dgps']) * len(ns)} conditions. "
          f"B = {_b_text(des['B_by_n'])} ({num(des['total'], 0)} replications; "
          f"{des['failed']} failed, {des['warned']} warned). In each replication the n data "
          "points are drawn once and every method sees them (paired comparisons). Methods "
-         "(`gansim.methods`): " + "; ".join(f"`{m}`, {METHODS.get(m, m)}"
+         "(`gansim.study.methods`): " + "; ".join(f"`{m}`, {METHODS.get(m, m)}"
                                             for m in des["labels"])
          + ". The GAN is "
          f"`GANConfig(standardize={des['gan']['standardize']})`: "

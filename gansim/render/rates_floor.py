@@ -400,7 +400,7 @@ def readme(d: dict) -> str:
          "(`smoothed`: nrd0 bandwidth, draws of variance σ̂² + h²) and the shrunk smoothed "
          "bootstrap with a cdf bandwidth (`smoothed_cdf`: h = 4^(1/3)·σ̂·n^−1/3, draws rescaled "
          "to mean x̄ and variance σ̂²). N(x̄, s²) is not run.",
-         "- **DGPs** (`gansim.dgp` defaults): " + ", ".join(f"`{g}` = `{reprs.get(g, g)}`"
+         "- **DGPs** (`gansim.study.dgp` defaults): " + ", ".join(f"`{g}` = `{reprs.get(g, g)}`"
                                                            for g in dgps)
          + f"; n ∈ {{{', '.join(map(str, ns))}}}; {len(conds)} conditions; B = "
          + "/".join(map(str, Bs)) + f" per condition ({num(int(conds.B.sum()), 0)} "

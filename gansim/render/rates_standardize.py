@@ -36,7 +36,7 @@ def _vm(value, mcse, digits=3):
 def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n: int) -> str:
     """Markdown: the GAN on raw against standardised data, per DGP.
 
-    ``summary`` is :func:`gansim.summary.summarise` by ``dgp``; ``paired`` a frame with
+    ``summary`` is :func:`gansim.summary.simsum.summarise` by ``dgp``; ``paired`` a frame with
     ``ref="gan_raw"`` (the ``less`` rows of ``gan`` are used; the committed ``summary.csv``
     serves as both)."""
     lines = [f"# The GAN on raw vs standardised data, n = {n}, B = {B} per DGP", "",

@@ -91,7 +91,7 @@ def _ks_less(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def _paired(t: pd.DataFrame) -> Summary:
-    from gansim.summary import summarise
+    from gansim.summary.simsum import summarise
 
     return Summary(summarise(t[t["quantity"].isin(["mean", "ks"])], ref=REF))
 

@@ -2,7 +2,8 @@
 
 On the same simulated data sets, the GAN's intervals for the mean, median, sd, q0.1 and q0.9
 (:class:`gansim.GANEstimator`) against the classical intervals a statistician would compute
-on the data (:mod:`gansim.intervals`), over five DGPs and n = 25 ... 400.  Coverage, width and
+on the data (:mod:`gansim.inference.intervals`), over five DGPs and n = 25 ... 400.  Coverage,
+width and
 their MCSEs come from :func:`gansim.summarise`.  The work is split into parts, each its own
 resumable study in its own folder under ``--out``, committed as it completes:
 
@@ -44,16 +45,16 @@ from scipy import stats
 
 from gansim import report
 from gansim.cli import add_device_argument, scale_arg, steps_arg
-from gansim.design import condition_grid
-from gansim.dgp import make_dgp
-from gansim.estimator import GANEstimator
-from gansim.functionals import FUNCTIONALS
 from gansim.gan.config import GANConfig
-from gansim.intervals import interval_method
-from gansim.methods import FunctionMethod
+from gansim.inference.estimator import GANEstimator
+from gansim.inference.intervals import interval_method
 from gansim.render.coverage import coverage_md, tables
-from gansim.study import Study, StudyResult, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, StudyResult, run_study
+from gansim.study.design import condition_grid
+from gansim.study.dgp import make_dgp
+from gansim.study.functionals import FUNCTIONALS
+from gansim.study.methods import FunctionMethod
+from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "PARTS", "add_arguments", "build_study", "main",
            "write_part", "write_report"]
@@ -131,7 +132,7 @@ def methods(part: str, steps: int = GANConfig.steps, device: str = "cpu") -> lis
 
 def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps,
                 device: str = "cpu") -> Study:
-    """One part of the coverage study as a :class:`~gansim.study.Study`.
+    """One part of the coverage study as a :class:`~gansim.study.core.Study`.
 
     Parameters
     ----------

@@ -21,16 +21,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim import plots, report
+from gansim import report
 from gansim.cli import add_device_argument, m_arg, n_arg, replications_arg, steps_arg
-from gansim.dgp import Normal
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine, train_gans
-from gansim.gan.losses import get_loss
-from gansim.methods import GAN, EmpiricalCDF
+from gansim.gan.games import get_loss
 from gansim.rng import replication_streams
-from gansim.study import Study, StudyResult, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, StudyResult, run_study
+from gansim.study.dgp import Normal
+from gansim.study.methods import GAN, EmpiricalCDF
+from gansim.summary import plots
+from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "DIAGNOSTICS", "ENGINE", "ESTIMATION", "NOISE", "KEEP",
            "VARIANTS", "add_arguments", "fmt", "gan_config", "legacy_replications",
@@ -49,7 +50,7 @@ ENGINE = "torch"
 #: distribution.
 NOISE = "generator"
 
-#: The variants: the four games of gansim.gan.losses; k = 5 for the non-saturating one;
+#: The variants: the four games of gansim.gan.games; k = 5 for the non-saturating one;
 #: WGAN-GP with the paper's k = 5 critic steps, with the two-sided and one-sided penalty.
 #: Each name is the GAN method's label (no spaces, no '__').
 VARIANTS = {
@@ -158,7 +159,7 @@ def measures(summary: pd.DataFrame, tidy: pd.DataFrame, method: str, *, config: 
     Parameters
     ----------
     summary : DataFrame
-        :func:`gansim.summary.summarise` of ``tidy`` with ``ref="ecdf"``, one condition.
+        :func:`gansim.summary.simsum.summarise` of ``tidy`` with ``ref="ecdf"``, one condition.
     tidy : DataFrame
         The study's tidy rows (for the failure counts), one condition.
     method : str

@@ -3,7 +3,7 @@
 For each of B replications: draw n points from N(μ, σ²), compute X̄, the sd and the exact KS
 distance sup|F_n − F| (method ``ecdf``); train a GAN on the n points, draw m points from it
 and compute X̄*, sd* and sup|F*_n − F| with the GAN's diagnostics (method ``gan``).  The
-mean carries the plug-in t interval of :data:`gansim.functionals.FUNCTIONALS`; two more
+mean carries the plug-in t interval of :data:`gansim.study.functionals.FUNCTIONALS`; two more
 intervals of the lecture's table are *references* an analyst could not compute (they use
 the true σ, or the spread of X̄* over the replications).
 
@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim import performance as perf
-from gansim import plots, report
+from gansim import report
 from gansim.cli import (
     add_device_argument,
     block_size_arg,
@@ -36,13 +35,15 @@ from gansim.cli import (
     replications_arg,
     steps_arg,
 )
-from gansim.dgp import Normal
 from gansim.gan.config import ENGINES, NOISES, GANConfig
 from gansim.gan.engine import resolve_engine
-from gansim.methods import GAN, EmpiricalCDF
 from gansim.render import poc as render_poc
-from gansim.study import Study, StudyResult, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, StudyResult, run_study
+from gansim.study.dgp import Normal
+from gansim.study.methods import GAN, EmpiricalCDF
+from gansim.summary import performance as perf
+from gansim.summary import plots
+from gansim.summary.simsum import summarise
 
 __all__ = ["DESCRIPTION", "DEFAULTS", "add_arguments", "main", "poc_study", "references",
            "write_outputs"]
@@ -55,7 +56,7 @@ LEVEL = 0.95
 def poc_study(*, replications: int = 10_000, n: int = 100, m: int = 10_000,
               dgp: Normal | None = None, gan: GANConfig | None = None,
               block_size: int | str = 100, device: str = "cpu") -> Study:
-    """The proof-of-concept study as a :class:`~gansim.study.Study`.
+    """The proof-of-concept study as a :class:`~gansim.study.core.Study`.
 
     One condition without factors (condition id 0); the GAN draws from the replication's
     ``draws`` stream (``stream=None``), as before methods had streams of their own, so the
@@ -99,8 +100,8 @@ def gan_bootstrap_study(*, replications: int = GAN_BOOTSTRAP_B, n: int = 100,
     >>> [m.label for m in s.methods], s.replications
     (['est_wald', 'est_percentile', 'est_bca'], 3)
     """
-    from gansim.estimator import GANEstimator
-    from gansim.methods import FunctionMethod
+    from gansim.inference.estimator import GANEstimator
+    from gansim.study.methods import FunctionMethod
 
     est = GANEstimator(GANConfig() if gan is None else gan, m=m, bootstrap_steps=WARM_STEPS,
                        device=device)
@@ -114,7 +115,7 @@ def gan_bootstrap_study(*, replications: int = GAN_BOOTSTRAP_B, n: int = 100,
 
 def references(tidy: pd.DataFrame, *, sigma: float, mu: float, n: int,
                level: float = LEVEL) -> pd.DataFrame:
-    """Reference measures of the lecture's table, in :func:`~gansim.summary.summarise`'s
+    """Reference measures of the lecture's table, in :func:`~gansim.summary.simsum.summarise`'s
     schema, none of which an analyst could compute from one data set.
 
     - ``ref_cover_known_sigma``: coverage of ``T ± z σ/√n`` with the true σ;

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim import rates, report
+from gansim import report
 from gansim.cli import (
     add_device_argument,
     block_size_arg,
@@ -30,12 +30,13 @@ from gansim.cli import (
     scale_arg,
     steps_arg,
 )
-from gansim.design import condition_grid
-from gansim.distances import DISTANCES
 from gansim.gan.config import GANConfig
-from gansim.methods import GAN, Bootstrap, EmpiricalCDF, Oracle, Parametric, SmoothedBootstrap
-from gansim.study import Study, StudyResult, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, StudyResult, run_study
+from gansim.study.design import condition_grid
+from gansim.study.distances import DISTANCES
+from gansim.study.methods import GAN, Bootstrap, EmpiricalCDF, Oracle, Parametric, SmoothedBootstrap
+from gansim.summary import convergence as rates
+from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "add_arguments", "build_study", "main", "paired",
            "write_outputs"]
@@ -43,7 +44,7 @@ __all__ = ["DEFAULTS", "DESCRIPTION", "add_arguments", "build_study", "main", "p
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 4, "out": "results/rates"}
 
-#: DGPs (gansim.dgp registry names, default parameters) and sample sizes of the grid.
+#: DGPs (gansim.study.dgp registry names, default parameters) and sample sizes of the grid.
 DGPS = ("normal", "t", "lognormal", "mixture")
 NS = (25, 50, 100, 200, 400, 800)
 #: B per n: the GAN's cost grows with n, so fewer replications at large n keep the whole grid
@@ -82,7 +83,7 @@ def build_study(*, ns=NS, dgps=DGPS, scale: float = 1.0, m: int = 10_000,
         Multiplies every B (> 0): a quick look with a small scale.
     m, steps, block_size : int
         Draws per method and replication, GAN training steps, replications per block
-        (``"auto"``: see :class:`~gansim.study.Study`).
+        (``"auto"``: see :class:`~gansim.study.core.Study`).
     device : str
         Torch device of the GANs (``"cpu"``, ``"cuda"``, ``"cuda:<index>"``).
 

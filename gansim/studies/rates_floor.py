@@ -24,7 +24,7 @@ and that floor.  Here:
   draws); the KS of m draws from any continuous F has the same law kstwo(m), drawn as the
   floor on every panel.
 - DGPs: normal, t3, lognormal, the bimodal mixture, gamma(2) (skewed, light tails) and
-  uniform(0, 1) (bounded support), gansim.dgp defaults; n = 50 ... 800.
+  uniform(0, 1) (bounded support), gansim.study.dgp defaults; n = 50 ... 800.
 
 Each DGP is one resumable part (its blocks in ``<out>/parts/<dgp>/``), run in turn; the
 outputs combine the parts that are complete.  Seed 12 (not used by results/poc, losses,
@@ -45,15 +45,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim import rates, report
+from gansim import report
 from gansim.cli import add_device_argument, m_arg, n_arg, scale_arg, steps_arg, width_arg
-from gansim.design import condition_grid
-from gansim.dgp import make_dgp
-from gansim.functionals import Functional, ks_distance
 from gansim.gan.config import ENGINES, GANConfig
-from gansim.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
-from gansim.study import Study, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, run_study
+from gansim.study.design import condition_grid
+from gansim.study.dgp import make_dgp
+from gansim.study.functionals import Functional, ks_distance
+from gansim.study.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
+from gansim.summary import convergence as rates
+from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "KSFirst", "add_arguments", "build_study", "main",
            "write_outputs"]
@@ -81,7 +82,7 @@ class KSFirst:
 
     Examples
     --------
-    >>> from gansim.dgp import Normal
+    >>> from gansim.study.dgp import Normal
     >>> f = KSFirst(Normal(), 2)
     >>> round(f(np.array([0.0, 0.0, 5.0])), 3)
     0.5

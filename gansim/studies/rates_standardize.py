@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gansim import plots, report
+from gansim import report
 from gansim.cli import add_device_argument, n_arg, replications_arg, steps_arg
-from gansim.design import condition_grid
 from gansim.gan.config import GANConfig
-from gansim.methods import GAN, EmpiricalCDF
-from gansim.study import Study, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, run_study
+from gansim.study.design import condition_grid
+from gansim.study.methods import GAN, EmpiricalCDF
+from gansim.summary import plots
+from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "add_arguments", "build_study", "main"]
 

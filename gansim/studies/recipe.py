@@ -21,11 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim import plots, report
-from gansim.dgp import Normal
+from gansim import report
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine
-from gansim.methods import GAN, EmpiricalCDF
 from gansim.studies.losses import (
     KEEP,
     _write_tidy,
@@ -34,8 +32,11 @@ from gansim.studies.losses import (
     markdown,
     measures,
 )
-from gansim.study import Study, StudyResult, run_study
-from gansim.summary import summarise
+from gansim.study.core import Study, StudyResult, run_study
+from gansim.study.dgp import Normal
+from gansim.study.methods import GAN, EmpiricalCDF
+from gansim.summary import plots
+from gansim.summary.simsum import summarise
 
 __all__ = ["COLUMNS", "DEFAULTS", "DESCRIPTION", "DGPS", "ENGINE", "NOISE", "RECIPES", "TITLES",
            "add_arguments", "gan_config", "legacy_frame", "main", "recipe_study",
@@ -128,7 +129,7 @@ def run_recipes(recipes=tuple(RECIPES), *, seed: int, dgps=tuple(DGPS), n_jobs: 
                 **kwargs) -> dict[str, StudyResult]:
     """Run :func:`recipe_study` at each DGP; finished blocks in ``out_dir/blocks/<dgp>/``.
 
-    ``executor`` goes to :func:`~gansim.study.run_study` (a dask cluster, say), ``kwargs``
+    ``executor`` goes to :func:`~gansim.study.core.run_study` (a dask cluster, say), ``kwargs``
     to :func:`recipe_study`.  Returns DGP name -> result.
     """
     results = {}

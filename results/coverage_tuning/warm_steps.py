@@ -14,7 +14,8 @@ It also writes ``run.json`` beside itself: the command, when it started, its wal
 the versions and machine (:func:`gansim.report.write_run_record`).
 
 Schedules other than the config's own (lr 1e-3 -> 1e-4 over the steps) are tried by
-substituting the bootstrap GAN's config inside gansim.estimator (a tuning device, not API).
+substituting the bootstrap GAN's config inside gansim.inference.estimator (a tuning device, not
+API).
 """
 
 import time
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-import gansim.estimator as E
+import gansim.inference.estimator as E
 from gansim import GANConfig, GANEstimator
 from gansim.report import write_run_record
 

@@ -454,7 +454,7 @@ def ks_distance_batch(samples: Any, cdf: Callable[[np.ndarray], Any]) -> np.ndar
         2-D array of shape ``(R, n)``: R samples of size n, R >= 1, n >= 1, finite values.
     cdf : callable
         Continuous cdf, vectorised elementwise over 2-D arrays (as ``scipy.stats`` and
-        :mod:`gansim.dgp` cdfs are).
+        :mod:`gansim.study.dgp` cdfs are).
 
     Returns
     -------
@@ -544,7 +544,7 @@ def _as_float_array(
     ``min_size`` bounds the length of the last axis (and of the first, for 2-D), counted in
     ``noun`` units in the error message.  With
     ``flags=True``, booleans are accepted and every value must be 0 or 1.  Shared by the
-    validation helpers of :mod:`gansim.functionals` and :mod:`gansim.performance`.
+    validation helpers of :mod:`gansim.study.functionals` and :mod:`gansim.summary.performance`.
     """
     what = "booleans or 0/1 values" if flags else "real numbers"
     if isinstance(x, pd.Series | pd.DataFrame | pd.Index):

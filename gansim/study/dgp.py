@@ -3,14 +3,14 @@
 A DGP draws samples from an explicit :class:`numpy.random.Generator` and knows its exact
 truths -- mean, sd, median, quantiles, cdf -- so a study scores each estimator against the
 truth, never against another estimate.  Scope: univariate, continuous distributions only;
-continuity is what makes the KS distance of :mod:`gansim.functionals` exact.
+continuity is what makes the KS distance of :mod:`gansim.study.functionals` exact.
 
 Choose a DGP by name through the registry :data:`DGPS` and :func:`make_dgp`, so a study's
 design grid can hold plain strings and numbers.
 
 The DGP protocol
 ----------------
-A study (:class:`gansim.study.Study`) accepts as its DGP a gansim DGP, a frozen
+A study (:class:`gansim.study.core.Study`) accepts as its DGP a gansim DGP, a frozen
 ``scipy.stats`` distribution (wrapped in :class:`ScipyDGP`) or any object of the user's.  What
 it calls on that object, and when:
 
@@ -825,7 +825,7 @@ class PointwiseDGP:
         return elementwise
 
     def __repr__(self) -> str:
-        from gansim.identity import object_id
+        from gansim.study.identity import object_id
 
         return object_id(self.dgp)
 

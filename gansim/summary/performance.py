@@ -3,7 +3,8 @@
 Every measure and every MCSE formula lives in this one module (Morris, White & Crowther
 2019, "Using simulation studies to evaluate statistical methods", Stat Med 38:2074-2102; as
 implemented by the R package rsimsum).  Functions take 1-D arrays of per-replication values
-(B >= 2 finite values) and return a :class:`Measure`; :func:`gansim.summary.summarise` applies
+(B >= 2 finite values) and return a :class:`Measure`; :func:`gansim.summary.simsum.summarise`
+applies
 them to a study's tidy rows.
 
 Paired measures (:func:`mean_difference`, :func:`relprec`, :func:`variance_ratio`) assume
@@ -21,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gansim.functionals import _as_float_array
+from gansim.study.functionals import _as_float_array
 
 __all__ = [
     "CoverageBand",

@@ -18,8 +18,8 @@ oracle      m draws F^{-1}(U) from the true distribution (inverse transform; a r
 ========== ==========================================================================
 
 What a study asks of a method (:meth:`Method.analyse_block`): a block of replications
-(:class:`gansim.analysis.Block`) in, one row per (replication, quantity) out
-(:class:`gansim.analysis.Outcome`), each failure its replication's or its quantity's own.
+(:class:`gansim.study.analysis.Block`) in, one row per (replication, quantity) out
+(:class:`gansim.study.analysis.Outcome`), each failure its replication's or its quantity's own.
 The default fits the block at once and, when that raises, replication by replication; the
 GAN trains its block as one computation and records each diagnostic alone; a plain function
 (:class:`FunctionMethod`) runs per replication.  :meth:`Method.prepare` resolves, where the
@@ -48,15 +48,15 @@ import torch
 from scipy import special
 
 from gansim._validation import check_int
-from gansim.analysis import Block, Outcome, filler
-from gansim.dgp import DGP
-from gansim.functionals import ks_distance_batch
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
-from gansim.identity import callable_id, object_id
 from gansim.rng import ReplicationStreams, torch_generator
-from gansim.runner import ERROR
+from gansim.study.analysis import Block, Outcome, filler
+from gansim.study.dgp import DGP
+from gansim.study.functionals import ks_distance_batch
+from gansim.study.identity import callable_id, object_id
+from gansim.study.runner import ERROR
 
 __all__ = [
     "BANDWIDTH_RULES",
@@ -220,7 +220,7 @@ class Method(ABC):
         """JSON-able settings that determine the method's results.
 
         For a method class defined outside gansim, also its class (``module.qualname`` and
-        a hash of its source) and its public attributes (:func:`gansim.identity.object_id`),
+        a hash of its source) and its public attributes (:func:`gansim.study.identity.object_id`),
         so that a rerun resumes only while they are unchanged.
         """
         out = {"method": self.name, "label": self.label}
@@ -310,18 +310,18 @@ class Method(ABC):
         replication by replication, so that a fit that fails is its replication's failure
         alone (``"error"``, with the reason).  Non-finite draws make a replication
         ``"failed"``.  The study's functionals and distances are then computed on each
-        replication's sample (:meth:`~gansim.analysis.Block.evaluate`), each failing alone.
+        replication's sample (:meth:`~gansim.study.analysis.Block.evaluate`), each failing alone.
 
         A method whose replications are coupled within a block (trained as one computation)
         overrides this, as :class:`GAN` does.
 
         Parameters
         ----------
-        block : gansim.analysis.Block
+        block : gansim.study.analysis.Block
 
         Returns
         -------
-        gansim.analysis.Outcome
+        gansim.study.analysis.Outcome
         """
         out = block.outcome(self.label)
         with block.capture() as caught:
@@ -579,7 +579,7 @@ class Oracle(Method):
 
     Examples
     --------
-    >>> from gansim.dgp import Normal
+    >>> from gansim.study.dgp import Normal
     >>> from gansim.rng import replication_streams
     >>> fit = Oracle().fit(np.zeros((1, 5)), [replication_streams(1, 0)], dgp=Normal())
     >>> float(fit.cdf([0.0])[0, 0])
@@ -807,7 +807,7 @@ class FunctionMethod(Method):
         - a 1-D array: a sample representing the fitted distribution (draws, or the data
           themselves), on which a study computes its functionals and distances; or
         - a mapping ``quantity -> number or Estimate``: the estimates themselves (with SEs
-          and interval bounds where an :class:`~gansim.functionals.Estimate` gives them).
+          and interval bounds where an :class:`~gansim.study.functionals.Estimate` gives them).
     label : str, optional
         Defaults to the function's name.
     stream : str or None, optional
@@ -841,7 +841,7 @@ class FunctionMethod(Method):
     def apply(self, x: np.ndarray, streams: ReplicationStreams):
         """``fn`` on one replication's data, its result checked: a finite 1-D float64 sample,
         or a dict ``quantity -> float or Estimate``."""
-        from gansim.functionals import Estimate, _scalar
+        from gansim.study.functionals import Estimate, _scalar
 
         out = self.fn(x, np.random.default_rng(method_seed(streams, self.stream)))
         if isinstance(out, dict):
@@ -976,7 +976,7 @@ def _bandwidth(x: np.ndarray, rule: str | float) -> np.ndarray:
 
 
 def _data_iv(data: Any) -> np.ndarray:
-    from gansim.functionals import _as_float_array
+    from gansim.study.functionals import _as_float_array
 
     x = _as_float_array(data, "data", ndim=2, min_size=1)
     if x.shape[1] < 2:

@@ -1,6 +1,6 @@
 """Markdown and LaTeX (booktabs) tables of any summary frame, each cell ``est (mcse)``.
 
-:func:`summary_table` pivots a long frame of :func:`gansim.summary.summarise` or
+:func:`summary_table` pivots a long frame of :func:`gansim.summary.simsum.summarise` or
 :func:`gansim.summary.simsum` (or any frame with columns ``est`` and ``mcse``) so that the
 columns you name make its rows and its columns, e.g. rows ``["quantity", "stat"]`` and
 columns ``"method"`` (wide by method), or rows ``["method", "stat"]`` and columns ``"n"``
@@ -12,10 +12,13 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["format_cell", "summary_table"]
+from gansim._files import write_text
+
+__all__ = ["format_cell", "summary_table", "write_summary_files"]
 
 _DEFAULT_DIGITS = 3
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -51,7 +54,7 @@ def summary_table(summary: pd.DataFrame, *, rows: str | Sequence[str],
     ----------
     summary : DataFrame
         Long frame with columns ``est`` and ``mcse`` and the columns named in ``rows`` and
-        ``columns`` (e.g. :func:`gansim.summary.summarise`'s ``[*by, method, quantity,
+        ``columns`` (e.g. :func:`gansim.summary.simsum.summarise`'s ``[*by, method, quantity,
         stat, est, mcse]``).  Every other column must be constant (filter first), so that
         each cell holds one value.
     rows : str or sequence of str
@@ -193,3 +196,20 @@ def _table_iv(summary, rows, columns, stats, digits, fmt):
         raise ValueError(f"more than one row per cell: add {varying or 'nothing'} to `rows` "
                          f"or `columns`, or filter `summary` on it first.")
     return rows, columns, frame
+
+
+def write_summary_files(out_dir, summary: pd.DataFrame, *, rows, columns: str = "method",
+                        digits=None, caption: str = "", label: str = "") -> None:
+    """``summary.md`` and ``summary.tex`` in ``out_dir``: the whole summary as tables
+    (:func:`gansim.summary.tables.summary_table`), each value with its MCSE.
+
+    Without ``digits``: 4 decimals, 6 for variances and MSEs (~1e-2 with MCSEs ~1e-4), 2 for
+    the percentages (relerror, relprec).
+    """
+    if digits is None:
+        digits = {s: 6 if s in ("var", "mse", "cr_bound") else 2
+                  if s in ("relerror", "relprec") else 4 for s in summary["stat"]}
+    for fmt in ("md", "tex"):
+        write_text(Path(out_dir) / f"summary.{fmt}", summary_table(
+            summary, rows=rows, columns=columns, digits=digits, fmt=fmt, caption=caption,
+            label=label))

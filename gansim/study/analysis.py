@@ -1,7 +1,7 @@
 """One block of replications as a study hands it to a method, and the rows it gets back.
 
 A study applies every method to a block of replications at once
-(:meth:`gansim.methods.Method.analyse_block`): the method receives a :class:`Block` -- the
+(:meth:`gansim.study.methods.Method.analyse_block`): the method receives a :class:`Block` -- the
 data, the replications' random streams and what the study computes (functionals, distances,
 the DGP, m) -- and fills an :class:`Outcome`, which becomes the method's tidy rows, one per
 (replication, quantity).
@@ -17,8 +17,8 @@ Failures are recorded where they happen:
 
 A quantity is first computed for the whole block at once (the fast, vectorised path); only
 when that raises is it computed again replication by replication, so that the error is the
-replication's own.  Nothing is caught in strict mode (:func:`gansim.study.replay`), nor, on a
-cluster, infrastructure errors (:func:`gansim.runner.reraised`).
+replication's own.  Nothing is caught in strict mode (:func:`gansim.study.core.replay`), nor, on a
+cluster, infrastructure errors (:func:`gansim.study.runner.reraised`).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gansim.distances import distances_batch
-from gansim.functionals import ESTIMATE_FIELDS, Estimate, Functional
-from gansim.runner import ERROR, reraised
+from gansim.study.distances import distances_batch
+from gansim.study.functionals import ESTIMATE_FIELDS, Estimate, Functional
+from gansim.study.runner import ERROR, reraised
 
 __all__ = ["Block", "Outcome", "capture", "filler"]
 
@@ -61,7 +61,7 @@ class Block:
     m : int
         Draws per replication for methods that sample.
     functionals : dict
-        Name -> :class:`~gansim.functionals.Functional`.
+        Name -> :class:`~gansim.study.functionals.Functional`.
     distances : tuple of str
         Distance codes computable against ``dgp``.
     dgp : object or None
@@ -71,7 +71,7 @@ class Block:
     strict : bool
         Let every exception raise (a replay).
     resolved : dict
-        What :meth:`~gansim.methods.Method.prepare` resolved where the study was declared,
+        What :meth:`~gansim.study.methods.Method.prepare` resolved where the study was declared,
         by method label.
     """
 

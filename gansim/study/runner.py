@@ -9,7 +9,7 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   computed in the same block, with the same floating-point operations, whatever ``B``,
   ``n_jobs`` or the schedule;
 - submits every missing block of every condition at once to an executor
-  (:mod:`gansim.executors`): joblib worker processes by default, or a dask cluster; one
+  (:mod:`gansim.study.executors`): joblib worker processes by default, or a dask cluster; one
   torch thread per worker (two single-threaded processes beat one two-threaded process on
   these machines);
 - writes each finished block to ``out/blocks/condition-<id>/`` at once (named by the
@@ -28,13 +28,12 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
   status ``"failed"`` (a method's own numerical failure, deterministic) are kept.  On a
-  cluster, infrastructure errors (:data:`gansim.executors.INFRASTRUCTURE_ERRORS`) are raised
+  cluster, infrastructure errors (:data:`gansim.study.executors.INFRASTRUCTURE_ERRORS`) are raised
   from the task instead, for the scheduler to retry: they are never rows.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import io
 import json
@@ -52,9 +51,10 @@ import torch
 from tqdm.auto import tqdm
 
 from gansim._files import read_json, write_atomic
-from gansim.design import Condition
-from gansim.executors import as_executor, block_key
+from gansim._platform import tune_malloc
 from gansim.rng import replication_streams
+from gansim.study.design import Condition
+from gansim.study.executors import as_executor, block_key
 
 __all__ = ["BlockRun", "run_blocks", "error_rows", "block_ranges", "reraised"]
 
@@ -78,7 +78,7 @@ class BlockRun:
     wall_time : float
         Seconds spent in this call.
     executor : dict
-        Where the blocks ran (:meth:`gansim.executors.LocalExecutor.info`: ``backend``,
+        Where the blocks ran (:meth:`gansim.study.executors.LocalExecutor.info`: ``backend``,
         ``n_jobs``; on a cluster also the scheduler address, workers and their hosts).
     """
 
@@ -124,7 +124,7 @@ def reraised(exc: BaseException) -> bool:
 def _run_block(block_fn: BlockFn, condition: Condition, start: int, stop: int,
                seed: int, check: Callable[[], None] | None = None,
                reraise: tuple[type[BaseException], ...] = ()) -> tuple[str, int, pd.DataFrame]:
-    _tune_malloc()
+    tune_malloc()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     reps = list(range(start, stop))
@@ -150,25 +150,6 @@ def _run_block(block_fn: BlockFn, condition: Condition, start: int, stop: int,
     return condition.label, start, frame
 
 
-_MALLOC_TUNED = False
-
-
-def _tune_malloc():
-    """Keep glibc from returning large temporaries to the OS after every step.
-
-    Otherwise every training step page-faults its buffers back in (1.5-2.5x slower at large
-    blocks, as measured when this was written).  Harmless where glibc is absent.
-    """
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED:
-        return
-    _MALLOC_TUNED = True
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-4, 0)  # M_MMAP_MAX: no mmap for large blocks
-        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: 1 GiB
-    except (OSError, AttributeError):
-        pass
 
 
 def condition_dir(blocks_root: Path, cond: Condition) -> Path:
@@ -205,7 +186,7 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
     if stored.exists() and not overwrite:
         old = read_json(stored, "the settings of the blocks beside it")
         if old != manifest:
-            from gansim.identity import differences
+            from gansim.study.identity import differences
 
             raise ValueError(
                 f"`out` folder {blocks_dir} holds blocks made with other settings "
@@ -332,7 +313,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     desc : str
         Label of the progress bar.
     executor : None, "local", distributed.Client, str
-        Where blocks run (:func:`gansim.executors.as_executor`): None or ``"local"`` for
+        Where blocks run (:func:`gansim.study.executors.as_executor`): None or ``"local"`` for
         ``n_jobs`` local processes; a dask client, scheduler address or scheduler file for a
         cluster (``n_jobs`` is then not used).  Results do not depend on it.
     worker_check : callable, optional

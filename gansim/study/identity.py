@@ -94,7 +94,7 @@ def object_id(obj: Any, _depth: int = 0) -> str:
     ...     def __init__(self, eps):
     ...         self.eps, self._cache = eps, {}
     >>> object_id(Contaminated(0.1)).split(" [")[0]
-    'gansim.identity.Contaminated(eps=0.1)'
+    'gansim.study.identity.Contaminated(eps=0.1)'
     >>> object_id([1, "a", None])
     "[1, 'a', None]"
     """

@@ -1,6 +1,6 @@
 """Inference from one data set with the GAN: :class:`GANEstimator`.
 
-A study (:mod:`gansim.study`) fits a GAN to thousands of simulated data sets to learn how it
+A study (:mod:`gansim.study.core`) fits a GAN to thousands of simulated data sets to learn how it
 behaves; a statistician with *one* data set wants an estimate and an interval.
 :class:`GANEstimator` is that, in the style of scikit-learn and statsmodels: ``fit`` one
 sample, then read the fitted distribution (``rvs``, ``cdf``, ``ppf``, ``mean``, ``std``,
@@ -31,10 +31,10 @@ import torch
 from scipy import special, stats
 
 from gansim._validation import check_int
-from gansim.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array, check_scale
 from gansim.gan.config import GANConfig, check_device
 from gansim.gan.engine import GANBlock, train_gans
 from gansim.rng import torch_generator
+from gansim.study.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array, check_scale
 
 __all__ = ["ConfInt", "GANEstimator", "bootstrap_interval", "INTERVAL_METHODS"]
 
@@ -100,7 +100,7 @@ class ConfInt:
         return out + ")"
 
     def to_estimate(self) -> Estimate:
-        """The interval as a study's :class:`~gansim.functionals.Estimate`."""
+        """The interval as a study's :class:`~gansim.study.functionals.Estimate`."""
         return Estimate(self.estimate, se=self.se, lower=self.lower, upper=self.upper)
 
 
@@ -184,7 +184,7 @@ class GANEstimator:
     not: the sd (already 0.87-0.90 at N(0, 1)), and heavy-tailed, skewed or bimodal F, where
     T(F*) is biased by more than its SE and coverage *falls* as n grows (t3's sd 0.13 at
     n = 400).  The GAN bootstrap adds the GAN's training noise to the interval but not its
-    bias.  Efron's BCa on the data (:mod:`gansim.intervals`) covers better in almost every
+    bias.  Efron's BCa on the data (:mod:`gansim.inference.intervals`) covers better in almost every
     condition.  With too little training the Wald interval under-covers even the mean
     (``tests/test_estimator.py``: 0.77 with 300 steps).
 
@@ -248,7 +248,7 @@ class GANEstimator:
         x : array_like or pandas.Series
             1-D, finite, at least 2 points, not all equal, with an sd that float64 can
             compute for standardising (no overflow or underflow:
-            :func:`gansim.functionals.check_scale`).
+            :func:`gansim.study.functionals.check_scale`).
 
         Returns
         -------
@@ -376,9 +376,9 @@ class GANEstimator:
         Parameters
         ----------
         T : str, Functional or callable
-            A built-in name among :data:`~gansim.functionals.FUNCTIONALS` (``"mean"``,
+            A built-in name among :data:`~gansim.study.functionals.FUNCTIONALS` (``"mean"``,
             ``"median"``, ``"sd"``, ``"q10"``, ``"q90"``), a
-            :class:`~gansim.functionals.Functional`, or a callable on a 1-D sample returning
+            :class:`~gansim.study.functionals.Functional`, or a callable on a 1-D sample returning
             a number.
 
         Examples
@@ -462,8 +462,8 @@ class GANEstimator:
         ``fn`` fits a :class:`GANEstimator` with this one's ``config``, ``m``, ``device`` and
         ``bootstrap_steps`` to each replication's data, seeded from the replication's own
         stream ``rng``, and returns ``{name: Estimate(estimate, se, lower, upper)}`` from
-        :meth:`conf_int`, so a study (:class:`~gansim.study.Study`, which wraps it in
-        :class:`~gansim.methods.FunctionMethod`) reports the interval's coverage and width.
+        :meth:`conf_int`, so a study (:class:`~gansim.study.core.Study`, which wraps it in
+        :class:`~gansim.study.methods.FunctionMethod`) reports the interval's coverage and width.
         ``fn.__name__`` (the method's label) is ``"gan_<interval>"``; its ``__qualname__``
         records the settings, so a study refuses to resume results made with others.
 
@@ -603,7 +603,7 @@ class GANEstimator:
             constant = np.all(data == data[:, :1], axis=1)
             if constant.any():
                 # No GAN for constant data: train on a stand-in, then use the point mass.
-                from gansim.study import filler
+                from gansim.study.core import filler
 
                 data = np.where(constant[:, None], filler(n), data)
             if self.bootstrap_steps is None:
@@ -794,7 +794,7 @@ def _functional_iv(T: Any) -> tuple[str | None, Callable[[np.ndarray, int], np.n
 
 
 def _describe(T: Any) -> str:
-    from gansim.methods import callable_id
+    from gansim.study.methods import callable_id
 
     if isinstance(T, str):
         return T

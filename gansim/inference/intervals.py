@@ -1,15 +1,15 @@
 """Classical confidence intervals from one data set: the competitors of the GAN's intervals.
 
 What a statistician would compute on the data without a GAN, for the same functionals T
-(:data:`~gansim.functionals.FUNCTIONALS`):
+(:data:`~gansim.study.functionals.FUNCTIONALS`):
 
 - :func:`t_interval`: Student's t interval for the mean;
 - :func:`bootstrap_replicates` and :func:`bootstrap_conf_int`: Efron's nonparametric bootstrap
   (T on R resamples of the data) and the smoothed bootstrap (resamples plus Gaussian kernel
   noise, shrunk so that the resamples keep the data's variance), with percentile, basic and
-  BCa intervals formed by :func:`gansim.estimator.bootstrap_interval`;
+  BCa intervals formed by :func:`gansim.inference.estimator.bootstrap_interval`;
 - :func:`interval_method`: any of these as a method of a study (a function ``fn(x, rng)``
-  returning an :class:`~gansim.functionals.Estimate` per functional), so that a coverage
+  returning an :class:`~gansim.study.functionals.Estimate` per functional), so that a coverage
   study compares them with the GAN's intervals on the same data sets.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from gansim._validation import check_int
-from gansim.estimator import (
+from gansim.inference.estimator import (
     ConfInt,
     _functional_iv,
     _jackknife,
@@ -35,8 +35,8 @@ from gansim.estimator import (
     _x_iv,
     bootstrap_interval,
 )
-from gansim.functionals import FUNCTIONALS, Estimate
-from gansim.methods import bandwidth
+from gansim.study.functionals import FUNCTIONALS, Estimate
+from gansim.study.methods import bandwidth
 
 __all__ = ["bootstrap_conf_int", "bootstrap_replicates", "interval_method", "t_interval"]
 
@@ -83,7 +83,7 @@ def bootstrap_replicates(x: Any, T: Any, R: int = 1000, *, rng: Any = None,
     x : array_like
         1-D, finite, at least 2 points, not all equal.
     T : str, Functional or callable
-        A built-in functional name, a :class:`~gansim.functionals.Functional` or a callable
+        A built-in functional name, a :class:`~gansim.study.functionals.Functional` or a callable
         on a 1-D sample.
     R : int
         Resamples (>= 2).
@@ -93,7 +93,7 @@ def bootstrap_replicates(x: Any, T: Any, R: int = 1000, *, rng: Any = None,
         smoothed, n standard normal draws.
     smooth : None, str or float
         None: Efron's bootstrap (resamples of the data).  A bandwidth rule of
-        :func:`gansim.methods.bandwidth` (``"nrd0"``, ``"normal"``) or a fixed h > 0: the
+        :func:`gansim.study.methods.bandwidth` (``"nrd0"``, ``"normal"``) or a fixed h > 0: the
         smoothed bootstrap, each resampled point plus h times a standard normal, the result
         shrunk towards x̄ by ``1/sqrt(1 + h²/σ̂²)`` (σ̂² the data's variance, divisor n, the
         ecdf's) so that the resampling distribution has the ecdf's mean and variance

@@ -80,7 +80,7 @@ class Condition:
     def key(self) -> int:
         """The ``condition`` column of a study's tidy rows: :attr:`id` as a signed 32-bit
         integer (``id - 2**32`` for ids from 2^31), so that R reads it as an integer, exactly.
-        :func:`gansim.rng.replication_streams` and :func:`gansim.study.replay` take it as
+        :func:`gansim.rng.replication_streams` and :func:`gansim.study.core.replay` take it as
         they take the id.
 
         Examples

@@ -5,8 +5,8 @@ per replication x method, any design factors) and gives one long frame
 ``[*by, <methodvar>, "stat", "est", "mcse"]`` with the measures of Morris, White & Crowther
 (2019, "Using simulation studies to evaluate statistical methods", Table 6) and gansim's
 paired comparisons.  :func:`summarise` applies it to a study's tidy rows
-(:attr:`gansim.study.StudyResult.tidy`), one quantity at a time.  Every formula and MCSE is
-in :mod:`gansim.performance`.
+(:attr:`gansim.study.core.StudyResult.tidy`), one quantity at a time.  Every formula and MCSE is
+in :mod:`gansim.summary.performance`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim import performance as perf
+from gansim.summary import performance as perf
 
 __all__ = ["STATS", "SUMMARY_COLUMNS", "simsum", "summarise"]
 
@@ -154,7 +154,7 @@ def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str |
     tidy : DataFrame
         Rows with columns ``method``, ``quantity``, ``estimate``, ``status`` and, where used,
         ``rep``, ``condition``, ``se``, ``lower``, ``upper``, ``truth`` (NaN: not given), as
-        :attr:`gansim.study.StudyResult.tidy`.  Rows whose status is not ``"ok"`` count as
+        :attr:`gansim.study.core.StudyResult.tidy`.  Rows whose status is not ``"ok"`` count as
         missing (``nmiss``).
     by : sequence of str, optional
         Design factor columns.

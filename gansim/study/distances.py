@@ -5,7 +5,7 @@ cdf F_n, m draws for the others -- and its distance from the truth F is the dist
 sample's empirical cdf ``F_k`` (k points) from F.  All three are computed exactly, from the
 order statistics, with no grid:
 
-- Kolmogorov-Smirnov ``sup_x |F_k(x) - F(x)|`` (:func:`gansim.functionals.ks_distance`);
+- Kolmogorov-Smirnov ``sup_x |F_k(x) - F(x)|`` (:func:`gansim.study.functionals.ks_distance`);
 - Wasserstein-1 ``integral |F_k(x) - F(x)| dx``, from the closed-form integrated cdf
   ``G(x) = integral_{-inf}^x F(t) dt`` of each DGP family (:func:`integrated_cdf`);
   exact up to floating-point rounding (about 1e-12 absolute for k = 10,000);
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from gansim.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
-from gansim.functionals import _as_float_array, _callable_iv, _cdf_values, _ks_sorted
+from gansim.study.dgp import DGP, LogNormal, Normal, NormalMixture, StudentT
+from gansim.study.functionals import _as_float_array, _callable_iv, _cdf_values, _ks_sorted
 
 __all__ = [
     "DISTANCES",
@@ -146,7 +146,7 @@ def supported_distances(dgp: Any, which: Sequence[str] = tuple(DISTANCES)
     Examples
     --------
     >>> import scipy.stats as st
-    >>> from gansim.dgp import as_dgp
+    >>> from gansim.study.dgp import as_dgp
     >>> supported_distances(as_dgp(st.gamma(2)))[0]
     ('ks', 'cvm')
     """
@@ -197,7 +197,7 @@ def distances_batch(
     f = _cdf_values(dgp.cdf, xs, "samples")
     out = {}
     if "ks" in which:
-        # The one KS formula of gansim.functionals, fed the cdf values already computed.
+        # The one KS formula of gansim.study.functionals, fed the cdf values already computed.
         out["ks"] = _ks_sorted(xs, lambda _: f, "samples")
     if "w1" in which:
         out["w1"] = _w1_sorted(xs, f, dgp)

@@ -2,30 +2,30 @@
 
 A :class:`Study` declares, as SimDesign's ``runSimulation`` does in R,
 
-- a **design**: conditions from :func:`gansim.design.condition_grid` (factors x levels, each
+- a **design**: conditions from :func:`gansim.study.design.condition_grid` (factors x levels, each
   with its B), or none (one condition, id 0, B = ``replications``);
 - a **generate** step: by default ``dgp.sample(n, rng)``, the DGP a gansim DGP, a frozen
   ``scipy.stats`` distribution or any object with ``sample(n, rng)``, chosen per condition;
   or the user's ``generate(condition, rng) -> 1-D array``;
 - an **analyse** step: every method is applied to the same data (paired by construction),
-  one block of replications at a time (:meth:`gansim.methods.Method.analyse_block`); a
-  :class:`~gansim.methods.Method` (GAN, bootstrap, ...) gives a sample per replication on
-  which the study computes its **functionals** (:class:`~gansim.functionals.Functional`,
+  one block of replications at a time (:meth:`gansim.study.methods.Method.analyse_block`); a
+  :class:`~gansim.study.methods.Method` (GAN, bootstrap, ...) gives a sample per replication on
+  which the study computes its **functionals** (:class:`~gansim.study.functionals.Functional`,
   built-in or the user's) and its **distances** to the truth, plus the method's
   diagnostics; a plain function ``fn(x, rng)`` gives a sample or its own estimates.
 
-:func:`run_study` runs it through :func:`gansim.runner.run_blocks` (fixed blocks, parallel,
+:func:`run_study` runs it through :func:`gansim.study.runner.run_blocks` (fixed blocks, parallel,
 resumable) and returns a :class:`StudyResult` whose ``tidy`` frame has one row per
 (condition, replication, method, quantity); :meth:`StudyResult.summary` applies
-:func:`gansim.summary.summarise`.
+:func:`gansim.summary.simsum.summarise`.
 
 Randomness.  Replication r of condition c draws its data from
 ``replication_streams(seed, r, c.id).data_rng()``; a GAN's initial weights and training
 noise from the replication's ``init`` and ``noise`` streams; each method's draws from its own
-stream (:func:`gansim.methods.method_seed`).
+stream (:func:`gansim.study.methods.method_seed`).
 
 Failures belong to one replication, and where they can to one quantity
-(:mod:`gansim.analysis`).  An exception inside generate or a method's fit is recorded on that
+(:mod:`gansim.study.analysis`).  An exception inside generate or a method's fit is recorded on that
 replication's rows (status ``"error"``, with its reason; recomputed on resume); a method's
 non-finite draws make them ``"failed"``.  A functional, distance or diagnostic that raises
 makes that (replication, method, quantity) row ``"error"``, and one that returns a
@@ -52,11 +52,12 @@ import numpy as np
 import pandas as pd
 
 from gansim._validation import check_int
-from gansim.analysis import Block, capture, filler
-from gansim.design import Condition, check_conditions
-from gansim.dgp import as_dgp, check_sample, dgp_name, vectorised
-from gansim.distances import DISTANCES, supported_distances
-from gansim.functionals import (
+from gansim.rng import replication_streams
+from gansim.study.analysis import Block, capture, filler
+from gansim.study.design import Condition, check_conditions
+from gansim.study.dgp import as_dgp, check_sample, dgp_name, vectorised
+from gansim.study.distances import DISTANCES, supported_distances
+from gansim.study.functionals import (
     ESTIMATE_FIELDS,
     SD_RANGE,
     Functional,
@@ -64,10 +65,9 @@ from gansim.functionals import (
     make_functionals,
     true_value,
 )
-from gansim.identity import callable_id, differences, object_id
-from gansim.methods import Method, as_method
-from gansim.rng import replication_streams
-from gansim.runner import ERROR, reraised, run_blocks
+from gansim.study.identity import callable_id, differences, object_id
+from gansim.study.methods import Method, as_method
+from gansim.study.runner import ERROR, reraised, run_blocks
 
 __all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "auto_block_size", "replay",
            "run_study"]
@@ -99,22 +99,22 @@ class Study:
     Parameters
     ----------
     methods : sequence
-        Methods applied to every replication's data: :class:`~gansim.methods.Method`
+        Methods applied to every replication's data: :class:`~gansim.study.methods.Method`
         objects (``GAN()``, ``Bootstrap()``, ...), registry names (``"ecdf"``) or plain
-        functions ``fn(x, rng)`` (:class:`~gansim.methods.FunctionMethod`).  Labels must
+        functions ``fn(x, rng)`` (:class:`~gansim.study.methods.FunctionMethod`).  Labels must
         be distinct.
     dgp : optional
         The data-generating process: one object for every condition (a gansim DGP, a frozen
         ``scipy.stats`` distribution, anything with ``sample(n, rng)``); a mapping from the
         levels of the factor ``dgp`` to such objects; or a function ``dgp(condition) ->``
         such an object.  None: the factor ``dgp`` holds names of the registry
-        :data:`gansim.dgp.DGPS` (``"normal"``, ``"t"``, ``"lognormal"``, ``"mixture"``,
+        :data:`gansim.study.dgp.DGPS` (``"normal"``, ``"t"``, ``"lognormal"``, ``"mixture"``,
         ``"gamma"``, ``"uniform"``: :class:`~gansim.Normal`, :class:`~gansim.StudentT`,
         :class:`~gansim.LogNormal`, :class:`~gansim.NormalMixture`, :class:`~gansim.Gamma`,
         :class:`~gansim.Uniform` with their defaults).  With ``generate`` given, the DGP
         (if any) only supplies truths and distances.
     design : list of Condition, optional
-        Conditions from :func:`~gansim.design.condition_grid`; None for one condition
+        Conditions from :func:`~gansim.study.design.condition_grid`; None for one condition
         without factors (condition id 0) run ``replications`` times.
     replications : int, optional
         B when there is no ``design`` (>= 2); with a design, B is each condition's.
@@ -151,7 +151,7 @@ class Study:
     Examples
     --------
     >>> import scipy.stats as st
-    >>> from gansim.methods import Bootstrap, EmpiricalCDF
+    >>> from gansim.study.methods import Bootstrap, EmpiricalCDF
     >>> study = Study([EmpiricalCDF(), Bootstrap()], dgp=st.gamma(2), replications=20, n=30,
     ...               m=200, functionals=["mean", "sd"], distances=["ks"])
     >>> res = run_study(study, seed=1, progress=False)
@@ -193,7 +193,7 @@ class Study:
     def dgp_for(self, condition: Condition) -> Any:
         """The data-generating process of a condition (None when ``generate`` needs none),
         its ``cdf``, ``sf`` and ``ppf`` made callable on arrays where they take one number
-        at a time (:func:`gansim.dgp.vectorised`, checked once per condition)."""
+        at a time (:func:`gansim.study.dgp.vectorised`, checked once per condition)."""
         key = condition.label
         if key not in self._dgps:
             self._dgps[key] = vectorised(self._resolve_dgp(condition))
@@ -283,7 +283,7 @@ class StudyResult:
     tidy : DataFrame
         One row per (condition, replication, method, quantity): the design's factor columns,
         then :data:`TIDY_COLUMNS` (``condition`` the condition's id as a signed 32-bit
-        integer, :attr:`~gansim.design.Condition.key`, which R reads exactly; ``estimate``,
+        integer, :attr:`~gansim.study.design.Condition.key`, which R reads exactly; ``estimate``,
         ``se``, ``lower``, ``upper``, ``truth`` NaN where not given; ``status`` ``"ok"``,
         ``"failed"`` or ``"error"``).
     conditions : DataFrame
@@ -301,7 +301,7 @@ class StudyResult:
     executor : dict
         Where the blocks ran: ``backend`` (``"local"`` or ``"dask"``) and ``n_jobs``, or the
         scheduler address, number of workers and their hosts
-        (:meth:`gansim.executors.DaskExecutor.info`).
+        (:meth:`gansim.study.executors.DaskExecutor.info`).
     record : dict
         For a result read back by :meth:`load`: what :meth:`save` recorded (study name,
         factors, methods, the settings of each condition); empty otherwise.
@@ -471,8 +471,9 @@ class StudyResult:
         return f"<StudyResult\n{self}>"
 
     def summary(self, *, ref: str | None = None, **kwargs) -> pd.DataFrame:
-        """Performance measures with MCSE: :func:`gansim.summary.summarise` by the factors."""
-        from gansim.summary import summarise
+        """Performance measures with MCSE: :func:`gansim.summary.simsum.summarise` by the
+        factors."""
+        from gansim.summary.simsum import summarise
 
         return summarise(self.tidy, by=self.factors, ref=ref, **kwargs)
 
@@ -610,7 +611,7 @@ def _collapsed_shares(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]
 
 def condition_column(keys) -> np.ndarray:
     """The ``condition`` column of tidy rows: the conditions' keys
-    (:attr:`gansim.design.Condition.key`, their ids as signed 32-bit integers), as int64."""
+    (:attr:`gansim.study.design.Condition.key`, their ids as signed 32-bit integers), as int64."""
     return np.asarray(keys, dtype=np.int64)
 
 
@@ -704,7 +705,7 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
     import os
     from pathlib import Path
 
-    from gansim.runner import read_json, write_atomic
+    from gansim.study.runner import read_json, write_atomic
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -908,7 +909,7 @@ def _check_data(x) -> np.ndarray:
 
 def check_worker(study: Study) -> None:
     """Raise unless every method of ``study`` would run here as it was resolved where the
-    study was declared (:meth:`~gansim.methods.Method.check_prepared`; run on each cluster
+    study was declared (:meth:`~gansim.study.methods.Method.check_prepared`; run on each cluster
     worker before its blocks)."""
     for method in study.methods:
         method.check_prepared(study._resolved.get(method.label, {}), study.device)

@@ -1,8 +1,8 @@
 """Where the runner's blocks are computed: local processes (joblib) or a dask cluster.
 
 An *executor* takes the runner's list of tasks, each ``(key, args)`` with ``args`` those of
-:func:`gansim.runner._run_block`, and yields their results as they complete, in any order;
-the driver (the process that called :func:`gansim.runner.run_blocks`) writes each finished
+:func:`gansim.study.runner._run_block`, and yields their results as they complete, in any order;
+the driver (the process that called :func:`gansim.study.runner.run_blocks`) writes each finished
 block file itself, so a worker never touches the output folder and a lost task is simply
 computed again.
 
@@ -30,6 +30,8 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from gansim._platform import gansim_version, tune_malloc
 
 __all__ = ["INFRASTRUCTURE_ERRORS", "DaskExecutor", "LocalExecutor", "as_executor",
            "block_key"]
@@ -144,14 +146,11 @@ def _setup_worker(check: Callable[[], None] | None) -> dict:
     check (its engine resolves as in the driver); returns what the run record keeps."""
     import torch
 
-    from gansim import __version__
-    from gansim.runner import _tune_malloc
-
-    _tune_malloc()
+    tune_malloc()
     # Two single-threaded processes beat one two-threaded one on these models; a worker
     # started with --nthreads 1 then runs one block at a time on one core.
     torch.set_num_threads(1)
-    out = {"host": socket.gethostname(), "pid": os.getpid(), "gansim": __version__,
+    out = {"host": socket.gethostname(), "pid": os.getpid(), "gansim": gansim_version(),
            "error": None}
     if check is not None:
         try:

@@ -7,7 +7,7 @@
 - :func:`estimates`: the distribution of the estimates per method (histograms or violins);
 - :func:`stat_by`: one stat against a numeric factor (e.g. mean KS against n on log axes)
   with ±1.96 MCSE bars;
-- :func:`autoplot`: any of them from a :class:`~gansim.study.StudyResult`, a summary or a
+- :func:`autoplot`: any of them from a :class:`~gansim.study.core.StudyResult`, a summary or a
   tidy frame.
 
 Every function returns a :class:`matplotlib.figure.Figure` made outside pyplot (no display
@@ -72,7 +72,7 @@ def forest(summary: pd.DataFrame, stat: str, *, quantity: str | Sequence[str] | 
     Parameters
     ----------
     summary : DataFrame
-        :func:`gansim.summary.summarise` or :func:`gansim.summary.simsum` rows (columns
+        :func:`gansim.summary.simsum.summarise` or :func:`gansim.summary.simsum` rows (columns
         ``method``, ``stat``, ``est``, ``mcse``, maybe ``quantity`` and design factors).
     stat : str
         The stat code to plot, e.g. ``"bias"``, ``"cover"``, ``"mean"``.
@@ -167,7 +167,7 @@ def zip_plot(tidy: pd.DataFrame, quantity: str, *, methods: Sequence[str] | None
     Parameters
     ----------
     tidy : DataFrame
-        A study's tidy rows (:attr:`gansim.study.StudyResult.tidy`) with ``estimate``,
+        A study's tidy rows (:attr:`gansim.study.core.StudyResult.tidy`) with ``estimate``,
         ``truth`` and either ``lower``/``upper`` or ``se`` (then the interval is the Wald
         ``estimate ± z se`` at ``level``); only ``ok`` rows are used.
     quantity : str
@@ -353,7 +353,7 @@ def stat_by(summary: pd.DataFrame, stat: str, *, quantity: str, x: str = "n",
     Parameters
     ----------
     summary : DataFrame
-        :func:`gansim.summary.summarise` rows with the numeric column ``x``.
+        :func:`gansim.summary.simsum.summarise` rows with the numeric column ``x``.
     stat, quantity : str
         What to plot.
     x : str
@@ -424,7 +424,7 @@ def autoplot(data, type: str = "forest", **kwargs):  # noqa: A002  (rsimsum's ar
     Parameters
     ----------
     data : StudyResult or DataFrame
-        A :class:`~gansim.study.StudyResult` (its ``tidy`` rows and ``summary()``), a
+        A :class:`~gansim.study.core.StudyResult` (its ``tidy`` rows and ``summary()``), a
         summary frame (with ``stat``) or a tidy frame (with ``estimate``).
     type : {"forest", "lolly", "zip", "est", "by"}
         :func:`forest`, :func:`forest` with ``lollipop=True``, :func:`zip_plot`,
