@@ -16,7 +16,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from gansim.render import REPORTS, apply_fragments, check, render, rules
+from gansim.render import REPORTS, apply_fragments, check, render
+from gansim.summary import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gansim.render import rates, rates_floor, rules
+from gansim.render import rates, rates_floor
+from gansim.summary import rules
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 FOLDERS = ("rates", "rates_floor")

@@ -5,7 +5,7 @@ Each shipped results folder has a module here whose ``render(results)`` returns 
 its Markdown files, keyed by their path relative to the results folder, computed at render
 time from the data files in it (``summary.csv``, ``replications.csv.gz``, ``run.json``, …):
 no figure of the text is typed by hand, and every comparative word comes from
-:mod:`gansim.render.rules`. A module may also provide ``fragments(results)``: named pieces
+:mod:`gansim.summary.rules`. A module may also provide ``fragments(results)``: named pieces
 of Markdown for the top-level README, written between the markers
 ``<!-- gansim report: NAME -->`` and ``<!-- /gansim report -->``.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from gansim.render.common import read_json
-from gansim.render.text import md_table, num
+from gansim.summary.text import md_table, num
 
 __all__ = ["fragments"]
 

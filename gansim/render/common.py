@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim.render.text import num
+from gansim.summary.text import num
 
 __all__ = ["read_json", "read_csv", "provenance", "versions_line"]
 

@@ -7,13 +7,13 @@ paired comparisons) and each part's ``table.md`` from the committed files: every
 only, for the paired comparisons), and the folder's ``summary.csv``,
 ``wald_diagnosis.csv`` and ``warm_vs_scratch.csv``.
 
-Comparative words come from :mod:`gansim.render.rules`, among them:
+Comparative words come from :mod:`gansim.summary.rules`, among them:
 
-- **Chance of a resolved paired difference** (:data:`gansim.render.rules.P_RESOLVED_BY_CHANCE`):
+- **Chance of a resolved paired difference** (:data:`gansim.summary.rules.P_RESOLVED_BY_CHANCE`):
   when two methods do not differ, a paired difference exceeds 2 paired MCSEs with
   probability about 2·Φ(−2) = 0.046; counts of resolved differences over many cells are set
   against that chance.
-- **A trend of coverage with n** (:func:`coverage_trend`): :func:`gansim.render.rules.
+- **A trend of coverage with n** (:func:`coverage_trend`): :func:`gansim.summary.rules.
   weighted_slope` of the observed coverage on log₂ n, each cell's SE its binomial
   ``√(c(1 − c)/B)`` (``c`` kept inside ``[0.5/B, 1 − 0.5/B]``).
 """
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import read_csv, read_json, versions_line
-from gansim.render.text import count, fill, md_table, num, num_range, signed
+from gansim.summary import rules
 from gansim.summary.tables import summary_table
+from gansim.summary.text import count, fill, md_table, num, num_range, signed
 
 __all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
            "counts_table", "tables", "diagnosis_table", "warm_table", "coverage_md",
@@ -114,7 +114,7 @@ def coverage_trend(ns, covers, B) -> dict:
     """Stated rule: the trend of coverage with n (see the module's docstring).
 
     Returns ``slope`` (per doubling of n), ``lo``, ``hi`` (its 95% interval) and ``word``
-    (from :func:`gansim.render.rules.trend`).
+    (from :func:`gansim.summary.rules.trend`).
 
     Examples
     --------
@@ -140,7 +140,7 @@ def paired(reps_a: pd.DataFrame, method_a: str, reps_b: pd.DataFrame,
 
     Pairs are the replications where both intervals exist. Coverage: mean difference of
     the coverage indicators (A − B) and its paired MCSE (sd / √pairs), with the word of
-    :func:`gansim.render.rules.compare`; width: mean widths, their ratio (A's / B's) and the
+    :func:`gansim.summary.rules.compare`; width: mean widths, their ratio (A's / B's) and the
     mean paired difference with its MCSE and word ("wider"/"narrower").
     """
     key = ["dgp", "n", "quantity", "rep"]
@@ -200,7 +200,7 @@ def tables(summary: pd.DataFrame, title: str, level: float, funcs) -> str:
 
 def counts_table(summary: pd.DataFrame, level: float) -> str:
     """Per method, the coverage cells under, at and over nominal (the two-sided band of
-    :func:`gansim.render.rules.coverage_band` at each cell's B) and what chance gives."""
+    :func:`gansim.summary.rules.coverage_band` at each cell's B) and what chance gives."""
     cf = _cover_frame(summary)
     bands = sorted({int(b) for b in cf["B"]}, reverse=True)
     lines = ["## Coverage against the band, per method", "",

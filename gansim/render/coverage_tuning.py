@@ -4,7 +4,7 @@ Renders ``coverage_tuning/README.md`` from the committed files of the folder: th
 ``warm_steps.py`` (its docstring, its variants and constants), its output
 ``warm_steps.txt`` (parsed: the per-data-set bootstrap SEs and the summary lines) and, when
 present, its run record ``run.json``. Words comparing a variant with training from scratch
-come from :func:`gansim.render.rules.compare` applied to the mean log ratio of the SEs and
+come from :func:`gansim.summary.rules.compare` applied to the mean log ratio of the SEs and
 its paired MCSE (the sd of the log ratios over the data sets / √count), both as printed in
 ``warm_steps.txt``.
 """
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_json
-from gansim.render.text import fill, md_table, num
+from gansim.summary import rules
+from gansim.summary.text import fill, md_table, num
 
 __all__ = ["render", "parse_output", "script_constants"]
 

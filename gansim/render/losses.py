@@ -6,7 +6,7 @@ Renders ``README.md``, ``table.md`` (:func:`gansim.studies.losses.table_md`, whi
 ``python -m gansim losses`` writes too) and ``summary.md``. Comparisons between two games
 are paired (the same data sets) and use :func:`gansim.summarise` with the other game as the
 reference, so that each has the package's one MCSE; every comparative word comes from
-:mod:`gansim.render.rules`.
+:mod:`gansim.summary.rules`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json
 from gansim.render.poc import (
     Summary,
@@ -29,7 +28,8 @@ from gansim.render.poc import (
     word,
     wrap,
 )
-from gansim.render.text import md_table, num, pm, signed
+from gansim.summary import rules
+from gansim.summary.text import md_table, num, pm, signed
 
 __all__ = ["FOLDER", "render", "dgp_from_run", "configs_from_run"]
 

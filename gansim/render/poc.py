@@ -6,7 +6,7 @@ whole summary, :func:`summary_md`) from ``summary.csv``, ``run.json``,
 ``gan_bootstrap/run.json`` and the needed columns of the replications, and the fragment
 ``poc-table`` of the top-level README (:func:`fragments`).
 
-Every comparative word comes from :mod:`gansim.render.rules`; the lecture's own figures
+Every comparative word comes from :mod:`gansim.summary.rules`; the lecture's own figures
 (:data:`gansim.report.LECTURE`) are a citation, shown as the lecture's and never judged.
 """
 
@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json, versions_line
-from gansim.render.text import md_table, num, pm, signed
+from gansim.summary import rules
+from gansim.summary.text import md_table, num, pm, signed
 
 __all__ = ["FOLDER", "Summary", "render", "fragments", "poc_table", "table_header",
            "summary_md", "summary_digits", "paired_mean", "ratio_word", "word", "share_text",
@@ -104,7 +104,7 @@ def how_to_read(bands: dict[str, rules.Band], *, shares: bool = True,
     """The "How to read" paragraph: the rules that choose the words, stated once."""
     lines = ["Every figure is a Monte Carlo estimate with its Monte Carlo standard error "
              "(MCSE) in brackets. The words come from stated rules "
-             "(`gansim.render.rules`):", ""]
+             "(`gansim.summary.rules`):", ""]
     if bands:
         text = "; ".join(f"{what}: {band.rule(5 if band.B >= 10_000 else 4)}"
                          for what, band in bands.items())
@@ -144,7 +144,7 @@ def ratio_word(ratio: float, mcse: float) -> str:
 
 def share_text(k: int, n: int, what: str = "replications") -> str:
     """``most replications: 9,131 of 10,000 (0.9131, exact 95% interval 0.9074–0.9186)``;
-    the word is :func:`gansim.render.rules.majority`'s."""
+    the word is :func:`gansim.summary.rules.majority`'s."""
     lo, hi = rules.share_interval(k, n)
     word_ = rules.majority(k, n)
     lead = f"most {what}" if word_ == "most" else f"{word_} of the {what}"

@@ -6,12 +6,12 @@ Renders ``rates/README.md``, ``rates/answers.md`` (every table behind the answer
 ``summary.csv``, ``paired.csv``, ``slopes.csv``, ``run.json`` and ``study.json``; the 15 MB
 replication files are not read.
 
-Besides the rules of :mod:`gansim.render.rules`, this module states three rules that both
+Besides the rules of :mod:`gansim.summary.rules`, this module states three rules that both
 rates reports use (so that the same data give the same word in both):
 
 - **MSE ratios** are judged on the log scale: ``log MSE(A) − log MSE(B)`` against 2 of its
   MCSEs (the ratio's MCSE divided by the ratio, the delta method), i.e.
-  :func:`gansim.render.rules.compare` on the log ratio (:func:`ratio_word`). Chance alone:
+  :func:`gansim.summary.rules.compare` on the log ratio (:func:`ratio_word`). Chance alone:
   a ratio whose true value is 1 falls beyond ``k = 2`` MCSEs on one side with probability
   ``P(Z > k) = 0.023`` (:func:`ratio_chance`).
 - **Family level** (:func:`family_z`): a cell singled out from ``N`` cells compared at once
@@ -19,9 +19,9 @@ rates reports use (so that the same data give the same word in both):
   and both sides).
 - **Slopes with n** of a per-condition quantity (a mean paired difference, a bias) are
   fitted by weighted least squares on log n with the MCSEs as SEs (widened when the points
-  scatter more than those allow, :func:`gansim.render.rules.weighted_slope`)
+  scatter more than those allow, :func:`gansim.summary.rules.weighted_slope`)
   (:func:`wls_slope`); their 95% interval decides the word through
-  :func:`gansim.render.rules.trend`.
+  :func:`gansim.summary.rules.trend`.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json
-from gansim.render.text import count, md_table, num, num_range, pct, pm, signed
+from gansim.summary import rules
+from gansim.summary.text import count, md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "rates_answers", "tables", "ratio_word", "ratio_chance", "family_z",
            "wls_slope", "ks_floor", "share_cell", "floor_table", "FUNCTIONALS"]
@@ -54,7 +54,7 @@ METHODS = {"ecdf": "F_n itself, evaluated exactly", "bootstrap": "m draws from F
 _K = f"{rules.K_MCSE:g}"
 RULES_TEXT = (
     "**How to read.** Value (MCSE) throughout. The words follow stated rules "
-    f"(`gansim.render.rules`): A is *higher/lower* (closer, smaller, …) than B only when the "
+    f"(`gansim.summary.rules`): A is *higher/lower* (closer, smaller, …) than B only when the "
     f"paired difference exceeds {_K} paired MCSEs, else *not resolved at this B*; a share of "
     "replications comes with its exact (Clopper–Pearson) 95% interval, and *most* means that "
     "interval lies above ½ (*fewer than half*: below ½); a trend with n (*falls/rises as n "

@@ -6,7 +6,7 @@ answers; the study writes the same text through :func:`answers`) and
 ``rates_floor/cross_checks.md`` (numbers that other results folders quote, recomputed from
 their committed files: the replications they share, the discriminator's output at the end
 of training in results/losses, the t₃ sd under standardisation in results/rates_standardize)
-from the committed files. The words come from :mod:`gansim.render.rules` and the rates
+from the committed files. The words come from :mod:`gansim.summary.rules` and the rates
 reports' stated rules in :mod:`gansim.render.rates` (MSE ratios on the log scale, the
 family-level z, slopes on log n).
 """
@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import read_csv, read_json, versions_line
 from gansim.render.rates import (
     FUNCTIONALS,
@@ -34,7 +33,8 @@ from gansim.render.rates import (
     share_cell,
     wrap,
 )
-from gansim.render.text import count, md_table, num, num_range, pct, pm, signed
+from gansim.summary import rules
+from gansim.summary.text import count, md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "answers", "cross_checks", "GANS", "AGAINST"]
 

@@ -4,7 +4,7 @@ shares with results/rates).
 
 Renders ``README.md``, ``table.md`` (:func:`standardize_table`, which
 ``python -m gansim rates_standardize`` writes too) and ``summary.md``. Every comparative
-word comes from :mod:`gansim.render.rules` through the helpers of
+word comes from :mod:`gansim.summary.rules` through the helpers of
 :mod:`gansim.render.poc`.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json
 from gansim.render.poc import Summary, how_to_read, ratio_word, summary_md, word, wrap
-from gansim.render.text import md_table, num, pm
+from gansim.summary import rules
+from gansim.summary.text import md_table, num, pm
 
 __all__ = ["FOLDER", "render", "standardize_table", "summary_caption"]
 

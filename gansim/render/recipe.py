@@ -6,7 +6,7 @@ Renders ``README.md``, ``table.md`` (:func:`gansim.studies.recipe.table_md`, whi
 ``python -m gansim recipe`` writes too) and ``summary.md``. Recipes are compared with the
 ``standardize`` recipe pair by pair on the same data sets (:func:`gansim.summarise` with it
 as the reference; the shares P(KS* < KS_n) through the per-replication indicators); every
-comparative word comes from :mod:`gansim.render.rules`.
+comparative word comes from :mod:`gansim.summary.rules`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim.render import rules
 from gansim.render.common import provenance, read_csv, read_json
 from gansim.render.losses import _same_data_as_poc, configs_from_run, dgp_from_run
 from gansim.render.poc import (
@@ -29,7 +28,8 @@ from gansim.render.poc import (
     word,
     wrap,
 )
-from gansim.render.text import md_table, num, pm, signed
+from gansim.summary import rules
+from gansim.summary.text import md_table, num, pm, signed
 
 __all__ = ["FOLDER", "render", "changes"]
 
