@@ -376,7 +376,7 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
     from gansim.gan.noise import philox_keys
     from gansim.rng import torch_generator
     from gansim.study.dgp import Normal
-    from gansim.study.functionals import ks_distance_batch
+    from gansim.study.distances import ks_distance_batch
 
     torch.set_num_threads(1)
     streams, x = _data(7, range(block_size), n)

@@ -8,8 +8,13 @@ from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
 from gansim.study.dgp import LogNormal, Normal, NormalMixture, StudentT
-from gansim.study.distances import cramer_von_mises, distances_batch, integrated_cdf, wasserstein1
-from gansim.study.functionals import ks_distance
+from gansim.study.distances import (
+    cramer_von_mises,
+    distances_batch,
+    integrated_cdf,
+    ks_distance,
+    wasserstein1,
+)
 
 DGPS = [Normal(1.0, 2.0), StudentT(3.0), LogNormal(0.0, 1.0), NormalMixture()]
 

@@ -9,7 +9,8 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 from gansim.study.dgp import LogNormal, Normal, NormalMixture, StudentT
-from gansim.study.functionals import ks_distance, ks_distance_batch, sample_mean, sample_sd
+from gansim.study.distances import ks_distance, ks_distance_batch
+from gansim.study.functionals import sample_mean, sample_sd
 
 CDFS = [
     pytest.param(stats.norm.cdf, id="scipy-norm"),

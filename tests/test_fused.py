@@ -162,7 +162,7 @@ def _fit_summaries(cfg, streams, x, m=4000):
     """Per replication: mean, sd and KS distance to N(5, 2^2) of m draws of its GAN."""
     from scipy import stats
 
-    from gansim.study.functionals import ks_distance_batch
+    from gansim.study.distances import ks_distance_batch
     block = _train(x, cfg, streams)
     draws = block.sample(m, [torch_generator(s.draws) for s in streams]).double().numpy()
     return draws.mean(1), draws.std(1), ks_distance_batch(draws, stats.norm(5, 2).cdf)

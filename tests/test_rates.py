@@ -16,7 +16,7 @@ from scipy import stats
 from gansim.studies import rates as rates_study
 from gansim.study.core import TIDY_COLUMNS, StudyResult, run_study
 from gansim.study.dgp import Normal
-from gansim.study.functionals import ks_distance_batch
+from gansim.study.distances import ks_distance_batch
 from gansim.summary.convergence import fit_rates, ks_exact_slope, rate_slopes
 
 NS = [25, 50, 100, 200, 400, 800]

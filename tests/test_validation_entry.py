@@ -22,10 +22,10 @@ from gansim import (
     condition_grid,
     run_study,
 )
+from gansim._validation import check_scale
 from gansim.gan.config import MAX_STEPS, MAX_WIDTH
 from gansim.study.design import Condition
 from gansim.study.dgp import DGPS, make_dgp
-from gansim.study.functionals import check_scale
 
 SMALL = dict(methods=[EmpiricalCDF()], dgp=st.norm(), replications=8, n=10, distances=[])
 

@@ -948,7 +948,7 @@ def _train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
 
 
 def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
-    from gansim.study.functionals import _as_float_array, check_scale
+    from gansim._validation import as_float_array as _as_float_array, check_scale
 
     if not isinstance(config, GANConfig):
         raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")

@@ -21,27 +21,38 @@ import json
 import math
 import numbers
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 from scipy import special, stats
 
-from gansim._validation import check_int
+from gansim._validation import Instance, Integer, NoneOr, validate_params
 from gansim.gan.config import GANConfig, check_device
 from gansim.gan.engine import GANBlock, train_gans
+from gansim.inference.bootstrap import (
+    BOOTSTRAP,
+    BOOTSTRAPS,
+    INTERVAL,
+    INTERVAL_METHODS,
+    LEVEL,
+    REPLICATES,
+    SAMPLE,
+    ConfInt,
+    RecentCache,
+    bootstrap_interval,
+    check_data,
+    check_interval,
+    functional_values,
+    jackknife,
+)
 from gansim.rng import torch_generator
-from gansim.study.functionals import FUNCTIONALS, Estimate, Functional, _as_float_array, check_scale
+from gansim.study.functionals import FUNCTIONALS, Functional
 
 __all__ = ["ConfInt", "GANEstimator", "bootstrap_interval", "INTERVAL_METHODS"]
 
-#: Interval methods of :meth:`GANEstimator.conf_int`.
-INTERVAL_METHODS = ("wald", "percentile", "basic", "bca")
-#: Resampling schemes of the GAN bootstrap.
-BOOTSTRAPS = ("nonparametric", "parametric")
 
 #: Children of ``SeedSequence(seed)``, in order.  Appending is safe; reordering changes every
 #: number an estimator gives.
@@ -52,56 +63,6 @@ _QUANTILES = {"median": 0.5, "q10": 0.1, "q90": 0.9}
 _WALD_MC = 200
 #: Rows of a bootstrap block sampled at once (bounds the latent noise's memory).
 _SAMPLE_ROWS = 16
-
-
-@dataclass(frozen=True)
-class ConfInt:
-    """A confidence interval for a functional T from :meth:`GANEstimator.conf_int`.
-
-    Attributes
-    ----------
-    estimate : float
-        T(F*), T computed on the fitted GAN's ``m`` draws.
-    se : float
-        Wald: the SE of T at sample size n; bootstrap: the sd of the R bootstrap replicates.
-    lower, upper : float
-        The interval's bounds.
-    level : float
-        Nominal coverage.
-    method : str
-        One of :data:`INTERVAL_METHODS`.
-    R : int or None
-        Bootstrap replicates used (fewer than asked if some GANs diverged); None for Wald.
-    bootstrap : str or None
-        ``"nonparametric"`` or ``"parametric"``; None for Wald.
-
-    Examples
-    --------
-    >>> ConfInt(1.0, 0.1, 0.8, 1.2, 0.95, "percentile", 200, "nonparametric")
-    ConfInt(estimate=1, se=0.1, 95% percentile [0.8, 1.2], R=200)
-    """
-
-    estimate: float
-    se: float
-    lower: float
-    upper: float
-    level: float
-    method: str
-    R: int | None = None
-    bootstrap: str | None = None
-
-    def __repr__(self) -> str:
-        out = (f"ConfInt(estimate={self.estimate:.4g}, se={self.se:.4g}, "
-               f"{100 * self.level:.4g}% {self.method} [{self.lower:.4g}, {self.upper:.4g}]")
-        if self.R is not None:
-            out += f", R={self.R}"
-        if self.bootstrap == "parametric":
-            out += ", parametric bootstrap"
-        return out + ")"
-
-    def to_estimate(self) -> Estimate:
-        """The interval as a study's :class:`~gansim.study.functionals.Estimate`."""
-        return Estimate(self.estimate, se=self.se, lower=self.lower, upper=self.upper)
 
 
 class GANEstimator:
@@ -216,16 +177,12 @@ class GANEstimator:
     (20, 'percentile')
     """
 
+    @validate_params(config=NoneOr(Instance(GANConfig, "a GANConfig", GANConfig(steps=20))),
+                     seed=Integer(0, 2**63 - 1), m=Integer(2), bootstrap_steps=NoneOr(Integer(1)))
     def __init__(self, config: GANConfig | None = None, *, seed: int = 0, m: int = 100_000,
                  device: str = "cpu", bootstrap_steps: int | None = None):
         if config is None:
             config = GANConfig()
-        if not isinstance(config, GANConfig):
-            raise TypeError(f"`config` must be a GANConfig, got {type(config).__name__}.")
-        check_int(seed, "seed", 0)
-        check_int(m, "m", 2)
-        if bootstrap_steps is not None:
-            check_int(bootstrap_steps, "bootstrap_steps", 1)
         device = check_device(device)
         self.config, self.seed, self.m, self.device = config, int(seed), int(m), device
         self.bootstrap_steps = None if bootstrap_steps is None else int(bootstrap_steps)
@@ -240,6 +197,7 @@ class GANEstimator:
     # ----------------------------------------------------------------------------------------
     # Fitting and the fitted distribution.
 
+    @validate_params(x=SAMPLE)
     def fit(self, x: Any) -> GANEstimator:
         """Train the GAN on the sample ``x`` and take ``m`` draws from it.
 
@@ -266,7 +224,6 @@ class GANEstimator:
         ...
         ValueError: `x` must not be constant: all 2 points equal 1.0.
         """
-        x = _x_iv(x)
         seeds = self._seeds()
         with torch.no_grad():
             block = train_gans(x[None, :], self.config, init_seeds=[seeds["init"]],
@@ -390,12 +347,13 @@ class GANEstimator:
         True
         """
         self._check_fitted()
-        _, values = _functional_iv(T)
+        _, values = functional_values(T)
         return float(values(self.draws_[None, :], self.n_)[0])
 
     # ----------------------------------------------------------------------------------------
     # Intervals.
 
+    @validate_params(level=LEVEL, method=INTERVAL, R=REPLICATES, bootstrap=BOOTSTRAP)
     def conf_int(self, T: Any, level: float = 0.95, method: str = "wald", R: int = 200, *,
                  bootstrap: str = "nonparametric") -> ConfInt:
         """A confidence interval for T(F) from the fitted GAN.
@@ -430,11 +388,7 @@ class GANEstimator:
         10
         """
         self._check_fitted()
-        level = _level_iv(level)
-        method = _method_iv(method)
-        R = _R_iv(R)
-        bootstrap = _bootstrap_iv(bootstrap)
-        key, values = _functional_iv(T)
+        key, values = functional_values(T)
         estimate = float(values(self.draws_[None, :], self.n_)[0])
         if method == "wald":
             se = self._wald_se(key, values)
@@ -449,12 +403,13 @@ class GANEstimator:
                 raise RuntimeError(f"too many bootstrap GANs failed ({int((~ok).sum())} of "
                                    f"{R}); no interval.")
             reps = reps[ok]
-        jack = _jackknife(self.x_, values) if method == "bca" else None
+        jack = jackknife(self.x_, values) if method == "bca" else None
         lower, upper = bootstrap_interval(estimate, reps, level=level, method=method,
                                           jackknife=jack)
         return ConfInt(estimate, float(np.std(reps, ddof=1)), lower, upper, level, method,
                        int(reps.size), bootstrap)
 
+    @validate_params(level=LEVEL, R=REPLICATES, bootstrap=BOOTSTRAP)
     def as_method(self, T: Any, interval: str = "wald", *, level: float = 0.95, R: int = 200,
                   bootstrap: str = "nonparametric", name: str | None = None) -> Callable:
         """This estimator as a method of a study: a plain function ``fn(x, rng)``.
@@ -497,8 +452,7 @@ class GANEstimator:
         >>> sorted(both(np.array([0.0, 1.0, 3.0, 2.0]), np.random.default_rng(1)))
         ['mean', 'sd']
         """
-        interval = _method_iv(interval, "interval")
-        level, R, bootstrap = _level_iv(level), _R_iv(R), _bootstrap_iv(bootstrap)
+        interval = check_interval(interval, "interval")
         if isinstance(T, list | tuple):
             if name is not None:
                 raise ValueError("`name` cannot be given with a list `T`: each built-in "
@@ -509,7 +463,7 @@ class GANEstimator:
                                  f"{T!r}.")
             named = {t: t for t in T}
         else:
-            _functional_iv(T)
+            functional_values(T)
             if name is None:
                 if not (isinstance(T, str) and T in FUNCTIONALS):
                     raise ValueError("`name` is needed when `T` is not a built-in name: "
@@ -603,7 +557,7 @@ class GANEstimator:
             constant = np.all(data == data[:, :1], axis=1)
             if constant.any():
                 # No GAN for constant data: train on a stand-in, then use the point mass.
-                from gansim.study.core import filler
+                from gansim.study.analysis import filler
 
                 data = np.where(constant[:, None], filler(n), data)
             if self.bootstrap_steps is None:
@@ -619,74 +573,6 @@ class GANEstimator:
             draws[constant] = data[constant, :1]
         self._boot[scheme] = draws if have is None else np.concatenate([have, draws])
         return self._boot[scheme][:R]
-
-
-def bootstrap_interval(estimate: float, replicates: Any, level: float = 0.95,
-                       method: str = "percentile", jackknife: Any = None) -> tuple[float, float]:
-    """A bootstrap interval from an estimate and its bootstrap replicates.
-
-    As ``scipy.stats.bootstrap`` (two-sided; quantiles by linear interpolation) given the
-    same replicates: percentile ``(q(α/2), q(1 - α/2))`` of the replicates, α = 1 - level;
-    basic ``(2 estimate - q(1 - α/2), 2 estimate - q(α/2))``; BCa the replicates'
-    quantiles at ``Φ(z0 + (z0 + z)/(1 - a (z0 + z)))`` for z = ±z(α/2), with
-    ``z0 = Φ⁻¹(share of replicates below the estimate, ties counted half)`` and
-    ``a = Σ U³ / (6 (Σ U²)^(3/2))``, ``U_i = mean(jackknife) - jackknife_i``.
-
-    Parameters
-    ----------
-    estimate : float
-        The estimate from the full data.
-    replicates : array_like
-        1-D, finite, at least 2 replicates.
-    level : float
-        In (0, 1).
-    method : str
-        ``"percentile"``, ``"basic"`` or ``"bca"``.
-    jackknife : array_like, optional
-        Leave-one-out values of the statistic (``"bca"`` only, where it is required).
-
-    Returns
-    -------
-    (lower, upper) : tuple of float
-
-    Examples
-    --------
-    >>> reps = np.arange(0.0, 9.0)
-    >>> bootstrap_interval(4.5, reps, level=0.5)
-    (2.0, 6.0)
-    >>> bootstrap_interval(4.5, reps, level=0.5, method="basic")
-    (3.0, 7.0)
-    """
-    level = _level_iv(level)
-    method = _method_iv(method)
-    if method == "wald":
-        raise ValueError("`method` 'wald' is not a bootstrap interval; use 'percentile', "
-                         "'basic' or 'bca'.")
-    reps = _as_float_array(replicates, "replicates", ndim=1, min_size=2)
-    theta = float(estimate)
-    alpha = (1.0 - level) / 2.0
-    probs = np.array([alpha, 1.0 - alpha])
-    if method == "bca":
-        if jackknife is None:
-            raise ValueError("`jackknife` (the leave-one-out values) is required by 'bca'.")
-        jack = _as_float_array(jackknife, "jackknife", ndim=1, min_size=2)
-        share = (np.count_nonzero(reps < theta) + np.count_nonzero(reps <= theta)) / (
-            2 * reps.size)
-        z0 = special.ndtri(share)
-        u = (jack.size - 1) * (jack.mean() - jack)
-        den = np.sum(u**2) / jack.size**2
-        a = (np.sum(u**3) / jack.size**3) / (6.0 * den**1.5) if den > 0 else 0.0
-        z = special.ndtri(probs)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            probs = special.ndtr(z0 + (z0 + z) / (1.0 - a * (z0 + z)))
-        if not np.all(np.isfinite(probs)):
-            warnings.warn("gansim: the BCa interval cannot be computed (the estimate lies "
-                          "outside the replicates).", RuntimeWarning, stacklevel=2)
-            return (math.nan, math.nan)
-    lo, hi = np.quantile(reps, probs)
-    if method == "basic":
-        lo, hi = 2.0 * theta - hi, 2.0 * theta - lo
-    return (float(lo), float(hi))
 
 
 # --------------------------------------------------------------------------------------------
@@ -705,125 +591,22 @@ def _sample(block: GANBlock, m: int, gens) -> np.ndarray:
     return out
 
 
-class _Recent:
-    """The last ``size`` values computed, by key, oldest dropped first.
-
-    A study applies each method to every replication of a block in turn, so methods that
-    share work on one replication (a GAN fit, a set of resamples) find it here as long as
-    the block has at most ``size`` replications.
-    """
-
-    def __init__(self, size: int):
-        self.size, self._items = size, OrderedDict()
-
-    def get(self, key, make: Callable[[], Any]):
-        if key not in self._items:
-            self._items[key] = make()
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        self._items.move_to_end(key)
-        return self._items[key]
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 #: The last estimators fitted by :meth:`GANEstimator.as_method` functions in this process,
 #: keyed by (settings, seed, data): the interval methods of a block of up to 8 replications
 #: share their fits (each holds its bootstrap GANs' draws: tens of MB).
-_LAST_FIT = _Recent(8)
+_LAST_FIT = RecentCache(8)
 
 
 def _fitted(settings: str, seed: int, x: Any, make: Callable[[int], GANEstimator]
             ) -> GANEstimator:
-    arr = _x_iv(x)
+    arr = check_data(x)
     key = (settings, seed, arr.size, hashlib.sha256(arr.tobytes()).hexdigest())
     return _LAST_FIT.get(key, lambda: make(seed).fit(arr))
 
 
-def _jackknife(x: np.ndarray, values) -> np.ndarray:
-    """T on the data with point i left out, i = 1..n (the plug-in, no GANs)."""
-    n = x.size
-    out = np.empty(n)
-    chunk = max(1, 2_000_000 // n)
-    j = np.arange(n - 1)
-    for s in range(0, n, chunk):
-        i = np.arange(s, min(s + chunk, n))
-        idx = j[None, :] + (j[None, :] >= i[:, None])
-        out[i] = values(x[idx], n - 1)
-    return out
-
-
-def _x_iv(x: Any) -> np.ndarray:
-    if isinstance(x, str | bytes):
-        raise TypeError(f"`x` must be a 1-D array of real numbers, got a string {x!r}.")
-    arr = _as_float_array(x, "x", ndim=1, min_size=2)
-    if np.all(arr == arr[0]):
-        raise ValueError(f"`x` must not be constant: all {arr.size} points equal "
-                         f"{float(arr[0])!r}.")
-    check_scale(arr, "`x`")  # an sd that overflows would pass for a diverged training
-    return arr
-
-
-def _functional_iv(T: Any) -> tuple[str | None, Callable[[np.ndarray, int], np.ndarray]]:
-    """``T`` as (built-in name or None, ``values(samples (k, s), n) -> (k,)``)."""
-    if isinstance(T, str):
-        if T not in FUNCTIONALS:
-            allowed = ", ".join(repr(k) for k in FUNCTIONALS)
-            raise ValueError(f"`T` must be one of {allowed}, a Functional or a callable; got "
-                             f"{T!r}.")
-        f = FUNCTIONALS[T]
-        return T, lambda s, n: f.evaluate(s, n)["estimate"]
-    if isinstance(T, Functional):
-        key = next((k for k, v in FUNCTIONALS.items() if v is T), None)
-        return key, lambda s, n: T.evaluate(s, n)["estimate"]
-    if callable(T):
-        def values(s, n):
-            out = np.empty(s.shape[0])
-            for i, row in enumerate(s):
-                v = T(row)
-                out[i] = v.estimate if isinstance(v, Estimate) else float(np.asarray(
-                    v, dtype=np.float64).reshape(()))
-            return out
-        return None, values
-    raise TypeError(f"`T` must be a built-in name, a Functional or a callable on a sample; got "
-                    f"{T!r}.")
-
-
 def _describe(T: Any) -> str:
-    from gansim.study.methods import callable_id
+    from gansim.study.identity import callable_id
 
     if isinstance(T, str):
         return T
     return callable_id(T.fn if isinstance(T, Functional) else T)
-
-
-def _level_iv(level: Any) -> float:
-    ok = (not isinstance(level, bool) and isinstance(level, numbers.Real)
-          and 0.0 < float(level) < 1.0)
-    if not ok:
-        raise ValueError(f"`level` must be a number in (0, 1), e.g. 0.95; got {level!r}.")
-    return float(level)
-
-
-def _method_iv(method: Any, name: str = "method") -> str:
-    if not isinstance(method, str) or method not in INTERVAL_METHODS:
-        allowed = ", ".join(repr(k) for k in INTERVAL_METHODS)
-        raise ValueError(f"`{name}` must be one of {allowed}; got {method!r}.")
-    return method
-
-
-def _R_iv(R: Any) -> int:
-    if isinstance(R, bool) or not isinstance(R, numbers.Integral) or R < 2:
-        raise ValueError(f"`R` must be an integer >= 2 (bootstrap replicates), got {R!r}.")
-    return int(R)
-
-
-def _bootstrap_iv(bootstrap: Any) -> str:
-    if not isinstance(bootstrap, str) or bootstrap not in BOOTSTRAPS:
-        allowed = ", ".join(repr(k) for k in BOOTSTRAPS)
-        raise ValueError(f"`bootstrap` must be one of {allowed}; got {bootstrap!r}.")
-    return bootstrap

@@ -24,16 +24,18 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from gansim._validation import check_int
-from gansim.inference.estimator import (
+from gansim._validation import validate_params
+from gansim.inference.bootstrap import (
+    INTERVAL,
+    LEVEL,
+    REPLICATES,
+    SAMPLE,
     ConfInt,
-    _functional_iv,
-    _jackknife,
-    _level_iv,
-    _method_iv,
-    _Recent,
-    _x_iv,
+    RecentCache,
     bootstrap_interval,
+    check_data,
+    functional_values,
+    jackknife,
 )
 from gansim.study.functionals import FUNCTIONALS, Estimate
 from gansim.study.methods import bandwidth
@@ -44,6 +46,7 @@ __all__ = ["bootstrap_conf_int", "bootstrap_replicates", "interval_method", "t_i
 _CHUNK = 2_000_000
 
 
+@validate_params(x=SAMPLE, level=LEVEL)
 def t_interval(x: Any, level: float = 0.95) -> ConfInt:
     """Student's t interval for the mean, ``x̄ ± t(n-1) s/sqrt(n)``.
 
@@ -66,14 +69,13 @@ def t_interval(x: Any, level: float = 0.95) -> ConfInt:
     >>> bool(np.isclose(ci.lower, lo) and np.isclose(ci.upper, hi))
     True
     """
-    x = _x_iv(x)
-    level = _level_iv(level)
     n = x.size
     mean, se = float(x.mean()), float(x.std(ddof=1) / math.sqrt(n))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
     return ConfInt(mean, se, mean - half, mean + half, level, "t")
 
 
+@validate_params(x=SAMPLE, R=REPLICATES)
 def bootstrap_replicates(x: Any, T: Any, R: int = 1000, *, rng: Any = None,
                          smooth: str | float | None = None) -> np.ndarray:
     """T on R bootstrap resamples of ``x``.
@@ -111,9 +113,7 @@ def bootstrap_replicates(x: Any, T: Any, R: int = 1000, *, rng: Any = None,
     >>> reps.shape, bool(abs(reps.mean() - x.mean()) < 0.3)
     ((500,), True)
     """
-    x = _x_iv(x)
-    _, values = _functional_iv(T)
-    check_int(R, "R", 2)
+    _, values = functional_values(T)
     rng = np.random.default_rng(rng)
     n = x.size
     h = None if smooth is None else float(bandwidth(x[None, :], smooth)[0])
@@ -132,6 +132,7 @@ def bootstrap_replicates(x: Any, T: Any, R: int = 1000, *, rng: Any = None,
     return out
 
 
+@validate_params(x=SAMPLE, level=LEVEL, method=INTERVAL, R=REPLICATES)
 def bootstrap_conf_int(x: Any, T: Any, level: float = 0.95, method: str = "percentile",
                        R: int = 1000, *, rng: Any = None,
                        smooth: str | float | None = None) -> ConfInt:
@@ -159,9 +160,6 @@ def bootstrap_conf_int(x: Any, T: Any, level: float = 0.95, method: str = "perce
     >>> bool(ci.lower < ci.estimate < ci.upper), ci.R
     (True, 999)
     """
-    x = _x_iv(x)
-    level = _level_iv(level)
-    method = _method_iv(method)
     if method == "wald":
         raise ValueError("`method` must be 'percentile', 'basic' or 'bca' for a bootstrap "
                          "interval; got 'wald'.")
@@ -186,13 +184,14 @@ def _children(rng: np.random.Generator, k: int) -> list[np.random.Generator]:
 def _from_replicates(x: np.ndarray, T: Any, reps: np.ndarray, level: float,
                      method: str) -> Estimate:
     """The interval around the plug-in T(F_n), from the replicates."""
-    _, values = _functional_iv(T)
+    _, values = functional_values(T)
     estimate = float(values(x[None, :], x.size)[0])
-    jack = _jackknife(x, values) if method == "bca" else None
+    jack = jackknife(x, values) if method == "bca" else None
     lo, hi = bootstrap_interval(estimate, reps, level=level, method=method, jackknife=jack)
     return Estimate(estimate, float(np.std(reps, ddof=1)), lo, hi)
 
 
+@validate_params(level=LEVEL, R=REPLICATES)
 def interval_method(interval: str, functionals: Sequence[str] = tuple(FUNCTIONALS), *,
                     level: float = 0.95, R: int = 1000,
                     smooth: str | float | None = None) -> Callable:
@@ -220,8 +219,6 @@ def interval_method(interval: str, functionals: Sequence[str] = tuple(FUNCTIONAL
     >>> fn.__name__, sorted(fn(np.arange(10.0), np.random.default_rng(0)))
     ('boot_percentile', ['mean', 'q90'])
     """
-    level = _level_iv(level)
-    check_int(R, "R", 2)
     names = list(functionals) if not isinstance(functionals, str) else [functionals]
     for name in names:
         if name not in FUNCTIONALS:
@@ -245,7 +242,7 @@ def interval_method(interval: str, functionals: Sequence[str] = tuple(FUNCTIONAL
         bandwidth(np.array([[0.0, 1.0, 3.0]]), smooth)  # the rule's own check, raised now
 
     def fn(x, rng):
-        x = _x_iv(x)
+        x = check_data(x)
         out = {}
         for name, g in zip(names, _children(rng, len(names)), strict=True):
             reps = _cached_replicates(x, name, R, g, smooth)
@@ -262,7 +259,7 @@ def interval_method(interval: str, functionals: Sequence[str] = tuple(FUNCTIONAL
 #: The last replicates computed by :func:`interval_method` functions in this process, keyed by
 #: (data, functional, R, stream, smoothing): percentile, basic and BCa methods on the same
 #: stream compute the replicates once per block of up to 64 replications.
-_LAST_REPS = _Recent(64)
+_LAST_REPS = RecentCache(64)
 
 
 def _cached_replicates(x: np.ndarray, name: str, R: int, rng: np.random.Generator,

@@ -51,7 +51,8 @@ from gansim.gan.config import ENGINES, GANConfig
 from gansim.study.core import Study, run_study
 from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
-from gansim.study.functionals import Functional, ks_distance
+from gansim.study.distances import ks_distance
+from gansim.study.functionals import Functional
 from gansim.study.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
 from gansim.summary import convergence as rates
 from gansim.summary.simsum import summarise

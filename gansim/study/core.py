@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gansim._validation import check_int
+from gansim._validation import SD_RANGE, check_int, check_scale
 from gansim.rng import replication_streams
 from gansim.study.analysis import Block, capture, filler
 from gansim.study.design import Condition, check_conditions
@@ -59,9 +59,7 @@ from gansim.study.dgp import as_dgp, check_sample, dgp_name, vectorised
 from gansim.study.distances import DISTANCES, supported_distances
 from gansim.study.functionals import (
     ESTIMATE_FIELDS,
-    SD_RANGE,
     Functional,
-    check_scale,
     make_functionals,
     true_value,
 )
@@ -349,7 +347,7 @@ class StudyResult:
         ``summary.csv`` (:meth:`summary`), ``conditions.csv`` (:attr:`conditions`) and
         ``result.json`` (study name, seed, factors, methods, wall time, the settings of
         each condition); CSV that R's ``read.csv`` reads as it is
-        (:func:`gansim.report.write_csv`).  :meth:`load` reads them back.
+        (:func:`gansim._files.write_csv`).  :meth:`load` reads them back.
 
         Parameters
         ----------
@@ -365,7 +363,7 @@ class StudyResult:
         import json
         import os
 
-        from gansim.report import write_csv
+        from gansim._files import write_csv
 
         out = Path(check_out_dir(out_dir))
         if out.exists() and not out.is_dir():

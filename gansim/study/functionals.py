@@ -18,19 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats
+
+from gansim._validation import as_float_array
 
 __all__ = [
     "FUNCTIONALS",
     "Estimate",
     "Functional",
     "functionals_batch",
-    "ks_distance",
-    "ks_distance_batch",
     "make_functionals",
     "sample_mean",
     "sample_sd",
+    "as_scalar",
     "true_value",
 ]
 
@@ -151,7 +151,7 @@ class Functional:
                 for f in ESTIMATE_FIELDS:
                     out[f][r] = getattr(value, f)
             else:
-                out["estimate"][r] = _scalar(value)
+                out["estimate"][r] = as_scalar(value)
         return out
 
     def true_value(self, dgp: Any, name: str = "") -> float | None:
@@ -197,7 +197,7 @@ def _short(obj: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _scalar(value: Any, who: str = "a functional") -> float:
+def as_scalar(value: Any, who: str = "a functional") -> float:
     """A bare result (of ``who``: a functional, or a method's estimate) as a float: one
     real (or boolean) number, finite or not; None, a string, a complex number or several
     values are an error saying what came back."""
@@ -402,241 +402,16 @@ def sample_sd(x: Any, *, ddof: int = 1) -> float:
     return float(np.std(x, ddof=ddof))
 
 
-def ks_distance(sample: Any, cdf: Callable[[np.ndarray], Any]) -> float:
-    """Exact Kolmogorov-Smirnov distance of a sample from a continuous distribution.
-
-    Computes ``sup_t |F_n(t) - F(t)|``, with ``F_n`` the empirical cdf of ``sample`` and ``F``
-    the continuous cdf ``cdf``, from the order statistics ``x_(1) <= ... <= x_(n)``::
-
-        D = max_i max(i/n - F(x_(i)), F(x_(i)) - (i - 1)/n)
-
-    This is exact, not a grid approximation, and stays exact with tied values.
-
-    Parameters
-    ----------
-    sample : array_like
-        1-D sample of at least 1 finite value.
-    cdf : callable
-        Continuous cdf, vectorised: ``cdf(array)`` returns an array of the same shape with
-        values in [0, 1].
-
-    Returns
-    -------
-    float
-        The distance, in [0, 1]; the same value as ``scipy.stats.kstest(sample,
-        cdf).statistic``.
-
-    See Also
-    --------
-    ks_distance_batch : one distance per row of a 2-D array.
-
-    Examples
-    --------
-    >>> from scipy.stats import norm
-    >>> ks_distance([0.0], norm.cdf)
-    0.5
-    >>> round(ks_distance([-1.0, 0.5, 2.0], norm.cdf), 4)
-    0.3581
-    """
-    x, cdf = _ks_distance_iv(sample, cdf)
-    return float(_ks_sorted(np.sort(x), cdf, "sample"))
-
-
-def ks_distance_batch(samples: Any, cdf: Callable[[np.ndarray], Any]) -> np.ndarray:
-    """Exact Kolmogorov-Smirnov distance of each row of a 2-D array, vectorised.
-
-    Row ``r`` gives exactly ``ks_distance(samples[r], cdf)``, bit for bit, so the result
-    does not depend on how replications are batched.
-
-    Parameters
-    ----------
-    samples : array_like
-        2-D array of shape ``(R, n)``: R samples of size n, R >= 1, n >= 1, finite values.
-    cdf : callable
-        Continuous cdf, vectorised elementwise over 2-D arrays (as ``scipy.stats`` and
-        :mod:`gansim.study.dgp` cdfs are).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array of shape ``(R,)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from scipy.stats import norm
-    >>> x = np.random.default_rng(1).normal(size=(3, 50))
-    >>> d = ks_distance_batch(x, norm.cdf)
-    >>> d.shape, bool(d[1] == ks_distance(x[1], norm.cdf))
-    ((3,), True)
-    """
-    x, cdf = _ks_distance_batch_iv(samples, cdf)
-    return _ks_sorted(np.sort(x, axis=-1), cdf, "samples")
-
-
-def _ks_sorted(xs: np.ndarray, cdf: Callable, name: str) -> np.ndarray:
-    """KS distance along the last axis of sorted values ``xs``."""
-    f = _cdf_values(cdf, xs, name)
-    n = xs.shape[-1]
-    # The empirical cdf is a right-continuous step function and F is continuous and
-    # non-decreasing, so |F_n - F| peaks at a data point: either at x_(i) itself, where
-    # F_n = i/n, or just left of it, where F_n = (i-1)/n and F is (by continuity) F(x_(i)).
-    # With ties x_(i) = ... = x_(j), the terms for k = i..j are k/n - F and F - (k-1)/n; the
-    # largest are j/n - F and F - (i-1)/n, which are exactly the deviations at and just
-    # left of the tied value.  The other terms are smaller and never win, so the maximum
-    # over all i is the exact supremum with or without ties.
-    # i/n is formed as arange/n, the same arithmetic as scipy.stats.kstest, so both agree
-    # to the last bit.
-    d_plus = np.max(np.arange(1.0, n + 1) / n - f, axis=-1)
-    d_minus = np.max(f - np.arange(0.0, n) / n, axis=-1)
-    return np.maximum(d_plus, d_minus)
-
-
-def _cdf_values(cdf: Callable, xs: np.ndarray, name: str) -> np.ndarray:
-    # Checked after the call rather than in the _iv helper: a cdf is only known by its output.
-    f = np.asarray(cdf(xs), dtype=np.float64)
-    if f.shape != xs.shape:
-        raise ValueError(
-            f"`cdf` must be vectorised: for `{name}` values of shape {xs.shape} it returned "
-            f"shape {f.shape}."
-        )
-    if not np.all((f >= 0) & (f <= 1)):
-        raise ValueError("`cdf` must return probabilities in [0, 1]; it returned other values.")
-    return f
-
-
 # --------------------------------------------------------------------------------------------
 # Input validation: one helper per entry point, returning cleaned arguments.
 
 
 def _sample_iv(x: Any, name: str, *, min_size: int) -> np.ndarray:
-    return _as_float_array(x, name, ndim=1, min_size=min_size)
+    return as_float_array(x, name, ndim=1, min_size=min_size)
 
 
 def _sample_sd_iv(x: Any, ddof: Any) -> tuple[np.ndarray, int]:
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Integral) or ddof < 0:
         raise ValueError(f"`ddof` must be an integer >= 0, got {ddof!r}.")
-    return _as_float_array(x, "x", ndim=1, min_size=int(ddof) + 1), int(ddof)
+    return as_float_array(x, "x", ndim=1, min_size=int(ddof) + 1), int(ddof)
 
-
-def _ks_distance_iv(sample: Any, cdf: Any) -> tuple[np.ndarray, Callable]:
-    _callable_iv(cdf)
-    return _as_float_array(sample, "sample", ndim=1, min_size=1), cdf
-
-
-def _ks_distance_batch_iv(samples: Any, cdf: Any) -> tuple[np.ndarray, Callable]:
-    _callable_iv(cdf)
-    return _as_float_array(samples, "samples", ndim=2, min_size=1), cdf
-
-
-def _callable_iv(cdf: Any) -> None:
-    if not callable(cdf):
-        raise TypeError(
-            f"`cdf` must be a callable cdf such as scipy.stats.norm.cdf, got {type(cdf).__name__}."
-        )
-
-
-def _as_float_array(
-    x: Any, name: str, *, ndim: int, min_size: int, flags: bool = False, noun: str = "value"
-) -> np.ndarray:
-    """``x`` as a finite float64 array with ``ndim`` dimensions, or an error naming ``name``.
-
-    ``min_size`` bounds the length of the last axis (and of the first, for 2-D), counted in
-    ``noun`` units in the error message.  With
-    ``flags=True``, booleans are accepted and every value must be 0 or 1.  Shared by the
-    validation helpers of :mod:`gansim.study.functionals` and :mod:`gansim.summary.performance`.
-    """
-    what = "booleans or 0/1 values" if flags else "real numbers"
-    if isinstance(x, pd.Series | pd.DataFrame | pd.Index):
-        x = _pandas_to_numpy(x, name, what, flags=flags)
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"`{name}` must be a {ndim}-D array of {what}: {err}") from None
-    if arr.dtype.kind == "O" and flags:
-        arr = _object_flags(arr, name, what)
-    allowed = "biuf" if flags else "iuf"
-    if arr.dtype.kind not in allowed:
-        raise TypeError(f"`{name}` must hold {what}, got dtype {arr.dtype}.")
-    if arr.ndim != ndim:
-        raise ValueError(f"`{name}` must be {ndim}-D, got an array of shape {arr.shape}.")
-    if any(size < min_size for size in arr.shape):
-        unit = noun if min_size == 1 else f"{noun}s"
-        least = f"{min_size} row and {min_size} column" if ndim == 2 else f"{min_size} {unit}"
-        raise ValueError(f"`{name}` must have at least {least}, got shape {arr.shape}.")
-    arr = arr.astype(np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = np.argwhere(bad)[:5]
-        where = (first[:, 0] if ndim == 1 else first).tolist()
-        raise ValueError(
-            f"`{name}` must hold only finite values; found {int(bad.sum())} NaN or infinite, "
-            f"first at {where}."
-        )
-    if flags and not np.all((arr == 0) | (arr == 1)):
-        raise ValueError(f"`{name}` must hold {what}; found other values.")
-    return arr
-
-
-#: The smallest sd :func:`check_scale` accepts: the square root of float64's smallest normal
-#: number (1.5e-154), below which squared deviations lose precision or vanish.
-_SMALLEST_SD = math.sqrt(np.finfo(np.float64).tiny)
-
-
-#: The sd a study accepts of a DGP whose sd it knows (checked before any work): data on that
-#: scale are standardised in float64 with room to spare (squared deviations summed over up to
-#: 10^8 points stay finite and normal).
-SD_RANGE = (1e-150, 1e150)
-
-
-def check_scale(x: np.ndarray, what: str) -> None:
-    """Refuse finite data whose spread float64 cannot standardise: a mean or sd that
-    overflows (values about 1e154 or more apart, whose squares are infinite) or an sd that
-    underflows (below about 1.5e-154, whose squares lose precision or vanish) while the
-    values differ.
-
-    Standardising such data (as the GANs do, and as the sd functional does in effect) gives
-    infinities or a division by zero, which would surface later as a diverged training or an
-    infinite estimate.  ``what`` names the data in the message (the argument, or the DGP
-    that drew them).  Constant data pass: the methods handle them.
-
-    Examples
-    --------
-    >>> check_scale(np.array([1.0, 2.0]) * 1e200, "`x`")
-    Traceback (most recent call last):
-    ...
-    ValueError: `x`: the data's sd overflows float64 (values 1e154 or more apart); rescale ...
-    """
-    if x.size < 2 or bool(np.all(x == x.flat[0])):
-        return
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        mean, sd = float(np.mean(x)), float(np.std(x, ddof=1))
-    if not (math.isfinite(mean) and math.isfinite(sd)):
-        raise ValueError(f"{what}: the data's sd overflows float64 (values 1e154 or more "
-                         "apart); rescale them (divide by a power of 10) before simulating or "
-                         "fitting.")
-    if sd < _SMALLEST_SD:
-        raise ValueError(f"{what}: the data's sd underflows float64 (below 1.5e-154 while "
-                         "the values differ); rescale them (multiply by a power of 10) before "
-                         "simulating or fitting.")
-
-
-def _pandas_to_numpy(x: Any, name: str, what: str, *, flags: bool) -> np.ndarray:
-    # pandas' nullable dtypes (Float64, Int64, boolean) turn into object arrays holding
-    # pd.NA under np.asarray; asking pandas for float64 maps the missing values to NaN, which
-    # the finiteness check then reports.
-    dtypes = list(x.dtypes) if isinstance(x, pd.DataFrame) else [x.dtype]
-    for dt in dtypes:
-        is_bool = pd.api.types.is_bool_dtype(dt)
-        if not pd.api.types.is_numeric_dtype(dt) or (is_bool and not flags):
-            raise TypeError(f"`{name}` must hold {what}, got dtype {dt}.")
-    return x.to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _object_flags(arr: np.ndarray, name: str, what: str) -> np.ndarray:
-    # Object arrays arise from pandas columns of Python bools; accept only genuine
-    # bool/number entries rather than letting astype(float) parse strings such as "1".
-    ok = all(isinstance(v, bool | np.bool_ | numbers.Real) for v in arr.flat)
-    if not ok:
-        raise TypeError(f"`{name}` must hold {what}; found non-numeric entries.")
-    return arr.astype(np.float64)

@@ -47,14 +47,14 @@ import numpy as np
 import torch
 from scipy import special
 
-from gansim._validation import check_int
+from gansim._validation import as_float_array, check_int
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
 from gansim.rng import ReplicationStreams, torch_generator
 from gansim.study.analysis import Block, Outcome, filler
 from gansim.study.dgp import DGP
-from gansim.study.functionals import ks_distance_batch
+from gansim.study.distances import ks_distance_batch
 from gansim.study.identity import callable_id, object_id
 from gansim.study.runner import ERROR
 
@@ -841,7 +841,7 @@ class FunctionMethod(Method):
     def apply(self, x: np.ndarray, streams: ReplicationStreams):
         """``fn`` on one replication's data, its result checked: a finite 1-D float64 sample,
         or a dict ``quantity -> float or Estimate``."""
-        from gansim.study.functionals import Estimate, _scalar
+        from gansim.study.functionals import Estimate, as_scalar
 
         out = self.fn(x, np.random.default_rng(method_seed(streams, self.stream)))
         if isinstance(out, dict):
@@ -850,7 +850,7 @@ class FunctionMethod(Method):
                 if not isinstance(k, str) or not k:
                     raise TypeError(f"method {self.label!r} returned a non-string quantity "
                                     f"name {k!r}.")
-                clean[k] = v if isinstance(v, Estimate) else _scalar(
+                clean[k] = v if isinstance(v, Estimate) else as_scalar(
                     v, f"method {self.label!r} (quantity {k!r})")
             return clean
         arr = np.asarray(out, dtype=np.float64)
@@ -976,9 +976,8 @@ def _bandwidth(x: np.ndarray, rule: str | float) -> np.ndarray:
 
 
 def _data_iv(data: Any) -> np.ndarray:
-    from gansim.study.functionals import _as_float_array
 
-    x = _as_float_array(data, "data", ndim=2, min_size=1)
+    x = as_float_array(data, "data", ndim=2, min_size=1)
     if x.shape[1] < 2:
         raise ValueError(f"`data` must have at least 2 points per row, got shape {x.shape}.")
     return x

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gansim.study.functionals import _as_float_array
+from gansim._validation import as_float_array
 
 __all__ = [
     "CoverageBand",
@@ -648,11 +648,11 @@ def _variance_ratio(a: np.ndarray, b: np.ndarray) -> Measure:
 
 
 def _estimates_iv(x: Any, name: str) -> np.ndarray:
-    return _as_float_array(x, name, ndim=1, min_size=2, noun="replication")
+    return as_float_array(x, name, ndim=1, min_size=2, noun="replication")
 
 
 def _flags_iv(x: Any, name: str) -> np.ndarray:
-    return _as_float_array(x, name, ndim=1, min_size=2, flags=True, noun="replication")
+    return as_float_array(x, name, ndim=1, min_size=2, flags=True, noun="replication")
 
 
 def _estimates_truth_iv(est: Any, truth: Any) -> tuple[np.ndarray, float]:
