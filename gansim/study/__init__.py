@@ -2,20 +2,20 @@
 methods and functionals, and the block runner that computes replications locally or on a
 cluster.
 
-=============================  ================================================================
-module                         what it holds
-=============================  ================================================================
-:mod:`gansim.study.design`     factorial designs of conditions (:func:`condition_grid`)
-:mod:`gansim.study.dgp`        data-generating processes with exact truths, the DGP protocol
-:mod:`gansim.study.functionals` functionals of a sample (:class:`Functional`, :class:`Estimate`)
-:mod:`gansim.study.distances`  distances of a sample's CDF to the truth (KS, Wasserstein, ...)
-:mod:`gansim.study.methods`    the method contract and the GAN and its competitors
-:mod:`gansim.study.analysis`   one replication's analysis, failures kept per quantity
-:mod:`gansim.study.identity`   identities of user objects that survive a rerun
-:mod:`gansim.study.runner`     blocks of replications computed, checked and saved
-:mod:`gansim.study.executors`  local processes or a dask cluster behind one interface
-:mod:`gansim.study.core`       :class:`Study`, :func:`run_study`, :class:`StudyResult`
-=============================  ================================================================
+===============================  ================================================================
+module                           what it holds
+===============================  ================================================================
+:mod:`gansim.study.design`       factorial designs of conditions (:func:`condition_grid`)
+:mod:`gansim.study.dgp`          data-generating processes with exact truths, the DGP protocol
+:mod:`gansim.study.functionals`  functionals of a sample (:class:`Functional`, :class:`Estimate`)
+:mod:`gansim.study.distances`    distances of a sample's CDF to the truth (KS, Wasserstein, ...)
+:mod:`gansim.study.methods`      the method contract and the GAN and its competitors
+:mod:`gansim.study.analysis`     one replication's analysis, failures kept per quantity
+:mod:`gansim.study.identity`     identities of user objects that survive a rerun
+:mod:`gansim.study.runner`       blocks of replications computed, checked and saved
+:mod:`gansim.study.executors`    local processes or a dask cluster behind one interface
+:mod:`gansim.study.core`         :class:`Study`, :func:`run_study`, :class:`StudyResult`
+===============================  ================================================================
 """
 
 from gansim.study.core import Study, StudyError, StudyResult, replay, run_study
