@@ -129,11 +129,11 @@ class Real(Constraint):
     """
 
     def __init__(self, low: float | None = None, high: float | None = None, *,
-                 closed: str = "both", hint: str = ""):
+                 closed: str = "both", hint: str = "", what: str = "a number"):
         if closed not in ("both", "left", "right", "neither"):
             raise ValueError(f"`closed` must be one of 'both', 'left', 'right', 'neither'; "
                              f"got {closed!r}.")
-        self.low, self.high, self.closed, self.hint = low, high, closed, hint
+        self.low, self.high, self.closed, self.hint, self.what = low, high, closed, hint, what
 
     def _ops(self) -> tuple[bool, bool]:
         return self.closed in ("both", "left"), self.closed in ("both", "right")
@@ -142,7 +142,7 @@ class Real(Constraint):
         lo_in, hi_in = self._ops()
         hint = f", {self.hint}" if self.hint else ""
         if self.low is not None and self.high is not None:
-            return (f"a number in {'[' if lo_in else '('}{self.low:g}, "
+            return (f"{self.what} in {'[' if lo_in else '('}{self.low:g}, "
                     f"{self.high:g}{']' if hi_in else ')'}{hint}")
         if self.low is not None:
             return f"a finite real number {'>=' if lo_in else '>'} {self.low:g}{hint}"
@@ -247,7 +247,8 @@ class Instance(Constraint):
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, self.kind):
-            raise InvalidParameterError(f"`{name}` must be {self.what}, got {type(value).__name__}.")
+            raise InvalidParameterError(
+                f"`{name}` must be {self.what}, got {type(value).__name__}.")
         return value
 
     def invalid(self) -> list[Any]:
@@ -268,7 +269,8 @@ class Callable(Constraint):
 
     def check(self, value: Any, name: str) -> Any:
         if not callable(value):
-            raise InvalidParameterError(f"`{name}` must be {self.what}, got {type(value).__name__}.")
+            raise InvalidParameterError(
+                f"`{name}` must be {self.what}, got {type(value).__name__}.")
         return value
 
     def invalid(self) -> list[Any]:
@@ -299,8 +301,9 @@ class Array(Constraint):
                 np.array(["a"] * self.min_size), np.zeros((0,) * self.ndim)]
 
     def valid(self) -> np.ndarray:
-        return np.arange(float(max(self.min_size, 2)) ** self.ndim).reshape(
-            (max(self.min_size, 2),) * self.ndim) / 7
+        k = max(self.min_size, 2)
+        values = np.arange(float(k) ** self.ndim).reshape((k,) * self.ndim)
+        return values % 2 if self.flags else values / 7
 
 
 class NoneOr(Constraint):
@@ -421,8 +424,8 @@ def check_int(value: Any, name: str, low: int) -> int:
 def check_callable(value: Any, name: str = "cdf") -> None:
     """A TypeError unless ``value`` is callable (a cdf such as ``scipy.stats.norm.cdf``)."""
     if not callable(value):
-        raise TypeError(f"`{name}` must be a callable cdf such as scipy.stats.norm.cdf, got "
-                        f"{type(value).__name__}.")
+        raise InvalidParameterError(f"`{name}` must be a callable cdf such as "
+                                    f"scipy.stats.norm.cdf, got {type(value).__name__}.")
 
 
 def as_float_array(x: Any, name: str, *, ndim: int, min_size: int, flags: bool = False,
@@ -440,7 +443,7 @@ def as_float_array(x: Any, name: str, *, ndim: int, min_size: int, flags: bool =
     >>> as_float_array([1, float("nan")], "x", ndim=1, min_size=2)
     Traceback (most recent call last):
     ...
-    ValueError: `x` must hold only finite values; found 1 NaN or infinite, first at [1].
+    gansim._validation.InvalidParameterError: `x` must hold only finite values; found 1 NaN or ...
     """
     what = "booleans or 0/1 values" if flags else "real numbers"
     if isinstance(x, pd.Series | pd.DataFrame | pd.Index):
@@ -448,29 +451,30 @@ def as_float_array(x: Any, name: str, *, ndim: int, min_size: int, flags: bool =
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"`{name}` must be a {ndim}-D array of {what}: {err}") from None
+        raise InvalidParameterError(f"`{name}` must be a {ndim}-D array of {what}: {err}") from None
     if arr.dtype.kind == "O" and flags:
         arr = _object_flags(arr, name, what)
     allowed = "biuf" if flags else "iuf"
     if arr.dtype.kind not in allowed:
-        raise TypeError(f"`{name}` must hold {what}, got dtype {arr.dtype}.")
+        raise InvalidParameterError(f"`{name}` must hold {what}, got dtype {arr.dtype}.")
     if arr.ndim != ndim:
-        raise ValueError(f"`{name}` must be {ndim}-D, got an array of shape {arr.shape}.")
+        raise InvalidParameterError(
+            f"`{name}` must be {ndim}-D, got an array of shape {arr.shape}.")
     if any(size < min_size for size in arr.shape):
         unit = noun if min_size == 1 else f"{noun}s"
         least = f"{min_size} row and {min_size} column" if ndim == 2 else f"{min_size} {unit}"
-        raise ValueError(f"`{name}` must have at least {least}, got shape {arr.shape}.")
+        raise InvalidParameterError(f"`{name}` must have at least {least}, got shape {arr.shape}.")
     arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():
         first = np.argwhere(bad)[:5]
         where = (first[:, 0] if ndim == 1 else first).tolist()
-        raise ValueError(
+        raise InvalidParameterError(
             f"`{name}` must hold only finite values; found {int(bad.sum())} NaN or infinite, "
             f"first at {where}."
         )
     if flags and not np.all((arr == 0) | (arr == 1)):
-        raise ValueError(f"`{name}` must hold {what}; found other values.")
+        raise InvalidParameterError(f"`{name}` must hold {what}; found other values.")
     return arr
 
 
@@ -524,7 +528,7 @@ def _pandas_to_numpy(x: Any, name: str, what: str, *, flags: bool) -> np.ndarray
     for dt in dtypes:
         is_bool = pd.api.types.is_bool_dtype(dt)
         if not pd.api.types.is_numeric_dtype(dt) or (is_bool and not flags):
-            raise TypeError(f"`{name}` must hold {what}, got dtype {dt}.")
+            raise InvalidParameterError(f"`{name}` must hold {what}, got dtype {dt}.")
     return x.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
@@ -533,6 +537,6 @@ def _object_flags(arr: np.ndarray, name: str, what: str) -> np.ndarray:
     # bool/number entries rather than letting astype(float) parse strings such as "1".
     ok = all(isinstance(v, bool | np.bool_ | numbers.Real) for v in arr.flat)
     if not ok:
-        raise TypeError(f"`{name}` must hold {what}; found non-numeric entries.")
+        raise InvalidParameterError(f"`{name}` must hold {what}; found non-numeric entries.")
     return arr.astype(np.float64)
 

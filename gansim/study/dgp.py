@@ -44,7 +44,6 @@ per condition (:func:`vectorised`) and called point by point, with a note.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -52,6 +51,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special
+
+from gansim._validation import Instance, Integer, Real
 
 __all__ = [
     "ScipyDGP",
@@ -875,14 +876,7 @@ def _make_dgp_iv(name: Any, params: Mapping[str, Any]) -> type[DGP]:
 
 
 def _sample_iv(n: Any, rng: Any) -> tuple[int, np.random.Generator]:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"`n` must be an integer >= 1, got {n!r}.")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "`rng` must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed); "
-            f"got {type(rng).__name__}."
-        )
-    return int(n), rng
+    return _SIZE.check(n, "n"), _RNG.check(rng, "rng")
 
 
 def _points_iv(x: Any) -> np.ndarray:
@@ -936,14 +930,18 @@ def _mixture_iv(weights: Any, means: Any, sds: Any) -> dict[str, tuple[float, ..
     return {"weights": tuple(v / total for v in w), "means": m, "sds": s}
 
 
+#: A sample size.
+_SIZE = Integer(1)
+#: The random generator a DGP draws with.
+_RNG = Instance(np.random.Generator,
+                "a numpy.random.Generator, e.g. numpy.random.default_rng(seed)",
+                np.random.default_rng(0))
+#: A DGP's location-like parameter and its scale-like one.
+_REAL, _POSITIVE = Real(), Real(0, closed="neither")
+
+
 def _real(value: Any, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a real number, got {value!r}.")
-    v = float(value)
-    if not math.isfinite(v) or (positive and v <= 0):
-        what = "a finite real number > 0" if positive else "a finite real number"
-        raise ValueError(f"`{name}` must be {what}, got {value!r}.")
-    return v
+    return (_POSITIVE if positive else _REAL).check(value, name)
 
 
 def _real_tuple(values: Any, name: str, *, positive: bool = False) -> tuple[float, ...]:
@@ -951,10 +949,7 @@ def _real_tuple(values: Any, name: str, *, positive: bool = False) -> tuple[floa
         raise TypeError(f"`{name}` must be a sequence of real numbers, got {values!r}.")
     if len(values) == 0:
         raise ValueError(f"`{name}` must have at least 1 component, got none.")
-    try:
-        return tuple(_real(v, f"{name}[{i}]", positive=positive) for i, v in enumerate(values))
-    except TypeError as err:
-        raise TypeError(f"`{name}` must be a sequence of real numbers: {err}") from None
+    return tuple(_real(v, f"{name}[{i}]", positive=positive) for i, v in enumerate(values))
 
 
 # --------------------------------------------------------------------------------------------

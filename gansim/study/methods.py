@@ -36,8 +36,6 @@ replication's ``init`` and ``noise`` streams, as in the proof of concept.
 
 from __future__ import annotations
 
-import math
-import numbers
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -47,7 +45,15 @@ import numpy as np
 import torch
 from scipy import special
 
-from gansim._validation import as_float_array, check_int
+from gansim._validation import (
+    AnyOf,
+    Boolean,
+    Constraint,
+    Integer,
+    Options,
+    Real,
+    as_float_array,
+)
 from gansim.gan.config import GANConfig
 from gansim.gan.diagnostics import binned_jsd, collapsed, equilibrium
 from gansim.gan.engine import train_gans
@@ -495,9 +501,7 @@ class SmoothedBootstrap(Method):
                  label: str | None = None, stream: str | None = _LABEL):
         super().__init__(label=label, stream=stream)
         self.bandwidth = _rule_iv(bandwidth)
-        if not isinstance(shrink, bool | np.bool_):
-            raise TypeError(f"`shrink` must be True or False, got {shrink!r}.")
-        self.shrink = bool(shrink)
+        self.shrink = Boolean().check(shrink, "shrink")
 
     def settings(self):
         out = {**super().settings(), "bandwidth": self.bandwidth}
@@ -993,27 +997,43 @@ def _streams_iv(streams: Any, R: int) -> list[ReplicationStreams]:
     return streams
 
 
+class Label(Constraint):
+    """A method's label (or stream name): a non-empty string without ``__``, which the
+    wide frames use to join a method's label and a quantity's name."""
+
+    def describe(self) -> str:
+        return "a non-empty string without '__'"
+
+    def check(self, value: Any, name: str) -> str:
+        if not isinstance(value, str) or not value or "__" in value:
+            self._fail(value, name)
+        return value
+
+    def invalid(self) -> list[Any]:
+        return ["", "a__b", 1, None]
+
+    def valid(self) -> str:
+        return "mine"
+
+
+#: Draws per replication.
+M = Integer(1)
+#: A bandwidth: a rule's name or a fixed h > 0.
+BANDWIDTH = AnyOf(Options(*BANDWIDTH_RULES), Real(0, closed="neither"))
+#: A method's label.
+LABEL = Label()
+
+
 def _m_iv(m: Any) -> int:
-    return check_int(m, "m", 1)
+    return M.check(m, "m")
 
 
 def _rule_iv(rule: Any) -> str | float:
-    if isinstance(rule, str):
-        if rule not in BANDWIDTH_RULES:
-            allowed = ", ".join(repr(k) for k in BANDWIDTH_RULES)
-            raise ValueError(f"`bandwidth` must be one of {allowed} or a number > 0; "
-                             f"got {rule!r}.")
-        return rule
-    if isinstance(rule, bool) or not isinstance(rule, numbers.Real) or not (
-            math.isfinite(rule) and rule > 0):
-        raise ValueError(f"`bandwidth` must be a rule name or a number > 0; got {rule!r}.")
-    return float(rule)
+    return BANDWIDTH.check(rule, "bandwidth")
 
 
 def _label_iv(label: Any, name: str = "label") -> str:
-    if not isinstance(label, str) or not label or "__" in label:
-        raise ValueError(f"`{name}` must be a non-empty string without '__'; got {label!r}.")
-    return label
+    return LABEL.check(label, name)
 
 
 def _points_iv(x: Any, R: int) -> np.ndarray:

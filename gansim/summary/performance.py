@@ -15,14 +15,22 @@ estimator are applied to the same data set.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from gansim._validation import as_float_array
+from gansim._validation import Array, Integer, Options, Real, validate_params
+
+#: Per-replication values of one measure: 1-D, finite, at least 2 replications.
+ESTIMATES = Array(1, 2, noun="replication")
+#: Per-replication 0/1 flags (coverage, rejection).
+FLAGS = Array(1, 2, flags=True, noun="replication")
+#: A true value.
+TRUTH = Real()
+#: A probability strictly between 0 and 1 (a nominal level, a quantile's order).
+PROBABILITY = Real(0, 1, closed="neither", what="a probability")
 
 __all__ = [
     "CoverageBand",
@@ -94,6 +102,7 @@ class CoverageBand(NamedTuple):
 # Single-method measures.
 
 
+@validate_params(x=ESTIMATES)
 def mean(x: Any) -> Measure:
     """Mean over replications; MCSE ``sd(x) / sqrt(B)``.
 
@@ -111,10 +120,10 @@ def mean(x: Any) -> Measure:
     >>> mean([1.0, 2.0, 4.0, 7.0])
     Measure(value=3.5, mcse=1.3228756555322954)
     """
-    x = _estimates_iv(x, "x")
     return _mean(x)
 
 
+@validate_params(est=ESTIMATES, truth=TRUTH)
 def bias(est: Any, truth: float) -> Measure:
     """Bias ``mean(est) - truth``; MCSE ``sd(est) / sqrt(B)``.
 
@@ -134,10 +143,10 @@ def bias(est: Any, truth: float) -> Measure:
     >>> bias([1.0, 2.0, 4.0, 7.0], truth=3.0).value
     0.5
     """
-    est, truth = _estimates_truth_iv(est, truth)
     return _bias(est, truth)
 
 
+@validate_params(est=ESTIMATES)
 def empse(est: Any) -> Measure:
     """Empirical standard error ``sd(est)``; MCSE ``EmpSE / sqrt(2 (B - 1))``.
 
@@ -160,10 +169,10 @@ def empse(est: Any) -> Measure:
     >>> round(m.value ** 2, 12), round(m.mcse, 4)
     (7.0, 1.0801)
     """
-    est = _estimates_iv(est, "est")
     return _empse(est)
 
 
+@validate_params(est=ESTIMATES)
 def variance(est: Any) -> Measure:
     """Unbiased sample variance of the estimates, with a kurtosis-aware MCSE.
 
@@ -194,10 +203,10 @@ def variance(est: Any) -> Measure:
     >>> m.value, round(m.mcse, 4)
     (7.0, 2.8385)
     """
-    est = _estimates_iv(est, "est")
     return _variance(est)
 
 
+@validate_params(est=ESTIMATES, truth=TRUTH)
 def mse(est: Any, truth: float) -> Measure:
     """Mean squared error ``mean((est - truth)^2)``.
 
@@ -219,10 +228,10 @@ def mse(est: Any, truth: float) -> Measure:
     >>> mse([1.0, 2.0, 4.0, 7.0], truth=3.0).value
     5.5
     """
-    est, truth = _estimates_truth_iv(est, truth)
     return _mse(est, truth)
 
 
+@validate_params(cover_flags=FLAGS)
 def coverage(cover_flags: Any) -> Measure:
     """Coverage: the share of replications whose interval contains the truth.
 
@@ -243,10 +252,11 @@ def coverage(cover_flags: Any) -> Measure:
     >>> m.value, round(m.mcse, 4)
     (0.8, 0.1789)
     """
-    flags = _flags_iv(cover_flags, "cover_flags")
+    flags = cover_flags
     return _proportion(flags)
 
 
+@validate_params(flags=FLAGS)
 def proportion(flags: Any) -> Measure:
     """Share of replications with a property (e.g. rejection, failure); MCSE binomial.
 
@@ -267,10 +277,10 @@ def proportion(flags: Any) -> Measure:
     >>> proportion([0, 0, 1, 0]).value
     0.25
     """
-    flags = _flags_iv(flags, "flags")
     return _proportion(flags)
 
 
+@validate_params(nominal=PROBABILITY, B=Integer(1))
 def coverage_band(nominal: float, B: int) -> CoverageBand:
     """Band of coverage estimates compatible with the nominal level after B replications.
 
@@ -295,11 +305,11 @@ def coverage_band(nominal: float, B: int) -> CoverageBand:
     >>> round(low, 5), round(high, 5)
     (0.94573, 0.95427)
     """
-    nominal, B = _coverage_band_iv(nominal, B)
     half = _Z95 * math.sqrt(nominal * (1 - nominal) / B)
     return CoverageBand(nominal - half, nominal + half)
 
 
+@validate_params(x=ESTIMATES, q=PROBABILITY)
 def quantile(x: Any, q: float) -> Measure:
     """Sample ``q``-quantile over replications, with a distribution-free MCSE.
 
@@ -338,7 +348,6 @@ def quantile(x: Any, q: float) -> Measure:
     >>> m.value, round(m.mcse, 4)
     (3.0, 1.5)
     """
-    x, q = _quantile_iv(x, q)
     return _quantile(x, q)
 
 
@@ -346,6 +355,7 @@ def quantile(x: Any, q: float) -> Measure:
 # Paired comparisons of two methods over the same replications.
 
 
+@validate_params(est=ESTIMATES, truth=TRUTH)
 def relbias(est: Any, truth: float) -> Measure:
     """Relative bias ``(mean(est) - truth) / truth``; MCSE that of the bias over ``|truth|``.
 
@@ -354,13 +364,14 @@ def relbias(est: Any, truth: float) -> Measure:
     >>> round(relbias([1.0, 1.2, 1.4], 1.0).value, 12)
     0.2
     """
-    x, truth = _estimates_truth_iv(est, truth)
+    x = est
     if truth == 0:
         raise ValueError("`truth` must be non-zero for the relative bias.")
     b = _bias(x, truth)
     return Measure(b.value / truth, b.mcse / abs(truth))
 
 
+@validate_params(est=ESTIMATES, truth=TRUTH)
 def rmse(est: Any, truth: float) -> Measure:
     """Root mean squared error ``sqrt(MSE)``; MCSE by the delta method,
     ``MCSE(MSE) / (2 RMSE)``.
@@ -370,10 +381,11 @@ def rmse(est: Any, truth: float) -> Measure:
     >>> rmse([1.0, -1.0, 1.0, -1.0], 0.0).value
     1.0
     """
-    x, truth = _estimates_truth_iv(est, truth)
+    x = est
     return _rmse(x, truth)
 
 
+@validate_params(se=ESTIMATES)
 def modelse(se: Any) -> Measure:
     """Model-based SE ``sqrt(mean(se²))``; MCSE ``sqrt(var(se²) / (4 B ModSE²))`` (the delta
     method on the square root, as rsimsum).
@@ -383,9 +395,10 @@ def modelse(se: Any) -> Measure:
     >>> modelse([3.0, 4.0, 3.0, 4.0]).value
     3.5355339059327378
     """
-    return _modelse(_estimates_iv(se, "se"))
+    return _modelse(se)
 
 
+@validate_params(est=ESTIMATES, se=ESTIMATES)
 def relerror(est: Any, se: Any) -> Measure:
     """Relative % error in the model SE, ``100 (ModSE / EmpSE - 1)``.
 
@@ -401,6 +414,7 @@ def relerror(est: Any, se: Any) -> Measure:
     return _relerror(x, se)
 
 
+@validate_params(a=ESTIMATES, b=ESTIMATES)
 def mean_difference(a: Any, b: Any) -> Measure:
     """Mean paired difference ``mean(a - b)``; MCSE ``sd(a - b) / sqrt(B)``.
 
@@ -423,6 +437,7 @@ def mean_difference(a: Any, b: Any) -> Measure:
     return _mean(a - b)
 
 
+@validate_params(est_a=ESTIMATES, est_b=ESTIMATES, mcse=Options("delta", "normal"))
 def relprec(est_a: Any, est_b: Any, *, mcse: str = "delta") -> Measure:
     """Relative % increase in precision of method B versus method A.
 
@@ -462,8 +477,6 @@ def relprec(est_a: Any, est_b: Any, *, mcse: str = "delta") -> Measure:
     >>> m.mcse == 100 * variance_ratio([1.0, 3.0, 5.0, 7.0], [2.0, 3.0, 4.0, 5.0]).mcse
     True
     """
-    if mcse not in ("delta", "normal"):
-        raise ValueError(f"`mcse` must be one of 'delta', 'normal'; got {mcse!r}.")
     if mcse == "delta":
         ratio = variance_ratio(est_a, est_b)  # validates the pair, with the same names
         return Measure(100 * (ratio.value - 1), 100 * ratio.mcse)
@@ -476,6 +489,7 @@ def relprec(est_a: Any, est_b: Any, *, mcse: str = "delta") -> Measure:
     return Measure(float(value), float(se))
 
 
+@validate_params(est_a=ESTIMATES, est_b=ESTIMATES)
 def variance_ratio(est_a: Any, est_b: Any) -> Measure:
     """Ratio of the variances of paired estimates ``var(a) / var(b)``, delta-method MCSE.
 
@@ -518,6 +532,7 @@ def variance_ratio(est_a: Any, est_b: Any) -> Measure:
     return _variance_ratio(a, b)
 
 
+@validate_params(est_a=ESTIMATES, est_b=ESTIMATES, truth=TRUTH)
 def mse_ratio(est_a: Any, est_b: Any, truth: float) -> Measure:
     """Ratio of the MSEs of paired estimates ``MSE(a) / MSE(b)``, delta-method MCSE.
 
@@ -545,7 +560,6 @@ def mse_ratio(est_a: Any, est_b: Any, truth: float) -> Measure:
     4.0
     """
     a, b = _paired_iv(est_a, est_b, ("est_a", "est_b"), need_variance=False)
-    truth = _truth(truth, "truth")
     ea, eb = a - truth, b - truth
     B = ea.size
     ma, mb = np.mean(ea**2), np.mean(eb**2)
@@ -647,22 +661,9 @@ def _variance_ratio(a: np.ndarray, b: np.ndarray) -> Measure:
     return Measure(ratio, ratio * math.sqrt(float(np.sum(d**2)) / (B * (B - 1))))
 
 
-def _estimates_iv(x: Any, name: str) -> np.ndarray:
-    return as_float_array(x, name, ndim=1, min_size=2, noun="replication")
-
-
-def _flags_iv(x: Any, name: str) -> np.ndarray:
-    return as_float_array(x, name, ndim=1, min_size=2, flags=True, noun="replication")
-
-
-def _estimates_truth_iv(est: Any, truth: Any) -> tuple[np.ndarray, float]:
-    return _estimates_iv(est, "est"), _truth(truth, "truth")
-
-
 def _paired_iv(
     a: Any, b: Any, names: tuple[str, str], *, need_variance: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    a, b = _estimates_iv(a, names[0]), _estimates_iv(b, names[1])
     if a.size != b.size:
         raise ValueError(
             f"`{names[0]}` and `{names[1]}` must be paired, one value per replication each; "
@@ -673,28 +674,3 @@ def _paired_iv(
             if np.all(x == x[0]):
                 raise ValueError(f"`{name}` must vary across replications; all values equal.")
     return a, b
-
-
-def _quantile_iv(x: Any, q: Any) -> tuple[np.ndarray, float]:
-    x = _estimates_iv(x, "x")
-    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 < q < 1:
-        raise ValueError(f"`q` must be a probability strictly between 0 and 1, got {q!r}.")
-    return x, float(q)
-
-
-def _coverage_band_iv(nominal: Any, B: Any) -> tuple[float, int]:
-    if isinstance(nominal, bool) or not isinstance(nominal, numbers.Real) or not 0 < nominal < 1:
-        raise ValueError(
-            f"`nominal` must be a probability strictly between 0 and 1, got {nominal!r}."
-        )
-    if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 1:
-        raise ValueError(f"`B` must be an integer >= 1, got {B!r}.")
-    return float(nominal), int(B)
-
-
-def _truth(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a real number, got {value!r}.")
-    if not math.isfinite(value):
-        raise ValueError(f"`{name}` must be finite, got {value!r}.")
-    return float(value)
