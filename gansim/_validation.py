@@ -88,11 +88,11 @@ class Integer(Constraint):
 
     def describe(self) -> str:
         if self.low is not None and self.high is not None:
-            return f"an integer in [{self.low}, {self.high}]"
+            return f"an integer in [{self.low:,}, {self.high:,}]"
         if self.low is not None:
-            return f"an integer >= {self.low}"
+            return f"an integer >= {self.low:,}"
         if self.high is not None:
-            return f"an integer <= {self.high}"
+            return f"an integer <= {self.high:,}"
         return "an integer"
 
     def check(self, value: Any, name: str) -> int:
@@ -363,8 +363,11 @@ def _refuses(c: Constraint, value: Any) -> bool:
 
 
 def constraints_of(fn: Any) -> dict[str, Constraint]:
-    """The constraints ``fn`` (a function, method or class) declared with
-    :func:`validate_params`; empty when it declared none."""
+    """The constraints ``fn`` declared: a function's or method's with :func:`validate_params`,
+    a class's with a ``__gansim_constraints__`` mapping of its own (as a frozen dataclass of
+    settings does) or on its ``__init__``; empty when it declared none."""
+    if inspect.isclass(fn) and "__gansim_constraints__" in vars(fn):
+        return dict(vars(fn)["__gansim_constraints__"])
     target = fn.__init__ if inspect.isclass(fn) else fn
     return dict(getattr(target, "__gansim_constraints__", {}))
 

@@ -6,15 +6,17 @@ import torch
 from scipy import stats
 
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import NoiseStream, latent_noise, train_gans
-from gansim.gan.fused import fused_available, philox_normals_c
+from gansim.gan.fused import fused_available, philox_normals_c, philox_normals_c_or_none
 from gansim.gan.noise import (
+    NoiseStream,
     PhiloxNoise,
+    latent_noise,
     philox4x32,
     philox_keys,
     philox_normals,
     philox_uniforms,
 )
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams
 
 needs_cc = pytest.mark.skipif(fused_available(GANConfig()) is not None,
@@ -101,24 +103,40 @@ def test_uniforms_are_uniform_on_the_unit_interval():
     assert stats.kstest(u, "uniform").pvalue > 1e-3
 
 
-def test_the_pytorch_path_the_gpu_takes_gives_the_kernels_numbers(monkeypatch):
+def test_the_pytorch_path_the_gpu_takes_gives_the_kernels_numbers():
     """On a GPU (and on a CPU without a C compiler) PhiloxNoise generates in PyTorch from
-    key tensors on the device; run that path here and compare with the kernel's numbers."""
+    key tensors on the device; run that path here and compare with the kernel's numbers,
+    and with a ``cpu_normals`` that cannot compute them (None: the PyTorch path)."""
     seeds = [replication_streams(5, rep=r).noise for r in range(3)]
     kw = dict(steps=12, n=9, latent_dim=3, dtype=torch.float32, device="cpu", chunk=5,
               draws=2, uniforms=1, n_uniform=9)
-    kernel = PhiloxNoise(seeds, **kw)
-    from gansim.gan import fused
-
-    def unavailable(*args, **kwargs):
-        raise fused.FusedUnavailable("no compiler (test)")
-
-    monkeypatch.setattr(fused, "philox_normals_c", unavailable)
+    kernel = PhiloxNoise(seeds, cpu_normals=philox_normals_c_or_none, **kw)
     torch_path = PhiloxNoise(seeds, **kw)
+    declined = PhiloxNoise(seeds, cpu_normals=lambda *args: None, **kw)
     for t in (0, 7, 11):
-        for a, b in zip(kernel.at(t) + kernel.uniform_at(t),
-                        torch_path.at(t) + torch_path.uniform_at(t), strict=True):
-            assert torch.equal(a, b)
+        for a, b, c in zip(kernel.at(t) + kernel.uniform_at(t),
+                           torch_path.at(t) + torch_path.uniform_at(t),
+                           declined.at(t) + declined.uniform_at(t), strict=True):
+            assert torch.equal(a, b) and torch.equal(a, c)
+
+
+def test_the_pytorch_engine_on_the_cpu_draws_its_noise_with_the_kernel(monkeypatch):
+    """train_gans hands the fused kernel's normals to the noise of the PyTorch engine (the
+    noise module itself does not import the fused engine)."""
+    import gansim.gan.train
+
+    calls = []
+
+    def spy(*args):
+        calls.append(args)
+        return philox_normals_c_or_none(*args)
+
+    monkeypatch.setattr(gansim.gan.train, "philox_normals_c_or_none", spy)
+    streams = [replication_streams(9, rep=r) for r in range(2)]
+    x = np.stack([s.data_rng().standard_normal(20) for s in streams])
+    train_gans(x, GANConfig(steps=3, engine="torch"), init_seeds=[s.init for s in streams],
+               noise_seeds=[s.noise for s in streams])
+    assert len(calls) == 1 and calls[0][1:] == (0, 3, 2, 20 * GANConfig().latent_dim)
 
 
 def test_bad_counters_are_refused_naming_the_argument():
@@ -146,7 +164,7 @@ def test_the_noise_option_picks_the_source_and_is_checked():
     kw = dict(n=4, dtype=torch.float32, device="cpu")
     assert isinstance(latent_noise(GANConfig(), seeds, **kw), PhiloxNoise)
     assert isinstance(latent_noise(GANConfig(noise="generator"), seeds, **kw), NoiseStream)
-    with pytest.raises(ValueError, match=r"`noise` must be one of \('philox', 'generator'\)"):
+    with pytest.raises(ValueError, match="`noise` must be one of 'philox', 'generator'"):
         GANConfig(noise="mt19937")
 
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import asdict, dataclass
-from functools import partial
+from typing import ClassVar
 
 import numpy as np
 
+from gansim._validation import (
+    Boolean,
+    Constraint,
+    Integer,
+    InvalidParameterError,
+    NoneOr,
+    Options,
+    Real,
+)
 from gansim.gan.games import LOSSES
 
 __all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "MAX_STEPS", "MAX_WIDTH", "NOISES",
@@ -71,45 +79,81 @@ MAX_STEPS = 10**7
 MAX_WIDTH = 4096
 
 
-def _positive_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
-    """``value`` as an int (numpy integers included, bools not) in [minimum, maximum]."""
-    bound = "" if maximum is None else f" and <= {maximum:,}"
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral) \
-            or value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"`{name}` must be an integer >= {minimum}{bound}, got {value!r}.")
-    return int(value)
+class Widths(Constraint):
+    """Hidden-layer widths: an integer or a non-empty sequence of integers in
+    [1, :data:`MAX_WIDTH`], as a tuple."""
+
+    def describe(self) -> str:
+        return f"a non-empty tuple of integers in [1, {MAX_WIDTH}]"
+
+    def check(self, value, name: str) -> tuple[int, ...]:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_):
+            value = (value,)
+        if isinstance(value, str) or not hasattr(value, "__iter__"):
+            self._fail(value, name)
+        widths = tuple(value)
+        if not widths:
+            self._fail(value, name)
+        width = Integer(1, MAX_WIDTH)
+        return tuple(width.check(w, name) for w in widths)
+
+    def invalid(self) -> list:
+        return [(), (0,), (16, MAX_WIDTH + 1), "16", 16.0]
+
+    def valid(self) -> tuple[int, ...]:
+        return (8,)
 
 
-def _real(name: str, value):
-    """``value`` unchanged when it is a real number (a numpy one as a Python float), else a
-    TypeError naming ``name``: a string such as '0.001' is refused, not parsed."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{name}` must be a number, got {type(value).__name__} {value!r}.")
-    return float(value) if isinstance(value, np.generic) else value
+class Betas(Constraint):
+    """Adam's two decay rates, each in [0, 1)."""
+
+    def describe(self) -> str:
+        return "two numbers in [0, 1)"
+
+    def check(self, value, name: str) -> tuple[float, float]:
+        if isinstance(value, str) or not hasattr(value, "__len__") or len(value) != 2:
+            self._fail(value, name)
+        rate = Real(0, 1, closed="left")
+        try:
+            return (rate.check(value[0], name), rate.check(value[1], name))
+        except InvalidParameterError:
+            self._fail(value, name)
+
+    def invalid(self) -> list:
+        return [(0.5,), (0.5, 1.0), (-0.1, 0.9), "ab", 0.5]
+
+    def valid(self) -> tuple[float, float]:
+        return (0.5, 0.999)
 
 
-def _nonnegative_float(name: str, value, *, upper: float | None = None) -> float:
-    _real(name, value)
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        out = math.nan
-    if not math.isfinite(out) or out < 0 or (upper is not None and out >= upper):
-        bound = f" and < {upper}" if upper is not None else ""
-        raise ValueError(f"`{name}` must be a finite number >= 0{bound}, got {value!r}.")
-    return out
-
-
-def _positive_float(name: str, value, *, upper: float | None = None) -> float:
-    _real(name, value)
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a positive number, got {value!r}.") from None
-    if not math.isfinite(out) or out <= 0 or (upper is not None and out >= upper):
-        bound = f" and < {upper}" if upper is not None else ""
-        raise ValueError(f"`{name}` must be a finite number > 0{bound}, got {value!r}.")
-    return out
+#: Every field's constraint, checked in this order by ``GANConfig`` (then the checks that
+#: involve two fields).
+CONSTRAINTS = {
+    "steps": Integer(1, MAX_STEPS),
+    "g_hidden": Widths(),
+    "d_hidden": Widths(),
+    "latent_dim": Integer(1, MAX_WIDTH),
+    "negative_slope": Real(0, 1, closed="left"),
+    "lr": Real(0, closed="neither"),
+    "lr_final": Real(0, closed="neither"),
+    "betas": Betas(),
+    "eps": Real(0, closed="neither"),
+    "ema_start": Real(0, 1, closed="left"),
+    "ema_decay": NoneOr(Real(0, 1, closed="neither")),
+    "standardize": Boolean(),
+    "loss": Options(*GENERATOR_LOSSES),
+    "d_steps": Integer(1),
+    "label_smoothing": Real(0, 0.5, closed="left"),
+    "lr_d": NoneOr(Real(0, closed="neither")),
+    "gp_weight": Real(0),
+    "gp_one_sided": Boolean(),
+    "r1_weight": Real(0),
+    "fake_ratio": Integer(1),
+    "dtype": Options("float32", "float64"),
+    "engine": Options(*ENGINES),
+    "noise": Options(*NOISES),
+    "allow_tf32": Boolean(),
+}
 
 
 @dataclass(frozen=True)
@@ -250,74 +294,18 @@ class GANConfig:
     noise: str = "philox"
     allow_tf32: bool = False
 
+    #: The declared constraint of every field (:data:`CONSTRAINTS`).
+    __gansim_constraints__: ClassVar[dict] = CONSTRAINTS
+
     def __post_init__(self):
-        for name in ("gp_one_sided", "standardize", "allow_tf32"):
-            # A string such as 'no' is truthy: only a real bool says what was meant.
-            value = getattr(self, name)
-            if not isinstance(value, bool | np.bool_):
-                raise TypeError(f"`{name}` must be True or False, got {value!r}.")
-            object.__setattr__(self, name, bool(value))
-        set_ = partial(object.__setattr__, self)
-        set_("steps", _positive_int("steps", self.steps, maximum=MAX_STEPS))
-        set_("latent_dim", _positive_int("latent_dim", self.latent_dim, maximum=MAX_WIDTH))
-        for name in ("g_hidden", "d_hidden"):
-            widths = getattr(self, name)
-            if isinstance(widths, numbers.Integral):
-                widths = (widths,)
-            try:
-                widths = tuple(widths)
-            except TypeError:
-                raise ValueError(f"`{name}` must be a tuple of integers >= 1.") from None
-            if not widths:
-                raise ValueError(f"`{name}` must have at least one hidden layer.")
-            set_(name, tuple(_positive_int(f"{name}", w, maximum=MAX_WIDTH) for w in widths))
-        for name in ("negative_slope", "lr", "lr_final", "eps", "ema_start"):
-            set_(name, _real(name, getattr(self, name)))
-        for name in ("lr_d", "ema_decay"):
-            if getattr(self, name) is not None:
-                set_(name, _real(name, getattr(self, name)))
-        slope = float(self.negative_slope)
-        if not (0.0 <= slope < 1.0):
-            raise ValueError(f"`negative_slope` must be in [0, 1), got {self.negative_slope!r}.")
-        _positive_float("lr", self.lr)
-        _positive_float("lr_final", self.lr_final)
-        betas = self.betas
-        if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2 or not all(
-                isinstance(b, numbers.Real) and not isinstance(b, bool | np.bool_)
-                and 0.0 <= float(b) < 1.0 for b in betas):
-            raise ValueError(f"`betas` must be two numbers in [0, 1), got {betas!r}.")
-        set_("betas", (float(betas[0]), float(betas[1])))
-        _positive_float("eps", self.eps)
-        if self.loss not in GENERATOR_LOSSES:
-            raise ValueError(f"`loss` must be one of {GENERATOR_LOSSES}, got {self.loss!r}.")
-        set_("d_steps", _positive_int("d_steps", self.d_steps))
-        set_("fake_ratio", _positive_int("fake_ratio", self.fake_ratio))
-        smoothing = _nonnegative_float("label_smoothing", self.label_smoothing, upper=0.5)
-        if smoothing > 0 and self.loss == "wasserstein":
-            raise ValueError("`label_smoothing` must be 0 with loss 'wasserstein' (a critic has "
-                             "no labels).")
-        if self.lr_d is not None:
-            _positive_float("lr_d", self.lr_d)
-        gp = _nonnegative_float("gp_weight", self.gp_weight)
-        if self.loss == "wasserstein" and gp == 0:
-            raise ValueError("`gp_weight` must be > 0 with loss 'wasserstein': without the "
-                             "penalty the critic is unbounded.")
-        r1 = _nonnegative_float("r1_weight", self.r1_weight)
-        for name, value in (("label_smoothing", smoothing), ("gp_weight", gp),
-                            ("r1_weight", r1)):
-            object.__setattr__(self, name, value)
-        if self.lr_d is not None:
-            object.__setattr__(self, "lr_d", float(self.lr_d))
-        if self.ema_decay is not None:
-            _positive_float("ema_decay", self.ema_decay, upper=1.0)
-        if not (0.0 <= float(self.ema_start) < 1.0):
-            raise ValueError(f"`ema_start` must be a fraction in [0, 1), got {self.ema_start!r}.")
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"`dtype` must be 'float32' or 'float64', got {self.dtype!r}.")
-        if self.engine not in ENGINES:
-            raise ValueError(f"`engine` must be one of {ENGINES}, got {self.engine!r}.")
-        if self.noise not in NOISES:
-            raise ValueError(f"`noise` must be one of {NOISES}, got {self.noise!r}.")
+        for name, constraint in CONSTRAINTS.items():
+            object.__setattr__(self, name, constraint.check(getattr(self, name), name))
+        if self.label_smoothing > 0 and self.loss == "wasserstein":
+            raise InvalidParameterError("`label_smoothing` must be 0 with loss 'wasserstein' (a "
+                                        "critic has no labels).")
+        if self.loss == "wasserstein" and self.gp_weight == 0:
+            raise InvalidParameterError("`gp_weight` must be > 0 with loss 'wasserstein': "
+                                        "without the penalty the critic is unbounded.")
 
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` (0-based): geometric from ``lr`` to ``lr_final``."""
