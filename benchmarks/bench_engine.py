@@ -54,14 +54,13 @@ import peers
 import torch
 from joblib import Parallel, delayed
 
+from gansim._platform import machine, tune_malloc, versions
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import train_gans
 from gansim.gan.reference import train_gan_reference
-from gansim.report import machine, versions
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams, torch_generator
 from gansim.studies.poc import poc_study
 from gansim.study.core import run_study
-from gansim.study.runner import _tune_malloc
 
 #: How each source of latent noise is produced (the time-split table's label).
 NOISE_LABEL = {"generator": "torch's CPU generator, one stream per replication",
@@ -88,7 +87,7 @@ def _data(seed, reps, n):
 
 def _loop_worker(seed, reps, n, cfg):
     torch.set_num_threads(1)
-    _tune_malloc()
+    tune_malloc()
     streams, x = _data(seed, reps, n)
     t0 = time.perf_counter()
     for s, row in zip(streams, x, strict=True):
@@ -98,7 +97,7 @@ def _loop_worker(seed, reps, n, cfg):
 
 def _engine_worker(seed, reps, n, cfg):
     torch.set_num_threads(1)
-    _tune_malloc()
+    tune_malloc()
     streams, x = _data(seed, reps, n)
     t0 = time.perf_counter()
     train_gans(x, cfg, init_seeds=[s.init for s in streams],
@@ -179,7 +178,7 @@ def _peer_worker(seed, reps, n, cfg, name, check_m):
     peers.torch_cold_compile()
     if name == "jax":
         peers.jax_one_thread()  # before JAX's first import in this worker
-    _tune_malloc()
+    tune_malloc()
     _, x = _data(seed, reps, n)
     fn, peer_seed = peers.PEERS[name], int(seed * 1_000_003 + reps[0])
     run = fn(x, cfg.steps, peer_seed, config=cfg)
@@ -191,7 +190,7 @@ def _peer_worker(seed, reps, n, cfg, name, check_m):
 
 def _engine_check_worker(seed, reps, n, cfg, check_m):
     torch.set_num_threads(1)
-    _tune_malloc()
+    tune_malloc()
     streams, x = _data(seed, reps, n)
     y = _check_rows(x)
     block = train_gans(y, cfg, init_seeds=[s.init for s in streams],
@@ -371,9 +370,8 @@ def where_time_goes(cfg, n, m, block_size, repeats=3):
     """Seconds of one block (one thread) spent drawing the latent noise, in the fused
     training kernel, and sampling ``m`` draws per replication with their KS distances;
     each part the fastest of ``repeats`` runs."""
-    from gansim.gan.engine import NoiseStream
     from gansim.gan.fused import philox_normals_c
-    from gansim.gan.noise import philox_keys
+    from gansim.gan.noise import NoiseStream, philox_keys
     from gansim.rng import torch_generator
     from gansim.study.dgp import Normal
     from gansim.study.distances import ks_distance_batch

@@ -6,7 +6,7 @@ In one run on the machine it is started on:
    (``torch.backends.cuda.matmul.fp32_precision = "ieee"``), best of several, CUDA events;
 2. per replication-step time of ``GANConfig(engine="compiled")`` (the training step compiled
    once and replayed as a CUDA graph) at several block sizes, up to the largest block that
-   fits in the GPU's memory for training (:func:`gansim.gan.engine.largest_block`), and of
+   fits in the GPU's memory for training (:func:`gansim.gan.memory.largest_block`), and of
    the plain batched PyTorch engine (``engine="torch"``) on the same GPU; the compile time of
    each block size apart, the achieved FLOP rate (matrix products only,
    ``bench_engine.flops_per_rep_step``) against the measured peak;
@@ -44,9 +44,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gansim._platform import machine, versions
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import float32_matmuls, largest_block, replication_bytes, train_gans
-from gansim.report import machine, versions
+from gansim.gan.memory import largest_block, replication_bytes
+from gansim.gan.mlp import float32_matmuls
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams
 
 HERE = Path(__file__).resolve().parent
@@ -125,7 +127,7 @@ def compiled_step_time(R: int, steps: int = STEPS, replay: int = 200,
     recording, the whole training of ``steps`` steps) timed, with ``again`` a second one (no
     compile), then ``replay`` steps of the captured step alone (the state of the last
     training, its step counter reset), timed: the per-step time."""
-    from gansim.gan import engine
+    from gansim.gan import compiled
 
     cfg = GANConfig(steps=steps, engine="compiled")
     x, kw = _block(R)
@@ -140,8 +142,8 @@ def compiled_step_time(R: int, steps: int = STEPS, replay: int = 200,
         train_gans(x, cfg, **kw, device=DEVICE)
         _sync()
         second = time.perf_counter() - t0
-    (spec, *_), st = next(iter(engine._STATE.items()))
-    step = engine._compiled_step_fn(DEVICE)
+    spec, st = compiled.last_state()
+    step = compiled.compiled_step_fn(DEVICE)
     args = [st[k] for k in ("t", "sched", "keys", "real", "g", "d", "gm", "gv", "dm", "dv",
                             "ema", "trace")]
     replay = min(replay, steps)
@@ -223,9 +225,9 @@ def poc(replications: int, *, m: int = M, steps: int = STEPS) -> dict:
 
 def _fused_worker(seed, reps, steps):
     torch.set_num_threads(1)
-    from gansim.study.runner import _tune_malloc
+    from gansim._platform import tune_malloc
 
-    _tune_malloc()
+    tune_malloc()
     cfg = GANConfig(steps=steps, engine="fused")
     warm_x, warm_kw = _block(1, seed=seed + 1)
     train_gans(warm_x, GANConfig(steps=5, engine="fused"), **warm_kw)  # load the kernel
@@ -242,7 +244,7 @@ def cpu_fused(reps: int, steps: int = STEPS, jobs: int | None = None) -> dict:
     time, and the machine's replication-steps per second from the slowest worker."""
     from joblib import Parallel, delayed
 
-    from gansim.gan.engine import resolve_engine
+    from gansim.gan.resolve import resolve_engine
 
     jobs = jobs or os.cpu_count()
     resolve_engine(GANConfig(engine="fused"))  # compile the kernel once, here

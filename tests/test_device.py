@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import train_gans
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams, torch_generator
 from gansim.studies.poc import poc_study
 from gansim.study.core import study_block
@@ -84,7 +84,6 @@ def fake_cuda(monkeypatch):
     the device they are asked for and run on the CPU."""
     import gansim.inference.estimator
     import gansim.study.methods
-    from gansim.gan import engine
     from gansim.rng import torch_generator as real_generator
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
@@ -93,7 +92,7 @@ def fake_cuda(monkeypatch):
 
     def train(*args, device="cpu", **kw):
         seen.append(str(device))
-        return engine.train_gans(*args, device="cpu", **kw)
+        return train_gans(*args, device="cpu", **kw)
 
     def generator(seq, device="cpu"):
         seen.append(str(device))

@@ -6,15 +6,10 @@ import torch
 from scipy import stats
 
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import (
-    MLPLayout,
-    initial_parameters,
-    mlp_backward,
-    mlp_forward,
-    train_gans,
-)
 from gansim.gan.fused import fused_available
+from gansim.gan.mlp import MLPLayout, initial_parameters, mlp_backward, mlp_forward
 from gansim.gan.reference import train_gan_reference
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams, torch_generator
 
 

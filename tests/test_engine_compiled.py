@@ -10,14 +10,12 @@ import numpy as np
 import pytest
 import torch
 
+from gansim.gan.compiled import compiled_unavailable
 from gansim.gan.config import ENGINES, GANConfig
-from gansim.gan.engine import (
-    compiled_unavailable,
-    float32_matmuls,
-    replication_bytes,
-    resolve_engine,
-    train_gans,
-)
+from gansim.gan.memory import replication_bytes
+from gansim.gan.mlp import float32_matmuls
+from gansim.gan.resolve import resolve_engine
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams
 
 

@@ -9,8 +9,9 @@ import torch
 
 from gansim.gan import fused
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import MLPLayout, initial_parameters, mlp_forward, train_gans
 from gansim.gan.games import get_loss
+from gansim.gan.mlp import MLPLayout, initial_parameters, mlp_forward
+from gansim.gan.train import train_gans
 from gansim.rng import replication_streams, torch_generator
 
 pytestmark = pytest.mark.skipif(fused.fused_available(GANConfig()) is not None,
@@ -192,7 +193,7 @@ def test_engines_agree_after_full_training_away_from_unit_scale():
 
 
 def test_auto_takes_the_fused_engine_where_it_applies():
-    from gansim.gan.engine import resolve_engine
+    from gansim.gan.resolve import resolve_engine
     assert resolve_engine(GANConfig()) == "fused"
     assert resolve_engine(GANConfig(engine="torch")) == "torch"
     assert resolve_engine(GANConfig(loss="wasserstein")) == "torch"
@@ -208,13 +209,13 @@ def test_auto_takes_the_fused_engine_where_it_applies():
     ({}, "cuda", "CPU only"),
 ])
 def test_fused_where_it_cannot_run_says_why(kwargs, device, match):
-    from gansim.gan.engine import resolve_engine
+    from gansim.gan.resolve import resolve_engine
     with pytest.raises(ValueError, match=match):
         resolve_engine(GANConfig(engine="fused", **kwargs), device=device)
 
 
 def test_without_a_compiler_auto_warns_and_fused_fails(monkeypatch, tmp_path):
-    from gansim.gan.engine import resolve_engine
+    from gansim.gan.resolve import resolve_engine
     monkeypatch.setenv("CC", "no-such-compiler-gansim")
     monkeypatch.setenv("GANSIM_CACHE_DIR", str(tmp_path))
     fused._library_or_reason.cache_clear()

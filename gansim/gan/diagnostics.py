@@ -111,7 +111,7 @@ def equilibrium(block, data: torch.Tensor, draws: torch.Tensor, *,
 
     Parameters
     ----------
-    block : gansim.gan.engine.GANBlock
+    block : gansim.gan.train.GANBlock
     data : Tensor, shape (R, n)
         The data each GAN was trained on (data scale).
     draws : Tensor, shape (R, m)

@@ -7,7 +7,7 @@ latent noise, same losses, Adam, schedule and EMA -- in a different floating-poi
 its results equal the PyTorch engine's to rounding, not bit for bit.  The default latent
 noise (``GANConfig(noise="philox")``, :mod:`gansim.gan.noise`) is computed inside the kernel,
 bit for bit the numbers the PyTorch engine is given; ``noise="generator"`` is drawn here by
-:class:`~gansim.gan.engine.NoiseStream` a chunk of steps at a time.  ``tests/test_fused.py``
+:class:`~gansim.gan.noise.NoiseStream` a chunk of steps at a time.  ``tests/test_fused.py``
 checks its gradients against autograd and its training against the PyTorch engine.
 
 The library is compiled once per network architecture and machine with the system's C
@@ -36,9 +36,10 @@ import torch
 
 from gansim._files import write_atomic
 from gansim._platform import compiler, compiler_version
+from gansim.gan.noise import PhiloxNoise, check_counters
 
 __all__ = ["FusedUnavailable", "compiler_version", "fused_available", "fused_supports",
-           "fused_gradients", "philox_normals_c", "train_fused"]
+           "fused_gradients", "philox_normals_c", "philox_normals_c_or_none", "train_fused"]
 
 _SOURCE = Path(__file__).with_name("fused.c")
 # gnu11 rather than c11: GCC's ISO modes turn off contraction to fused multiply-adds.
@@ -244,12 +245,10 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
 
     ``real`` is (R, n) on the training scale, ``noise`` a
     :class:`~gansim.gan.noise.PhiloxNoise` (whose numbers the kernel computes itself) or a
-    :class:`~gansim.gan.engine.NoiseStream` (drawn here, a chunk of steps at a time) with
+    :class:`~gansim.gan.noise.NoiseStream` (drawn here, a chunk of steps at a time) with
     ``d_steps + 1`` draws per step, ``trace`` an optional (steps, 2, R) float32 tensor that
     receives D's and G's losses.
     """
-    from gansim.gan.noise import PhiloxNoise
-
     cfg = config
     lib = _library(cfg)
     real = _float32_rows(real.contiguous(), "real")
@@ -305,10 +304,9 @@ def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config
     C compiler."""
     from gansim._validation import check_int
     from gansim.gan.config import GANConfig
-    from gansim.gan.noise import _counters_iv
 
     check_int(n_steps, "n_steps", 1)
-    checked, _ = _counters_iv(keys, [t0, t0 + n_steps - 1], draws, count, "cpu")
+    checked, _ = check_counters(keys, [t0, t0 + n_steps - 1], draws, count, "cpu")
     lib = _library(config if config is not None else GANConfig())
     keys = np.ascontiguousarray(checked.cpu().numpy(), dtype=np.uint32)
     out = torch.empty((n_steps, draws, keys.shape[0], count), dtype=torch.float32)
@@ -316,6 +314,16 @@ def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config
                                  out.data_ptr()) != 0:
         raise MemoryError("fused engine: could not allocate its working memory")
     return out
+
+
+def philox_normals_c_or_none(keys, t0: int, n_steps: int, draws: int, count: int):
+    """:func:`philox_normals_c`, or None where the fused library does not build or load here:
+    the ``cpu_normals`` the engines hand to :class:`~gansim.gan.noise.PhiloxNoise`, which
+    then computes the same numbers in PyTorch."""
+    try:
+        return philox_normals_c(keys, t0, n_steps, draws, count)
+    except FusedUnavailable:
+        return None
 
 
 def fused_gradients(real, config, g_params, d_params, z_d, z_g):

@@ -2,7 +2,7 @@
 
 The latent noise a GAN trains on is the bulk of the random numbers a study draws (with the
 defaults 800 normals per replication and step, 1.6 million per replication).  Drawing them
-from one sequential generator per replication (:class:`~gansim.gan.engine.NoiseStream`,
+from one sequential generator per replication (:class:`NoiseStream`,
 ``GANConfig(noise="generator")``) costs a sixth of the fused engine's time and ties the
 numbers to the device's generator.  A counter-based generator computes each number from
 *where* it is used instead:
@@ -36,9 +36,12 @@ import numpy as np
 import torch
 
 from gansim._validation import check_int
+from gansim.gan.config import GANConfig
+from gansim.rng import torch_generator
 
-__all__ = ["PhiloxNoise", "noise_chunk", "normals_from_tensors", "philox4x32", "philox_keys",
-           "philox_normals", "philox_uniforms", "uniforms_from_tensors"]
+__all__ = ["NoiseStream", "PhiloxNoise", "check_counters", "latent_noise", "noise_chunk",
+           "normals_from_tensors", "philox4x32", "philox_keys", "philox_normals",
+           "philox_uniforms", "uniforms_from_tensors"]
 
 _M0, _M1 = 0xD2511F53, 0xCD9E8D57        # Philox4x32's multipliers
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85        # its Weyl key increments
@@ -166,7 +169,7 @@ def philox_normals(keys, steps, draws: int, count: int, *, device=None) -> torch
     >>> tuple(z.shape)
     (2, 2, 1, 400)
     """
-    keys, steps = _counters_iv(keys, steps, draws, count, device)
+    keys, steps = check_counters(keys, steps, draws, count, device)
     return normals_from_tensors(keys, steps, draws, count)
 
 
@@ -184,7 +187,7 @@ def normals_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int,
 
 def philox_uniforms(keys, steps, draws: int, count: int, *, device=None) -> torch.Tensor:
     """U(0, 1] float32 numbers, (S, draws, R, count), from counters of their own kind."""
-    keys, steps = _counters_iv(keys, steps, draws, count, device)
+    keys, steps = check_counters(keys, steps, draws, count, device)
     return uniforms_from_tensors(keys, steps, draws, count)
 
 
@@ -196,7 +199,7 @@ def uniforms_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int,
     return _unit(torch.cat(w.unbind(-1), dim=-1)[..., :count])
 
 
-def _counters_iv(keys, steps, draws, count, device):
+def check_counters(keys, steps, draws, count, device):
     """Keys (R, 2) and steps (S,) as int64 tensors on ``device`` (default: the keys' own,
     else the CPU), or an error naming the argument: 32-bit words and step numbers, since
     Philox4x32 takes nothing wider."""
@@ -251,7 +254,7 @@ def noise_chunk(R: int, n: int, latent_dim: int, draws: int, *,
 
 class PhiloxNoise:
     """The latent noise of every training step from Philox counters; the interface of
-    :class:`~gansim.gan.engine.NoiseStream`.
+    :class:`NoiseStream`.
 
     Numbers are generated ``chunk`` steps at a time for the whole block on its device (one
     bulk computation, no per-replication loop) and converted to ``dtype``; by default
@@ -260,12 +263,21 @@ class PhiloxNoise:
     kernel, which computes the same numbers in place; the compiled engine
     (``GANConfig(engine="compiled")``) computes them inside its compiled step with
     :func:`normals_from_tensors`.
+
+    ``cpu_normals``, when given, computes the latent normals on the CPU in place of
+    :func:`normals_from_tensors`: called as ``cpu_normals(keys, t0, n_steps, draws, count)``,
+    it returns :func:`philox_normals`'s numbers of steps ``t0 .. t0 + n_steps - 1`` as a
+    (n_steps, draws, R, count) float32 tensor, or None where it cannot compute them here
+    (then :func:`normals_from_tensors` does).  The engines pass the fused kernel's
+    (:func:`gansim.gan.fused.philox_normals_c_or_none`), bit for bit the same numbers about
+    30 times faster.
     """
 
     def __init__(self, seeds, *, steps: int, n: int, latent_dim: int, dtype, device,
                  chunk: int | None = None, draws: int = 2, uniforms: int = 0,
-                 n_uniform: int = 0):
+                 n_uniform: int = 0, cpu_normals=None):
         self.keys = philox_keys(seeds)
+        self.cpu_normals = cpu_normals
         self.steps, self.n, self.latent_dim = steps, n, latent_dim
         self.dtype, self.device = dtype, device
         if chunk is None:
@@ -281,14 +293,10 @@ class PhiloxNoise:
         steps = torch.arange(step, min(step + self.chunk, self.steps), device=self.device)
         R = len(self.keys)
         z = None
-        if torch.device(self.device).type == "cpu":
+        if self.cpu_normals is not None and torch.device(self.device).type == "cpu":
             # The compiled kernel computes the same numbers ~30x faster on the CPU.
-            from gansim.gan.fused import FusedUnavailable, philox_normals_c
-            try:
-                z = philox_normals_c(self.keys, step, len(steps), self.draws,
-                                     self.n * self.latent_dim)
-            except FusedUnavailable:
-                pass
+            z = self.cpu_normals(self.keys, step, len(steps), self.draws,
+                                 self.n * self.latent_dim)
         if z is None:
             z = normals_from_tensors(self._keys, steps, self.draws, self.n * self.latent_dim)
         self._buf = z.to(self.dtype).view(len(steps), self.draws, R, self.n, self.latent_dim)
@@ -308,3 +316,74 @@ class PhiloxNoise:
         self.at(step)
         k = step - self._start
         return tuple(self._ubuf[k, j] for j in range(self.uniforms))
+
+
+class NoiseStream:
+    """Random numbers for every training step, replication ``r`` drawn from its own generator.
+
+    Each step gets ``draws`` sets of latent noise of shape (R, n, latent_dim) -- one per
+    discriminator update, then the generator update's -- and ``uniforms`` sets of uniform
+    numbers of shape (R, n_uniform, 1) (WGAN-GP's interpolation weights).  Numbers are drawn
+    ``chunk`` steps at a time per replication, so replication ``r`` receives the same numbers
+    whatever else is in its block.
+    """
+
+    def __init__(self, generators, *, steps: int, n: int, latent_dim: int, dtype, device,
+                 chunk: int = 50, draws: int = 2, uniforms: int = 0, n_uniform: int = 0):
+        self.generators = list(generators)
+        self.steps, self.n, self.latent_dim = steps, n, latent_dim
+        self.dtype, self.device = dtype, device
+        self.chunk = max(1, min(chunk, steps))
+        self.draws, self.uniforms, self.n_uniform = draws, uniforms, n_uniform
+        R = len(self.generators)
+        self._buf = torch.empty((self.chunk, draws, R, n, latent_dim), dtype=dtype,
+                                device=device)
+        self._ubuf = (torch.empty((self.chunk, uniforms, R, n_uniform, 1), dtype=dtype,
+                                  device=device) if uniforms else None)
+        self._start = None
+
+    @property
+    def buffer(self) -> torch.Tensor:
+        """The current chunk's latent noise, shape (chunk, draws, R, n, latent_dim)."""
+        return self._buf
+
+    def at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``draws`` latent noise tensors of ``step``, each (R, n, latent_dim): with the
+        defaults ``(z_d, z_g)`` for the D and G updates."""
+        k = step % self.chunk
+        if k == 0 or self._start is None:
+            self.fill(step)
+        return tuple(self._buf[k, j] for j in range(self.draws))
+
+    def uniform_at(self, step: int) -> tuple[torch.Tensor, ...]:
+        """The ``uniforms`` tensors of U(0, 1) numbers of ``step``, each (R, n_uniform, 1)."""
+        k = step % self.chunk
+        if k == 0 or self._start is None:
+            self.fill(step)
+        return tuple(self._ubuf[k, j] for j in range(self.uniforms))
+
+    def fill(self, step: int, reps: range | None = None):
+        """Draw the chunk starting at ``step`` for replications ``reps`` (default: all);
+        disjoint ranges may be filled by parallel threads."""
+        self._start = step
+        shape = (self.chunk, self.draws, self.n, self.latent_dim)
+        ushape = (self.chunk, self.uniforms, self.n_uniform, 1)
+        for r in reps if reps is not None else range(len(self.generators)):
+            g = self.generators[r]
+            self._buf[:, :, r].copy_(
+                torch.randn(shape, generator=g, dtype=self.dtype, device=self.device))
+            if self._ubuf is not None:
+                # After the normals, so adding uniforms leaves the latent noise unchanged.
+                self._ubuf[:, :, r].copy_(
+                    torch.rand(ushape, generator=g, dtype=self.dtype, device=self.device))
+
+
+def latent_noise(config: GANConfig, seeds, *, n: int, dtype, device, cpu_normals=None, **kw):
+    """The latent noise source ``config.noise`` names for replications with noise ``seeds``:
+    a :class:`PhiloxNoise` (with ``cpu_normals``) or a :class:`NoiseStream` (``n`` fakes per
+    draw; other keywords as theirs)."""
+    common = dict(steps=config.steps, n=n, latent_dim=config.latent_dim, dtype=dtype,
+                  device=device, **kw)
+    if config.noise == "philox":
+        return PhiloxNoise(seeds, cpu_normals=cpu_normals, **common)
+    return NoiseStream([torch_generator(s, device) for s in seeds], **common)

@@ -2,7 +2,7 @@
 
 This is the textbook implementation the batched engine must agree with.  It is not used by
 studies (it is 20-40x slower); tests train it on the same data, initial weights and noise as
-:func:`gansim.gan.engine.train_gans` and compare the networks, and ``benchmarks/`` times it as
+:func:`gansim.gan.train.train_gans` and compare the networks, and ``benchmarks/`` times it as
 the baseline.
 """
 
@@ -13,15 +13,16 @@ import torch
 from torch import nn
 
 from gansim.gan.config import GANConfig
-from gansim.gan.engine import (
-    MLPLayout,
-    _d_layout,
-    _dtype,
-    _g_layout,
-    initial_parameters,
-    latent_noise,
-)
+from gansim.gan.fused import philox_normals_c_or_none
 from gansim.gan.games import get_loss
+from gansim.gan.mlp import (
+    MLPLayout,
+    discriminator_layout,
+    generator_layout,
+    initial_parameters,
+    torch_dtype,
+)
+from gansim.gan.noise import latent_noise
 from gansim.rng import torch_generator
 
 __all__ = ["ReferenceGAN", "train_gan_reference"]
@@ -59,8 +60,8 @@ class ReferenceGAN:
 
     def __init__(self, config: GANConfig, init_seed: np.random.SeedSequence):
         cfg = self.config = config
-        dtype = _dtype(cfg)
-        self.g_layout, self.d_layout = _g_layout(cfg), _d_layout(cfg)
+        dtype = torch_dtype(cfg)
+        self.g_layout, self.d_layout = generator_layout(cfg), discriminator_layout(cfg)
         self.G = _mlp(self.g_layout, cfg.negative_slope).to(dtype)
         self.D = _mlp(self.d_layout, cfg.negative_slope).to(dtype)
         gen = [torch_generator(init_seed)]
@@ -91,7 +92,7 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
     discriminator : Tensor, shape (P_D,)
     """
     cfg = config
-    dtype = _dtype(cfg)
+    dtype = torch_dtype(cfg)
     loss = get_loss(cfg.loss)
     target = 1.0 - cfg.label_smoothing
     x = torch.as_tensor(np.asarray(data, dtype=float), dtype=dtype)
@@ -107,7 +108,8 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
                              foreach=False)
     k, wgan = cfg.d_steps, cfg.loss == "wasserstein"
     noise = latent_noise(cfg, [noise_seed], n=cfg.fake_ratio * n, dtype=dtype, device="cpu",
-                         draws=k + 1, uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
+                         cpu_normals=philox_normals_c_or_none, draws=k + 1,
+                         uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
     ema = None
     for t in range(cfg.steps):
         for group in opt_g.param_groups:
