@@ -37,7 +37,8 @@ from gansim.inference.estimator import GANEstimator
 def _modules():
     out = []
     for info in pkgutil.walk_packages(gansim.__path__, "gansim."):
-        if info.name.endswith("__main__") or info.name.startswith(("gansim.render", "gansim.studies", "gansim.cli")):
+        if info.name.endswith("__main__") or info.name.startswith(
+                ("gansim.render", "gansim.studies", "gansim.cli")):
             continue
         out.append(importlib.import_module(info.name))
     return out
@@ -76,6 +77,13 @@ EXTRA = {
     "gansim.inference.intervals.interval_method": {"interval": "t"},
     "gansim.inference.estimator.GANEstimator.conf_int": {"T": "mean"},
     "gansim.inference.estimator.GANEstimator.as_method": {"T": "mean"},
+    "gansim.summary.simsum.simsum": {"estimate": "x"},
+    "gansim.summary.convergence.fit_rates": {"formula": "y ~ x"},
+    "gansim.summary.convergence.floor_fit": {"n": [10, 20, 40, 80],
+                                             "mean": [0.3, 0.2, 0.15, 0.1], "mcse": [0.01] * 4},
+    "gansim.summary.convergence.ks_exact_slope": {"ns": [10, 20]},
+    "gansim.summary.tables.format_cell": {"est": 0.5, "mcse": 0.01},
+    "gansim.summary.tables.summary_table": {"rows": "x", "columns": "method"},
 }
 
 #: How to get the ``self`` of a method that declares constraints.
@@ -83,7 +91,7 @@ SELF = {GANEstimator: lambda: GANEstimator(GANConfig(steps=5), m=10)}
 
 
 def _cases():
-    for qualname, (fn, owner) in sorted(DECLARED.items()):
+    for qualname, (fn, _owner) in sorted(DECLARED.items()):
         for arg, constraint in constraints_of(fn).items():
             for bad in constraint.invalid():
                 yield pytest.param(qualname, arg, bad, id=f"{qualname}-{arg}-{bad!r:.30}")

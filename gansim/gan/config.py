@@ -266,7 +266,7 @@ class GANConfig:
     >>> GANConfig(steps=0)
     Traceback (most recent call last):
     ...
-    ValueError: `steps` must be an integer >= 1 and <= 10,000,000, got 0.
+    gansim._validation.InvalidParameterError: `steps` must be an integer in [1, 10,000,000], got 0.
     """
 
     steps: int = 2000

@@ -35,6 +35,13 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import optimize, stats
 
+from gansim._validation import Instance, NoneOr, Options, Real, validate_params
+
+#: A data frame argument.
+_FRAME = Instance(pd.DataFrame, "a pandas DataFrame", pd.DataFrame({"x": [0.0]}))
+#: A confidence level.
+_LEVEL = Real(0, 1, closed="neither", what="a probability")
+
 __all__ = ["FloorFit", "fit_rates", "floor_fit", "floor_fits", "ks_exact_slope",
            "local_slopes", "rate_slopes"]
 
@@ -45,6 +52,7 @@ _GL_NODES = 200
 RATE_FORMULA = "np.log({d}) ~ 0 + C(method) + C(method):np.log(n)"
 
 
+@validate_params(frame=_FRAME)
 def fit_rates(frame: pd.DataFrame, formula: str, *, cluster: Sequence[str] | None = None):
     """Fit ``formula`` by OLS on ``frame`` (statsmodels), with cluster-robust SEs.
 
@@ -82,6 +90,7 @@ def fit_rates(frame: pd.DataFrame, formula: str, *, cluster: Sequence[str] | Non
     return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
+@validate_params(frame=_FRAME, level=_LEVEL)
 def rate_slopes(frame: pd.DataFrame, distance: str = "ks", *, by: Sequence[str] = ("dgp",),
                 cluster: Sequence[str] = ("dgp", "n", "rep"), level: float = 0.95,
                 ns: Sequence[int] | None = None) -> pd.DataFrame:
@@ -140,6 +149,7 @@ def rate_slopes(frame: pd.DataFrame, distance: str = "ks", *, by: Sequence[str] 
     return pd.DataFrame(rows)
 
 
+@validate_params(scale=Options("mean_of_log", "log_of_mean"))
 def ks_exact_slope(ns: Sequence[int], weights: Sequence[float] | None = None, *,
                    scale: str = "mean_of_log") -> float:
     """The exact slope of the empirical cdf's KS distance on log n, from ``kstwo``.
@@ -226,6 +236,7 @@ class FloorFit:
     converged: bool
 
 
+@validate_params(c=NoneOr(Real(0, closed="neither")), level=_LEVEL)
 def floor_fit(n: Any, mean: Any, mcse: Any, *, c: float | None = None,
               level: float = 0.95) -> FloorFit:
     """Fit ``E d_n = a + b n^(-c)`` to mean distances by weighted nonlinear least squares.
@@ -360,6 +371,7 @@ def _profile_a_interval(n, y, se, a_hat, cutoff, grid):
     return ends[0], ends[1]
 
 
+@validate_params(summary=_FRAME, c=NoneOr(Real(0, closed="neither")), level=_LEVEL)
 def floor_fits(summary: pd.DataFrame, quantity: str = "ks", *, by: Sequence[str] = ("dgp",),
                c: float | None = None, level: float = 0.95) -> pd.DataFrame:
     """:func:`floor_fit` per group and method, on a summary's mean distances.
@@ -412,6 +424,7 @@ def floor_fits(summary: pd.DataFrame, quantity: str = "ks", *, by: Sequence[str]
     return pd.DataFrame(out)
 
 
+@validate_params(summary=_FRAME, level=_LEVEL)
 def local_slopes(summary: pd.DataFrame, quantity: str = "ks", *,
                  by: Sequence[str] = ("dgp",), level: float = 0.95) -> pd.DataFrame:
     """Slopes of log mean distance between adjacent n, with delta-method CIs.
@@ -441,8 +454,6 @@ def local_slopes(summary: pd.DataFrame, quantity: str = "ks", *,
     -0.5
     """
     by = [by] if isinstance(by, str) else list(by)
-    if not (isinstance(level, float) and 0 < level < 1):
-        raise ValueError(f"`level` must be a probability in (0, 1), got {level!r}.")
     z = stats.norm.ppf(0.5 + level / 2)
     rows = summary[(summary.quantity == quantity) & (summary.stat == "mean")]
     out = []

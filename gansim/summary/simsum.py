@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gansim._validation import Instance, Real, validate_params
 from gansim.summary import performance as perf
+
+#: A data frame argument.
+_FRAME = Instance(pd.DataFrame, "a pandas DataFrame", pd.DataFrame({"x": [0.0]}))
+#: A confidence level.
+LEVEL = Real(0, 1, closed="neither")
 
 __all__ = ["STATS", "SUMMARY_COLUMNS", "simsum", "summarise"]
 
@@ -62,6 +68,7 @@ STATS = MappingProxyType({
 _ORDER = {s: i for i, s in enumerate(STATS)}
 
 
+@validate_params(data=_FRAME, level=LEVEL, null=Real())
 def simsum(data: pd.DataFrame, estimate: str, true: float | str | None = None, *,
            se: str | None = None, methodvar: str | None = None,
            by: Sequence[str] | None = None, ref: str | None = None,
@@ -145,6 +152,7 @@ def simsum(data: pd.DataFrame, estimate: str, true: float | str | None = None, *
     return out.reset_index(drop=True)
 
 
+@validate_params(tidy=_FRAME, level=LEVEL, null=Real())
 def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str | None = None,
               level: float = 0.95, null: float = 0.0) -> pd.DataFrame:
     """:func:`simsum` of a study's tidy rows, per (by, method, quantity).
@@ -339,10 +347,6 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
         if ref not in set(data[methodvar]):
             raise ValueError(f"`ref` must be one of the methods "
                              f"{list(pd.unique(data[methodvar]))}; got {ref!r}.")
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
-        raise ValueError(f"`level` must be a number in (0, 1), got {level!r}.")
-    if isinstance(null, bool) or not isinstance(null, numbers.Real) or not math.isfinite(null):
-        raise ValueError(f"`null` must be a finite number, got {null!r}.")
     if pair is None:
         # `condition` alone does not identify a replication: `rep` is needed to pair.
         keys = [k for k in ("condition", "rep") if k in data] if "rep" in data else []

@@ -17,15 +17,19 @@ from pathlib import Path
 import pandas as pd
 
 from gansim._files import write_text
+from gansim._validation import Instance, Integer, Options, validate_params
 
 __all__ = ["format_cell", "summary_table", "write_summary_files"]
 
+#: A data frame argument.
+_FRAME = Instance(pd.DataFrame, "a pandas DataFrame", pd.DataFrame({"x": [0.0]}))
 _DEFAULT_DIGITS = 3
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                 "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                 "^": r"\textasciicircum{}"}
 
 
+@validate_params(digits=Integer(0, 15))
 def format_cell(est: float, mcse: float, digits: int = _DEFAULT_DIGITS) -> str:
     """One cell: ``est (mcse)`` with ``digits`` decimals.
 
@@ -44,6 +48,7 @@ def format_cell(est: float, mcse: float, digits: int = _DEFAULT_DIGITS) -> str:
     return f"{est:.{digits}f} ({mcse:.{digits}f})"
 
 
+@validate_params(summary=_FRAME, fmt=Options("md", "tex"))
 def summary_table(summary: pd.DataFrame, *, rows: str | Sequence[str],
                   columns: str | Sequence[str], stats: Sequence[str] | None = None,
                   digits: int | Mapping[str, int] = _DEFAULT_DIGITS, fmt: str = "md",
