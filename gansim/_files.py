@@ -109,9 +109,12 @@ def write_csv(frame: pd.DataFrame, path) -> None:
     write_atomic(path, lambda tmp: tmp.write_bytes(data), sync=False)
 
 
-def write_figure(path, fig) -> None:
-    """Save a matplotlib Figure as PNG through a temporary name (no half file on a kill)."""
-    write_atomic(Path(path), lambda tmp: fig.savefig(tmp, dpi=120, format="png"), sync=False)
+def write_figure(path, fig, *, dpi: int = 120) -> None:
+    """Save a matplotlib Figure through a temporary name (no half file on a kill), in the
+    format its suffix names (``.png``, ``.pdf``, ``.svg``; PNG without a suffix)."""
+    path = Path(path)
+    fmt = path.suffix[1:].lower() or "png"
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=fmt), sync=False)
 
 
 def write_run_record(path, **fields):

@@ -18,11 +18,12 @@ needed, nothing to close: it is freed with its last reference; Jupyter shows it)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
+
+from gansim._files import write_figure
 
 __all__ = ["autoplot", "estimates", "forest", "stat_by", "zip_plot"]
 
@@ -45,7 +46,7 @@ def _figure(ncols: int, nrows: int = 1, *, size, sharey: bool = False):
 def _finish(fig, path):
     fig.tight_layout()
     if path is not None:
-        fig.savefig(Path(path), dpi=120)
+        write_figure(path, fig)
     return fig
 
 
@@ -257,7 +258,7 @@ def zip_plot(tidy: pd.DataFrame, quantity: str, *, methods: Sequence[str] | None
                frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     if path is not None:
-        fig.savefig(Path(path), dpi=120)
+        write_figure(path, fig)
     return fig
 
 
