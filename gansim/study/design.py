@@ -21,9 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from gansim._validation import check_int
+from gansim._validation import AnyOf, Integer, validate_params
+from gansim._validation import Callable as CallableConstraint
 
-__all__ = ["Condition", "condition_grid", "check_conditions"]
+__all__ = ["Condition", "REPLICATIONS", "condition_grid", "check_conditions"]
+
+#: Replications of a condition (B): at least 2, for any variance over them.
+REPLICATIONS = Integer(2)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,10 @@ class Condition:
             raise ValueError(f"condition {self.label[:60]!r}... is named by {size} bytes, more "
                              f"than the {MAX_LABEL_BYTES} a folder name may have; use shorter "
                              "factor names or levels.")
-        B = self.replications
-        check_int(B, "replications", 2)
         # numpy integers are accepted, stored as int: the id, labels and the study's
         # record are JSON (json.dumps refuses np.int64).
-        object.__setattr__(self, "replications", int(B))
+        object.__setattr__(self, "replications",
+                           REPLICATIONS.check(self.replications, "replications"))
 
     def __getitem__(self, name: str) -> Any:
         return dict(self.factors)[name]
@@ -143,6 +146,8 @@ def _plain(v: Any) -> Any:
     return v.item()
 
 
+@validate_params(replications=AnyOf(REPLICATIONS, CallableConstraint(
+    "a function of a condition's factor dict giving its B")))
 def condition_grid(replications: int | Callable[[dict], int], **factors: Any) -> list[Condition]:
     """The full factorial grid of ``factors``, in the order given (last factor fastest).
 
