@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
 import os
 import platform
 import shutil
@@ -16,8 +17,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["compiler", "compiler_version", "gansim_version", "machine", "tune_malloc",
-           "versions"]
+__all__ = ["code_differences", "code_identity", "compiler", "compiler_version",
+           "gansim_version", "machine", "tune_malloc", "versions"]
 
 #: Packages whose versions a run record keeps.
 PACKAGES = ("gansim", "torch", "numpy", "scipy", "pandas", "joblib", "statsmodels",
@@ -59,6 +60,66 @@ def versions() -> dict:
         except metadata.PackageNotFoundError:
             out[name] = None
     out["cc"] = compiler_version()
+    return out
+
+
+#: The packages whose versions are part of :func:`code_identity` (the numbers depend on
+#: them), besides the C compiler.
+IDENTITY_PACKAGES = ("torch", "numpy")
+
+
+@functools.cache
+def code_identity() -> dict:
+    """What computed a result: a digest of gansim's own source and the versions it runs on.
+
+    ``digest`` is the sha256 of every ``.py`` file under the imported ``gansim`` package and
+    of the fused engine's C source (``gan/fused.c``), each with its path relative to the
+    package, in sorted order; ``torch``, ``numpy`` and ``cc`` (the first line of the C
+    compiler's ``--version``, None without one) are the versions the numbers also depend on.
+    Unlike the package version, the digest changes with any edit of the source, so an
+    editable install at another commit, or a modified copy reached through ``PYTHONPATH``,
+    has another identity.  Computed once per process (a few milliseconds).
+
+    Returns
+    -------
+    dict
+        ``{"digest": str, "torch": str | None, "numpy": str | None, "cc": str | None}``.
+    """
+    root = Path(__file__).resolve().parent
+    files = sorted([*root.rglob("*.py"), root / "gan" / "fused.c"])
+    digest = hashlib.sha256()
+    for path in files:
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        # The relative path and the length delimit each file, so that moving text from one
+        # file to the next changes the digest too.
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    out = {"digest": digest.hexdigest()}
+    for name in IDENTITY_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["cc"] = compiler_version()
+    return out
+
+
+def code_differences(old: dict, new: dict) -> list[str]:
+    """What differs between two :func:`code_identity` records, as short phrases (the
+    digests shortened to 12 hex digits), e.g. ``"gansim source (digest 1a2b... now 3c4d...)"``.
+    """
+    out = []
+    for key in sorted({*old, *new}, key=lambda k: (k != "digest", k)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if key == "digest":
+            out.append(f"gansim source (digest {str(a)[:12]}, now {str(b)[:12]})")
+        else:
+            name = "C compiler" if key == "cc" else key
+            out.append(f"{name} ({a!r}, now {b!r})")
     return out
 
 

@@ -87,17 +87,18 @@ def _raise_oserror(condition, rng):
     raise OSError("the disk went away")
 
 
-def test_an_infrastructure_error_is_raised_not_checkpointed(client, tmp_path):
-    """Locally an OSError inside a block stays rows (unchanged); on the cluster it is raised
-    from the task (retried by the scheduler), reaches the driver and writes no block."""
+def test_a_users_oserror_is_an_error_row_on_the_cluster_as_locally(client, tmp_path):
+    """An OSError raised by the user's own code inside a replication (a file it reads, say)
+    is that replication's error row on the cluster, as locally: the same rows."""
     study = Study([EmpiricalCDF()], generate=_raise_oserror, replications=4, m=50,
                   functionals=["mean"], distances=[], block_size=4, max_failure_share=1.0)
-    with pytest.raises(StudyError) as caught:
+    with pytest.raises(StudyError) as local:
         run_study(study, seed=1, progress=False)
-    assert (caught.value.result.tidy["status"] == "error").all()
-    with pytest.raises(OSError, match="the disk went away"):
+    assert (local.value.result.tidy["status"] == "error").all()
+    with pytest.raises(StudyError) as remote:
         run_study(study, seed=1, progress=False, out_dir=tmp_path, executor=client)
-    assert not list(tmp_path.rglob("block-*.parquet"))
+    pd.testing.assert_frame_equal(remote.value.result.tidy, local.value.result.tidy)
+    assert "OSError: the disk went away" in remote.value.result.tidy["error"].iloc[0]
 
 
 def _no_compiler(on: bool):

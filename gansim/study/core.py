@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gansim._platform import code_identity
 from gansim._validation import SD_RANGE, check_int, check_scale
 from gansim.rng import replication_streams
 from gansim.study.analysis import Block, capture, filler
@@ -361,9 +362,8 @@ class StudyResult:
             ``out_dir``.
         """
         import json
-        import os
 
-        from gansim._files import write_csv
+        from gansim._files import write_csv, write_text
 
         out = Path(check_out_dir(out_dir))
         if out.exists() and not out.is_dir():
@@ -378,9 +378,8 @@ class StudyResult:
                   "settings": (self.record.get("settings", {}) if self.study is None else
                                {c.label: self.study.settings(c)
                                 for c in self.study.conditions})}
-        tmp = out / f".{RESULT_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
-        os.replace(tmp, out / RESULT_FILE)
+        write_text(out / RESULT_FILE,
+                   json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
         return out
 
     @classmethod
@@ -501,7 +500,8 @@ class StudyResult:
 
 
 def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progress: bool = True,
-              overwrite: bool = False, executor=None) -> StudyResult:
+              overwrite: bool = False, executor=None, reuse_blocks: str | None = None,
+              wait_for_workers: int = 0, timeout: float | None = 60.0) -> StudyResult:
     """Run every condition of a study; resumable when ``out_dir`` is given.
 
     Parameters
@@ -522,6 +522,17 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         ``distributed.Client``, a scheduler address ``"tcp://HOST:PORT"`` or a scheduler
         file for a dask cluster (``pip install gansim[dask]``; ``n_jobs`` is then not
         used).  The results are the same; this process writes every block file.
+    reuse_blocks : {"same-code", "any-code"}, optional
+        Which finished blocks in ``out_dir`` a resume reuses: by default only those computed
+        by the same code (gansim's source digest, torch, numpy and the C compiler; a folder
+        holding others is refused with one line naming what differs), or any
+        (``"any-code"``, with a warning).
+    wait_for_workers : int
+        On a cluster: workers (checked: same code as here) to wait for before the first
+        block, for a cluster that starts them on demand; 0 needs one present at the start.
+    timeout : float or None
+        On a cluster: seconds to wait for those workers, and for any worker when every
+        worker is lost mid-run (None: no limit).
 
     Returns
     -------
@@ -532,6 +543,9 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
     StudyError
         When a condition's failure share passes ``study.max_failure_share``; the error's
         ``result`` holds everything computed.
+    gansim.study.executors.ClusterError
+        The cluster failed the run (its scheduler lost, no workers, every worker gone): one
+        line saying how many blocks are saved; the same call resumes from them.
     """
     seed, n_jobs = _run_iv(study, seed, n_jobs)
     out_dir = check_out_dir(out_dir, allow_none=True)
@@ -543,7 +557,9 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
                          block_size=study.block_size, settings=study.settings,
                          out_dir=out_dir, n_jobs=n_jobs, progress=progress,
                          overwrite=overwrite, desc=study.name, executor=executor,
-                         worker_check=partial(check_worker, study))
+                         worker_check=partial(check_worker, study),
+                         reuse_blocks=reuse_blocks, wait_for_workers=wait_for_workers,
+                         timeout=timeout)
     factors = [k for k, _ in conditions[0].factors]
     frames, rows = [], []
     for cond, info in zip(conditions, run.blocks.itertuples(), strict=True):
@@ -712,7 +728,10 @@ def output_folder(out_dir, study: Study, seed: int, overwrite: bool):
     try:
         record = {"seed": seed, "replications": {c.label: c.replications
                                                  for c in study.conditions},
-                  "settings": {c.label: study.settings(c) for c in study.conditions}}
+                  "settings": {c.label: study.settings(c) for c in study.conditions},
+                  # What computed the outputs (not compared here: the blocks' manifests
+                  # refuse a resume by other code, gansim.study.runner).
+                  "code": code_identity()}
         path = out / STUDY_RECORD
         if path.exists() and not overwrite:
             old = read_json(path, "the record of the run whose outputs the folder holds")

@@ -33,12 +33,15 @@ from typing import Any
 
 from gansim._platform import gansim_version, tune_malloc
 
-__all__ = ["INFRASTRUCTURE_ERRORS", "DaskExecutor", "LocalExecutor", "as_executor",
-           "block_key"]
+__all__ = ["INFRASTRUCTURE_ERRORS", "Cluster", "ClusterError", "DaskExecutor",
+           "LocalExecutor", "WorkerCheck", "as_executor", "block_key"]
 
 #: Exceptions that say something about the machine, not about a method or the data: on a
 #: cluster they are raised from the task (retried by the scheduler, never checkpointed).
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (MemoryError, OSError)
+#: An ``OSError`` is not one of them: raised by the user's own code (a file it reads, say)
+#: it is that replication's error row, on a cluster as locally; a lost worker or scheduler
+#: never reaches the block, the scheduler itself sees it.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (MemoryError,)
 
 Task = tuple[str, tuple]
 
@@ -141,17 +144,60 @@ def _watch(driver: int, parent: int) -> None:
             os._exit(1)
 
 
+class ClusterError(RuntimeError):
+    """The cluster failed the run, not the study: a lost scheduler, a cluster that never got
+    workers, every worker lost, a block that killed its workers.
+
+    Its message is one line; the runner adds how many blocks are saved and that the same
+    command resumes from them (the command line exits with its own code,
+    :data:`gansim.cli.EXIT_CLUSTER`).
+    """
+
+
+class WorkerCheck:
+    """What a worker must satisfy before it computes a block: the driver's code identity
+    (:func:`gansim._platform.code_identity`: gansim's source digest, torch, numpy and the C
+    compiler) and the study's own check (its GAN engine resolves as in the driver).
+
+    Picklable (a module-level class holding plain data and the study's check), it travels
+    to every worker, in the worker plugin and with every task.
+
+    Parameters
+    ----------
+    identity : dict
+        The driver's :func:`~gansim._platform.code_identity`.
+    check : callable, optional
+        ``check()`` raises when the study cannot run on this worker as in the driver.
+    """
+
+    def __init__(self, identity: dict, check: Callable[[], None] | None = None):
+        self.identity = dict(identity)
+        self.check = check
+
+    def __call__(self) -> None:
+        """Raise ValueError naming what differs when this process is not fit."""
+        from gansim._platform import code_differences, code_identity
+
+        differ = code_differences(self.identity, code_identity())
+        if differ:
+            raise ValueError(f"its code differs from the driver's: {'; '.join(differ)}")
+        if self.check is not None:
+            self.check()
+
+
 def _setup_worker(check: Callable[[], None] | None) -> dict:
-    """Run once on every dask worker: one torch thread, the allocator tuned, the study's
-    check (its engine resolves as in the driver); returns what the run record keeps."""
+    """Run once on every dask worker: one torch thread, the allocator tuned, the check
+    (code identity, the study's engine); returns what the run record keeps."""
     import torch
 
     tune_malloc()
     # Two single-threaded processes beat one two-threaded one on these models; a worker
     # started with --nthreads 1 then runs one block at a time on one core.
     torch.set_num_threads(1)
+    from gansim._platform import code_identity
+
     out = {"host": socket.gethostname(), "pid": os.getpid(), "gansim": gansim_version(),
-           "error": None}
+           "digest": code_identity()["digest"], "error": None}
     if check is not None:
         try:
             check()
@@ -160,8 +206,22 @@ def _setup_worker(check: Callable[[], None] | None) -> dict:
     return out
 
 
+#: Seconds between the driver's looks at the cluster while it waits for blocks.
+POLL_INTERVAL = 0.05
+#: Seconds between its checks that the cluster still has workers.
+WORKERS_INTERVAL = 1.0
+
+
 class DaskExecutor:
     """Blocks as tasks of a dask.distributed cluster.
+
+    Every worker is set up and checked by a worker plugin
+    (:class:`gansim.study._dask_plugin.SetupPlugin`) registered for the run: the workers
+    present at the start, and every worker that joins later (an adaptive cluster, a nanny's
+    restart).  A worker present at the start that fails the check stops the run before any
+    block (a ``ValueError`` naming it); one that joins later and fails is closed, with its
+    nanny, so that it takes no block, and the run record names it.  Each task checks its
+    worker again before computing.
 
     Parameters
     ----------
@@ -171,44 +231,127 @@ class DaskExecutor:
         Whether this executor made the client (from an address or a scheduler file).
     retries : int
         Times the scheduler retries a task that raised (an infrastructure error).
+    wait_for_workers : int
+        Checked workers to wait for before submitting (an adaptive cluster starts none
+        until asked); 0 needs at least one present at the start.
+    timeout : float or None
+        Seconds to wait for those workers, and for any worker when every worker is lost
+        mid-run, before a :class:`ClusterError`; None waits without limit.
     """
 
     backend = "dask"
 
-    def __init__(self, client, *, own_client: bool = False, retries: int = 2):
+    def __init__(self, client, *, own_client: bool = False, retries: int = 2,
+                 wait_for_workers: int = 0, timeout: float | None = 60.0):
         self.client = client
         self.own_client = own_client
         self.retries = retries
+        self.wait_for_workers = int(wait_for_workers)
+        self.timeout = timeout
         self.workers: dict[str, dict] = {}
+        self.refused: dict[str, dict] = {}
+        self._topic = ""
+        self._present: set[str] = set()
 
     def run(self, fn: Callable, tasks: Sequence[Task],
             worker_check: Callable[[], None] | None = None) -> Iterator:
         """Submit every task at once; yield each result as it completes (any order).
 
-        Every worker is set up and checked first (``worker_check``, e.g. that the GAN engine
-        resolves as in the driver), so a worker unfit for the study stops the run before any
-        block is computed.  The first task that still fails after its retries cancels the
-        rest and raises its exception; blocks already yielded are kept by the driver.
+        Every worker is set up and checked first (:class:`WorkerCheck`: the driver's code
+        identity and ``worker_check``, e.g. that the GAN engine resolves as in the driver),
+        so a worker unfit for the study stops the run before any block is computed.  The
+        first task that still fails after its retries cancels the rest and raises its
+        exception; blocks already yielded are kept by the driver.  The scheduler lost, or
+        every worker gone for ``timeout`` seconds, raises :class:`ClusterError`.
         """
+        from gansim._platform import code_identity
+        from gansim.study._dask_plugin import by_value
+
+        check = WorkerCheck(code_identity(), worker_check)
+        futures = []
+        try:
+            with by_value([fn, check, tasks[:1]]):
+                self._setup(check)
+                futures = [self.client.submit(fn, *args, check=check,
+                                              reraise=INFRASTRUCTURE_ERRORS, key=key,
+                                              pure=False, retries=self.retries)
+                           for key, args in tasks]
+                yield from self._completed(futures)
+        except ClusterError:
+            raise
+        except Exception as exc:
+            lost = self._lost(exc)
+            if lost is None:
+                raise
+            raise ClusterError(lost) from None
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending and self.client.status == "running":
+                try:
+                    self.client.cancel(pending)
+                except Exception:  # the scheduler may be gone: nothing left to cancel
+                    pass
+            self._teardown()
+
+    def _completed(self, futures) -> Iterator:
+        """Yield results as they complete; raise ClusterError when no worker has been
+        left for ``timeout`` seconds."""
         from distributed import as_completed
 
-        self._setup(worker_check)
-        futures = [self.client.submit(fn, *args, check=worker_check,
-                                      reraise=INFRASTRUCTURE_ERRORS, key=key, pure=False,
-                                      retries=self.retries)
-                   for key, args in tasks]
-        try:
-            for future in as_completed(futures):
+        done = as_completed(futures)
+        looked, alone_since = time.monotonic(), None
+        while not done.is_empty():
+            batch = done.next_batch(block=False)
+            for future in batch:
                 result = future.result()  # raises the task's exception after its retries
                 future.release()  # the driver holds the frame now; free the worker's copy
                 yield result
-        finally:
-            pending = [f for f in futures if not f.done()]
-            if pending:
-                self.client.cancel(pending)
+            if batch:
+                continue
+            time.sleep(POLL_INTERVAL)
+            if time.monotonic() - looked < WORKERS_INTERVAL:
+                continue
+            looked = time.monotonic()
+            if self.client.nthreads():
+                alone_since = None
+                continue
+            alone_since = alone_since or looked
+            if self.timeout is not None and looked - alone_since > self.timeout:
+                raise ClusterError(f"every worker of the dask cluster at {self.address} "
+                                   f"is gone (none for {self.timeout:g} s).")
 
-    def _setup(self, check) -> None:
-        self.workers = self.client.run(_setup_worker, check)
+    def _lost(self, exc: BaseException) -> str | None:
+        """The one line saying the cluster failed the run with ``exc``, or None when
+        ``exc`` is the study's or the user's own."""
+        from asyncio import CancelledError as AsyncCancelled
+        from concurrent.futures import CancelledError
+
+        from distributed.comm.core import CommClosedError
+        from distributed.scheduler import KilledWorker
+
+        if isinstance(exc, KilledWorker):
+            return (f"a block killed {self.retries + 1} workers of the dask cluster at "
+                    f"{self.address} in turn (out of memory, say): {exc.args[0]}.")
+        if isinstance(exc, CancelledError | AsyncCancelled | CommClosedError | OSError
+                      | TimeoutError) or self.client.status != "running":
+            reason = getattr(exc, "reason", None) or type(exc).__name__
+            return f"lost the dask scheduler at {self.address} ({reason})."
+        return None
+
+    def _setup(self, check: WorkerCheck) -> None:
+        """Register the plugin that sets up and checks every worker, now and later; wait
+        for ``wait_for_workers`` checked workers; refuse unfit workers present now."""
+        import uuid
+
+        from gansim.study._dask_plugin import SetupPlugin, plugin_result
+
+        self._topic = f"gansim-setup-{uuid.uuid4().hex[:12]}"
+        present = self._present = set(self.client.nthreads())
+        self.client.register_plugin(SetupPlugin(check, present, self._topic),
+                                    name=self._topic)
+        results = self.client.run(plugin_result, self._topic, workers=list(present),
+                                  on_error="return") if present else {}
+        self.workers = {a: r for a, r in results.items() if isinstance(r, dict)}
         unfit = {addr: w for addr, w in self.workers.items() if w["error"]}
         if unfit:
             addr, first = next(iter(unfit.items()))
@@ -216,9 +359,53 @@ class DaskExecutor:
                 f"{len(unfit)} of {len(self.workers)} workers of the dask cluster at "
                 f"{self.address} cannot run this study, e.g. {addr} on host {first['host']}: "
                 f"{first['error']}")
-        if not self.workers:
-            raise ValueError(f"the dask cluster at {self.address} has no workers; start some "
-                             f"with `dask worker {self.address} --nthreads 1`.")
+        need = max(self.wait_for_workers, 1)
+        if len(self.workers) >= need:
+            return
+        if not self.wait_for_workers:
+            raise ClusterError(
+                f"the dask cluster at {self.address} has no workers; start some with "
+                f"`dask worker {self.address} --nthreads 1`, or wait for a cluster that "
+                "starts them on demand (--wait-for-workers N).")
+        t0 = time.monotonic()
+        while len(self._checked()) < need:
+            if self.timeout is not None and time.monotonic() - t0 > self.timeout:
+                refused = f" ({len(self.refused)} refused)" if self.refused else ""
+                raise ClusterError(
+                    f"the dask cluster at {self.address} got {len(self.workers)} of the "
+                    f"{need} checked workers waited for in {self.timeout:g} s{refused}.")
+            time.sleep(0.2)
+
+    def _checked(self) -> dict[str, dict]:
+        """Update :attr:`workers` (fit, still present) and :attr:`refused` from the plugin's
+        reports; return the fit ones."""
+        try:
+            events = self.client.get_events(self._topic)
+        except Exception:  # the scheduler is gone: what was known stays
+            return self.workers
+        current = set(self.client.nthreads())
+        for _, report in events:
+            if report.get("error"):
+                if report["address"] not in self._present:  # those refuse the run itself
+                    self.refused[report["address"]] = report
+            elif report["address"] in current:
+                self.workers[report["address"]] = report
+        return self.workers
+
+    def _teardown(self) -> None:
+        if not self._topic or self.client.status != "running":
+            return
+        try:
+            self._checked()
+            self.client.unregister_worker_plugin(self._topic)
+        except Exception:  # the cluster going away while the run ends: nothing to undo
+            pass
+        if self.refused:
+            addr, first = next(iter(self.refused.items()))
+            warnings.warn(f"{len(self.refused)} worker(s) that joined the dask cluster at "
+                          f"{self.address} during the run were refused and closed, e.g. "
+                          f"{addr} on host {first['host']}: {first['error']}",
+                          RuntimeWarning, stacklevel=2)
 
     @property
     def address(self) -> str:
@@ -229,32 +416,75 @@ class DaskExecutor:
         """Backend, scheduler address, workers and their hosts, for the run record."""
         import distributed
 
-        threads = self.client.nthreads()
-        return {"backend": self.backend, "scheduler": self.address,
-                "n_workers": len(self.workers),
-                "threads": int(sum(threads.get(w, 0) for w in self.workers)),
-                "hosts": sorted({w["host"] for w in self.workers.values()}),
-                "gansim_on_workers": sorted({w["gansim"] for w in self.workers.values()}),
-                "distributed": distributed.__version__, "retries": self.retries}
+        try:
+            threads = self.client.nthreads()
+        except Exception:
+            threads = {}
+        out = {"backend": self.backend, "scheduler": self.address,
+               "n_workers": len(self.workers),
+               "threads": int(sum(threads.get(w, 0) for w in self.workers)),
+               "hosts": sorted({w["host"] for w in self.workers.values()}),
+               "gansim_on_workers": sorted({w["gansim"] for w in self.workers.values()}),
+               "distributed": distributed.__version__, "retries": self.retries}
+        if self.refused:
+            out["refused"] = [{"address": a, "host": w["host"], "error": w["error"]}
+                              for a, w in sorted(self.refused.items())]
+        return out
 
     def close(self) -> None:
         """Close the client when this executor opened it."""
         if self.own_client:
-            self.client.close()
+            try:
+                self.client.close(timeout=5)
+            except Exception:  # a lost scheduler: the client is closed as far as it can be
+                pass
 
 
-def as_executor(executor: Any = None, n_jobs: int = 1):
+class Cluster:
+    """A dask cluster named by its scheduler, with how long to wait for its workers: what the
+    command line's ``--scheduler-address``/``--scheduler-file`` and ``--wait-for-workers``
+    make, for ``run_study(executor=...)``.  Each run opens (and closes) its own client.
+
+    Parameters
+    ----------
+    scheduler : str or path
+        A scheduler address (``"tcp://HOST:PORT"``) or the file of
+        ``dask scheduler --scheduler-file PATH``.
+    wait_for_workers : int
+        Checked workers to wait for before the first block (0: at least one present).
+    timeout : float or None
+        Seconds to wait for them (None: no limit).
+    """
+
+    def __init__(self, scheduler, *, wait_for_workers: int = 0,
+                 timeout: float | None = 60.0):
+        self.scheduler = os.fspath(scheduler)
+        self.wait_for_workers = int(wait_for_workers)
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return (f"Cluster({self.scheduler!r}, wait_for_workers={self.wait_for_workers}, "
+                f"timeout={self.timeout})")
+
+
+def as_executor(executor: Any = None, n_jobs: int = 1, *, wait_for_workers: int = 0,
+                timeout: float | None = 60.0):
     """The executor named by ``executor``.
 
     Parameters
     ----------
-    executor : None, "local", distributed.Client, str or path
+    executor : None, "local", distributed.Client, Cluster, str or path
         None or ``"local"``: :class:`LocalExecutor` with ``n_jobs``; a ``distributed.Client``;
-        a scheduler address (``"tcp://HOST:PORT"``, any ``scheme://``); or the path of a
-        scheduler file (``dask scheduler --scheduler-file PATH``).  An executor object is
-        returned as it is.
+        a :class:`Cluster`; a scheduler address (``"tcp://HOST:PORT"``, any ``scheme://``);
+        or the path of a scheduler file (``dask scheduler --scheduler-file PATH``).  An
+        executor object is returned as it is.
     n_jobs : int
         Worker processes of the local executor (a cluster has its own workers).
+    wait_for_workers : int
+        On a cluster: checked workers to wait for before the first block (a
+        :class:`Cluster` says its own).
+    timeout : float or None
+        On a cluster: seconds to wait for them, and for any worker when all are lost.
 
     Returns
     -------
@@ -264,6 +494,10 @@ def as_executor(executor: Any = None, n_jobs: int = 1):
         return LocalExecutor(n_jobs)
     if isinstance(executor, LocalExecutor | DaskExecutor):
         return executor
+    wait = {"wait_for_workers": wait_for_workers, "timeout": timeout}
+    if isinstance(executor, Cluster):
+        wait = {"wait_for_workers": executor.wait_for_workers, "timeout": executor.timeout}
+        executor = executor.scheduler
     if isinstance(executor, str | os.PathLike):
         text = os.fspath(executor)
         try:
@@ -272,15 +506,29 @@ def as_executor(executor: Any = None, n_jobs: int = 1):
             raise ValueError("running on a dask cluster needs the package `distributed`: "
                              "pip install 'gansim[dask]'.") from None
         if "://" in text:
-            return DaskExecutor(Client(text), own_client=True)
+            return DaskExecutor(_connect(Client, text, wait["timeout"]), own_client=True,
+                                **wait)
         if Path(text).is_file():
-            return DaskExecutor(Client(scheduler_file=text), own_client=True)
+            return DaskExecutor(_connect(Client, None, wait["timeout"], scheduler_file=text),
+                                own_client=True, **wait)
         raise ValueError(f"`executor` {text!r} is neither a scheduler address "
                          "(tcp://HOST:PORT) nor an existing scheduler file.")
     if type(executor).__name__ == "Client" and hasattr(executor, "submit"):
-        return DaskExecutor(executor)
+        return DaskExecutor(executor, **wait)
     raise TypeError("`executor` must be None, 'local', a distributed.Client, a scheduler "
                     f"address or a scheduler file, got {type(executor).__name__}.")
+
+
+def _connect(client_type, address, timeout, **kwargs):
+    """A client of the scheduler at ``address``; a scheduler that does not answer is a
+    :class:`ClusterError` (one line), not a traceback."""
+    try:
+        return client_type(address, timeout=30 if timeout is None else min(timeout, 30),
+                           **kwargs)
+    except (OSError, TimeoutError) as exc:
+        where = address or kwargs.get("scheduler_file")
+        raise ClusterError(f"cannot reach the dask scheduler at {where} "
+                           f"({type(exc).__name__}).") from None
 
 
 def block_key(manifest: dict, label: str, start: int, stop: int) -> str:

@@ -41,6 +41,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,18 +52,48 @@ import torch
 from tqdm.auto import tqdm
 
 from gansim._files import read_json, write_atomic
-from gansim._platform import tune_malloc
+from gansim._platform import code_differences, code_identity, tune_malloc
 from gansim.rng import replication_streams
 from gansim.study.design import Condition
-from gansim.study.executors import as_executor, block_key
+from gansim.study.executors import ClusterError, as_executor, block_key
 
-__all__ = ["BlockRun", "run_blocks", "error_rows", "block_ranges", "reraised"]
+__all__ = ["BlockRun", "REUSE_BLOCKS", "run_blocks", "error_rows", "block_ranges",
+           "reraised", "reusing_blocks"]
 
 BlockFn = Callable[[list[int], int, Condition], pd.DataFrame]
 
 #: Status of rows from an exception (recomputed on resume), as against a method's own
 #: ``"failed"`` (kept) and ``"ok"``.
 ERROR = "error"
+
+#: What finished blocks a resume may reuse: only those computed by the same code (gansim's
+#: source digest, torch, numpy, the C compiler: :func:`gansim._platform.code_identity`), or
+#: those of any code (an explicit opt-in, e.g. after a change known not to alter numbers).
+REUSE_BLOCKS = ("same-code", "any-code")
+
+#: The policy when a run does not name one (the command line's
+#: ``--reuse-blocks-from-other-code`` sets it for the runs of one command).
+_REUSE_DEFAULT: ContextVar[str] = ContextVar("gansim_reuse_blocks", default="same-code")
+
+
+@contextmanager
+def reusing_blocks(policy: str | None):
+    """Inside this block, runs that do not name ``reuse_blocks`` use ``policy`` (one of
+    :data:`REUSE_BLOCKS`; None leaves the default, ``"same-code"``)."""
+    if policy is None:
+        yield
+        return
+    token = _REUSE_DEFAULT.set(_check_reuse(policy))
+    try:
+        yield
+    finally:
+        _REUSE_DEFAULT.reset(token)
+
+
+def _check_reuse(policy) -> str:
+    if policy not in REUSE_BLOCKS:
+        raise ValueError(f"`reuse_blocks` must be one of {list(REUSE_BLOCKS)}; got {policy!r}.")
+    return policy
 
 
 @dataclass(frozen=True)
@@ -179,12 +210,37 @@ SETTINGS_FILE = "_settings.json"
 _LEGACY_SETTINGS_FILE = "settings.json"
 
 
-def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
+#: Keys of a block folder's manifest that record the code, compared apart from the settings.
+CODE_KEY, REUSED_KEY = "code", "code_reused_from"
+
+
+def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool, code: dict,
+                    reuse: str = "same-code") -> str | None:
+    """Check the settings and code recorded beside a condition's blocks, then record this
+    run's (``manifest`` and ``code``, :func:`gansim._platform.code_identity`).
+
+    Settings that differ are refused.  Blocks computed by other code (another gansim source
+    digest, torch, numpy or C compiler) are refused with one line naming what differs,
+    unless ``reuse == "any-code"`` (the manifest then lists the earlier code under
+    ``code_reused_from``).  A manifest that records no code was written by a gansim that
+    kept none: its blocks are reused, as the blocks without a checksum are, since they
+    passed every other check (settings, seed, replications) and refusing them would
+    recompute every run resumed across that upgrade with no sign that the numbers changed;
+    the warning returned says so and how to recompute them.
+
+    Returns
+    -------
+    str or None
+        ``"no-code"`` (blocks recording no code were kept), ``"other-code"`` (blocks of
+        other code were kept, as asked) or None.
+    """
     path = blocks_dir / SETTINGS_FILE
     legacy = blocks_dir / _LEGACY_SETTINGS_FILE
     stored = path if path.exists() else legacy
+    note, reused = None, []
     if stored.exists() and not overwrite:
         old = read_json(stored, "the settings of the blocks beside it")
+        old_code, reused = old.pop(CODE_KEY, None), old.pop(REUSED_KEY, [])
         if old != manifest:
             from gansim.study.identity import differences
 
@@ -192,14 +248,30 @@ def _check_manifest(blocks_dir: Path, manifest: dict, overwrite: bool):
                 f"`out` folder {blocks_dir} holds blocks made with other settings "
                 f"(differing: {'; '.join(differences(old, manifest))}); choose another `out` "
                 "or pass overwrite=True.")
+        if old_code != code and any(blocks_dir.glob("block-*.parquet")):
+            if old_code is None:
+                note = "no-code"
+            elif reuse == "any-code":
+                note = "other-code"
+                reused = [*reused, old_code]
+            else:
+                raise ValueError(
+                    f"`out` folder {blocks_dir} holds blocks computed by other code "
+                    f"(differing: {'; '.join(code_differences(old_code, code))}); pass "
+                    "overwrite=True (--overwrite) to compute them again, or "
+                    "reuse_blocks='any-code' (--reuse-blocks-from-other-code) to keep them.")
+        elif old_code != code:
+            reused = []  # no block of the earlier code is left
     if overwrite and blocks_dir.exists():
         for f in [*blocks_dir.glob("block-*.parquet"), *blocks_dir.glob("_block-*.sha256")]:
             f.unlink()
     blocks_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(manifest, indent=2, sort_keys=True)
+    record = {**manifest, CODE_KEY: code, **({REUSED_KEY: reused} if reused else {})}
+    text = json.dumps(record, indent=2, sort_keys=True)
     write_atomic(path, lambda tmp: tmp.write_text(text), sync=False)
     if legacy.exists():
         legacy.unlink()
+    return note
 
 
 def checksum_path(path: Path) -> Path:
@@ -277,11 +349,22 @@ def _reusable(frame: pd.DataFrame, start: int, stop: int, condition: Condition,
     return not (frame["status"] == ERROR).any()
 
 
+def _saved(exc: ClusterError, n_done: int, n_blocks: int, out_dir) -> str:
+    """``exc``'s line, with the blocks saved and how to resume."""
+    if out_dir is None:
+        return (f"{exc} {n_done} of {n_blocks} blocks were computed, none kept (no `out` "
+                "folder): running again starts over.")
+    return (f"{exc} {n_done} of {n_blocks} blocks are saved in {str(out_dir)!r}; rerun the "
+            "same command to resume from them.")
+
+
 def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, block_size: int,
                settings: Callable[[Condition], dict], out_dir=None, n_jobs: int = 1,
                progress: bool = True, overwrite: bool = False,
                desc: str = "replications", executor=None,
-               worker_check: Callable[[], None] | None = None) -> BlockRun:
+               worker_check: Callable[[], None] | None = None,
+               reuse_blocks: str | None = None, wait_for_workers: int = 0,
+               timeout: float | None = 60.0) -> BlockRun:
     """Run the replications of every condition in blocks, resuming from finished blocks.
 
     Parameters
@@ -319,6 +402,22 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     worker_check : callable, optional
         ``worker_check()`` raises when a worker cannot run these blocks as the driver would
         (run on every cluster worker before any block, and before each block there).
+    reuse_blocks : {"same-code", "any-code"}, optional
+        Which finished blocks a resume reuses: those computed by the same code only (a
+        folder holding others is refused, naming what differs), or any (``"any-code"``,
+        with a warning).  None: ``"same-code"`` unless :func:`reusing_blocks` says
+        otherwise.
+    wait_for_workers : int
+        On a cluster: checked workers to wait for before the first block.
+    timeout : float or None
+        On a cluster: seconds to wait for those workers, and for any worker when every
+        worker is lost mid-run (None: no limit).
+
+    Raises
+    ------
+    gansim.study.executors.ClusterError
+        The cluster failed the run (its scheduler lost, no workers, every worker gone); the
+        message, one line, says how many blocks are saved and that the same call resumes.
 
     Returns
     -------
@@ -336,6 +435,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     (5, 3)
     """
     t0 = time.perf_counter()
+    reuse = _check_reuse(_REUSE_DEFAULT.get() if reuse_blocks is None else reuse_blocks)
+    code = code_identity()
     done: dict[tuple[str, int], pd.DataFrame] = {}
     todo: list[tuple[Condition, int, int]] = []
     dirs: dict[str, Path] = {}
@@ -349,11 +450,14 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
 
     resumed: dict[str, int] = {c.label: 0 for c in conditions}
     unchecked: list[Path] = []  # resumed blocks without a recorded checksum
+    code_notes: dict[str, list[Path]] = {"no-code": [], "other-code": []}
     for cond in conditions:
         blocks_dir = None
         if out_dir is not None:
             blocks_dir = condition_dir(Path(out_dir) / "blocks", cond)
-            _check_manifest(blocks_dir, manifest_of(cond), overwrite)
+            note = _check_manifest(blocks_dir, manifest_of(cond), overwrite, code, reuse)
+            if note is not None:
+                code_notes[note].append(blocks_dir)
             dirs[cond.label] = blocks_dir
         for start, stop in block_ranges(cond.replications, block_size):
             path = None if blocks_dir is None else _block_path(blocks_dir, start, stop)
@@ -385,7 +489,22 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
             "(written by an earlier gansim): reused after checking their replications, "
             "condition and seed, and their checksums recorded now; pass overwrite=True "
             "(--overwrite) to compute them again instead.", RuntimeWarning, stacklevel=2)
-    runner = as_executor(executor, n_jobs)  # before the bar: a bad cluster name leaves none
+    if code_notes["no-code"]:
+        warnings.warn(
+            f"{len(code_notes['no-code'])} folder(s) of blocks, e.g. "
+            f"{str(code_notes['no-code'][0])!r}, record no code identity (written by an "
+            "earlier gansim): their blocks are reused after the other checks, and the code "
+            "of this run recorded now; pass overwrite=True (--overwrite) to compute them "
+            "again instead.", RuntimeWarning, stacklevel=2)
+    if code_notes["other-code"]:
+        warnings.warn(
+            f"{len(code_notes['other-code'])} folder(s) of blocks, e.g. "
+            f"{str(code_notes['other-code'][0])!r}, hold blocks computed by other code: "
+            "reused as asked (reuse_blocks='any-code'); their manifests list that code "
+            f"under {REUSED_KEY!r}.", RuntimeWarning, stacklevel=2)
+    # Before the bar: a bad cluster name leaves none.
+    runner = as_executor(executor, n_jobs, wait_for_workers=wait_for_workers,
+                         timeout=timeout)
     # Counted in kept replications: the padding of a condition's last block is not shown.
     kept = {(c.label, a): min(b, c.replications) - a
             for c in conditions for a, b in block_ranges(c.replications, block_size)}
@@ -396,14 +515,18 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
             # Stable task keys only where a scheduler uses them: the local path computes no
             # settings it did not compute before.
             keyed = runner.backend != "local"
-            tasks = [(block_key(manifest_of(c), c.label, a, b) if keyed else "",
-                      (block_fn, c, a, b, seed)) for c, a, b in todo]
+            tasks = [(block_key({**manifest_of(c), CODE_KEY: code["digest"]}, c.label, a, b)
+                      if keyed else "", (block_fn, c, a, b, seed)) for c, a, b in todo]
             results = runner.run(_run_block, tasks, worker_check)
-            for label, start, frame in results:
-                if label in dirs:
-                    _write_block(frame, _block_path(dirs[label], start, start + block_size))
-                done[label, start] = frame
-                bar.update(kept[label, start])
+            try:
+                for label, start, frame in results:
+                    if label in dirs:
+                        _write_block(frame, _block_path(dirs[label], start,
+                                                        start + block_size))
+                    done[label, start] = frame
+                    bar.update(kept[label, start])
+            except ClusterError as exc:
+                raise ClusterError(_saved(exc, len(done), len(kept), out_dir)) from None
         info = runner.info()
     finally:
         bar.close()
