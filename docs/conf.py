@@ -26,6 +26,7 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # document the source tree the docs are built from
+sys.path.insert(0, str(DOCS))  # gallery_scraper
 
 import gansim  # noqa: E402
 
@@ -98,6 +99,8 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "matplotlib_animations": False,
     "image_srcset": ["2x"],
+    # gansim's plots are Figures made without pyplot: gallery_scraper shows them.
+    "image_scrapers": ("matplotlib", "gallery_scraper.figures"),
 }
 
 # --------------------------------------------------------------------------------------------

@@ -16,14 +16,14 @@ import gansim as gs
 
 # The documentation's quick build (GANSIM_DOCS_QUICK=1) runs a tiny version of each example.
 QUICK = os.environ.get("GANSIM_DOCS_QUICK") == "1"
-B, STEPS = (20, 100) if QUICK else (100, 500)
+B = 20 if QUICK else 200
 
 # %%
 # The study: a design (B replications at each n), a data-generating process, methods and
 # functionals. ``m`` is the number of draws taken from each fitted distribution.
 
 study = gs.Study(
-    [gs.EmpiricalCDF(), gs.Bootstrap(), gs.Parametric(), gs.GAN(gs.GANConfig(steps=STEPS))],
+    [gs.EmpiricalCDF(), gs.Bootstrap(), gs.Parametric(), gs.GAN()],
     dgp=st.gamma(2),
     design=gs.condition_grid(B, n=[50, 200]),
     m=2000,
@@ -35,11 +35,18 @@ print(res)
 
 # %%
 # The summary: one row per condition, method, quantity and performance measure, each with
-# its MCSE. A table of ``value (MCSE)`` cells, by method:
+# its MCSE. The sd's bias, empirical SE and RMSE, as ``value (MCSE)`` by method:
 
 s = res.summary(ref="ecdf")
-print(gs.summary_table(s[s.quantity == "sd"], rows=["n", "stat"], columns="method",
-                       stats=["bias", "empse", "rmse"], digits=3, fmt="md"))
+rows = s[(s.quantity == "sd") & s.stat.isin(["bias", "empse", "rmse"])]
+cell = rows.est.map("{:.3f}".format) + " (" + rows.mcse.map("{:.3f}".format) + ")"
+rows.assign(cell=cell).pivot_table(index=["n", "stat"], columns="method", values="cell",
+                                   aggfunc="first", sort=False)
+
+# %%
+# ``gs.summary_table`` writes the same cells as a Markdown or LaTeX (booktabs) table:
+
+print(gs.summary_table(rows, rows=["n", "stat"], columns="method", fmt="tex"))
 
 # %%
 # The mean KS distance of each fit to the true cdf, ±1.96 MCSE: does the GAN's F*

@@ -18,10 +18,10 @@ import gansim as gs
 from gansim.inference import intervals
 
 QUICK = os.environ.get("GANSIM_DOCS_QUICK") == "1"
-STEPS, R = (200, 30) if QUICK else (2000, 200)
+R = 30 if QUICK else 200  # bootstrap GANs
 
 x = st.gamma(2).rvs(size=100, random_state=np.random.default_rng(0))
-est = gs.GANEstimator(gs.GANConfig(steps=STEPS), seed=1).fit(x)
+est = gs.GANEstimator(seed=1).fit(x)  # the default recipe: 2,000 steps
 
 # %%
 # The data, the GAN's draws and the true density.
