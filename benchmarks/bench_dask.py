@@ -38,7 +38,7 @@ from pathlib import Path
 import pandas as pd
 from joblib import Parallel, delayed
 
-from gansim.report import machine, versions
+from gansim._platform import machine, versions
 from gansim.studies.rates import build_study
 from gansim.study.core import run_study
 from gansim.study.executors import DaskExecutor, LocalExecutor

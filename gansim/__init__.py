@@ -17,8 +17,8 @@ stay in their modules, one idea each:
   summary of a study's tidy results (:mod:`gansim.summary.simsum`), its tables
   (:func:`summary_table`, :mod:`gansim.summary.tables`) and rsimsum-style plots (:func:`autoplot`,
   :mod:`gansim.summary.plots`),
-- convergence rates by statsmodels formulas (:mod:`gansim.summary.convergence`), tables and figures
-  (:mod:`gansim.report`), the results READMEs rendered from the committed files
+- convergence rates by statsmodels formulas (:mod:`gansim.summary.convergence`), the one
+  writer of files (:mod:`gansim._files`), the results READMEs rendered from the committed files
   (:mod:`gansim.render`), the shipped studies (:mod:`gansim.studies`) and their command
   line (``python -m gansim``, :mod:`gansim.cli`).
 """

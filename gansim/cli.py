@@ -2,9 +2,10 @@
 
 Every study shares ``--seed``, ``--n-jobs``, ``--out``, ``--overwrite``, ``--no-progress``
 and ``--scheduler-address`` / ``--scheduler-file`` (run the blocks on a dask cluster; the
-study's ``main`` passes ``args.executor`` to :func:`gansim.run_study`); each adds its own
-options (``python -m gansim <study> --help``).  A user
-error (a bad option value, an ``--out`` that is a file, settings that differ from the blocks
+study's ``main`` passes ``args.executor`` to :func:`gansim.run_study`, with the other shared
+options, through :func:`gansim.studies._common.run_options`); each adds its own options
+(``python -m gansim <study> --help``, bounded by the types of :mod:`gansim.studies._common`).
+A user error (a bad option value, an ``--out`` that is a file, settings that differ from the blocks
 already in ``--out``) prints one line and exits with code 2, without a traceback; a study
 stopped by too many failed replications exits with code 1; an operating-system error (a
 read-only folder, a full disk) prints one line naming the path; Ctrl-C prints how to resume
@@ -29,12 +30,32 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gansim.gan import config as _config
+from gansim.studies._common import (
+    MAX_M,
+    MAX_N,
+    MAX_REPLICATIONS,
+    MAX_STEPS,
+    MAX_WIDTH,
+    SEED_MAX,
+    add_device_argument,
+    block_size_arg,
+    int_at_least,
+    int_in,
+    m_arg,
+    n_arg,
+    replications_arg,
+    scale_arg,
+    seed_arg,
+    steps_arg,
+    width_arg,
+)
 
-__all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "STUDIES",
-           "add_device_argument", "block_size_arg", "build_parser",
+# The bounded option types live with the studies (gansim.studies._common), which use them;
+# they are re-exported here, where the command line was first documented.
+__all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "SEED_MAX",
+           "STUDIES", "add_device_argument", "block_size_arg", "build_parser",
            "int_at_least", "int_in", "m_arg", "main", "n_arg", "replications_arg", "scale_arg",
-           "steps_arg", "width_arg"]
+           "seed_arg", "steps_arg", "width_arg"]
 
 #: Shipped studies: subcommand -> module of :mod:`gansim.studies`.
 STUDIES = {
@@ -70,125 +91,6 @@ def _positive_jobs(text: str) -> int:
     if value == 0 or value < -1:
         raise argparse.ArgumentTypeError(f"must be a positive integer or -1, got {text!r}")
     return value
-
-
-def int_at_least(low: int):
-    """An argparse ``type``: an integer >= ``low``, else a message naming the bound."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") \
-                from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}")
-        return value
-    return parse
-
-
-#: Upper bounds of the shipped studies' numeric options, each for a stated reason: past one a
-#: run would exhaust the memory or run for days instead of failing with a clear message.
-#: Replications: every replication's tidy rows (about 1.4 kB) are held in memory, so 10**7
-#: replications already need about 14 GB.
-MAX_REPLICATIONS = 10**7
-#: Training steps and hidden widths: the bounds GANConfig itself enforces (stated there).
-MAX_STEPS = _config.MAX_STEPS
-#: Data points per replication: a block holds block size x n of them, with copies.
-MAX_N = 10**7
-#: Draws per GAN and replication (a block's draws are also checked against the memory
-#: budget of :class:`gansim.Study`).
-MAX_M = 10**8
-MAX_WIDTH = _config.MAX_WIDTH
-
-
-def int_in(low: int, high: int, why: str):
-    """An argparse ``type``: an integer in [``low``, ``high``], else a message naming both
-    bounds and ``why`` the upper one is there."""
-    limit = f"{high:_}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be an integer in [{low}, {limit}] ({why}), got {text!r}")
-        return value
-    return parse
-
-
-def replications_arg(text: str) -> int:
-    """An argparse ``type``: B, in [2, :data:`MAX_REPLICATIONS`]."""
-    return int_in(2, MAX_REPLICATIONS, "every replication's results are held in memory")(text)
-
-
-def steps_arg(text: str) -> int:
-    """An argparse ``type``: GAN training steps, in [1, :data:`MAX_STEPS`]."""
-    return int_in(1, MAX_STEPS, "at most about 20 hours of training per replication")(text)
-
-
-def n_arg(text: str) -> int:
-    """An argparse ``type``: data points per replication, in [2, :data:`MAX_N`]."""
-    return int_in(2, MAX_N, "a block holds block size x n values")(text)
-
-
-def m_arg(text: str) -> int:
-    """An argparse ``type``: draws per GAN and replication, in [2, :data:`MAX_M`]."""
-    return int_in(2, MAX_M, "a block holds block size x m draws")(text)
-
-
-def width_arg(text: str) -> int:
-    """An argparse ``type``: a GAN's hidden width, in [1, :data:`MAX_WIDTH`]."""
-    return int_in(1, MAX_WIDTH, "a layer holds width² weights per replication")(text)
-
-
-def scale_arg(largest_B: int):
-    """An argparse ``type``: the ``--scale`` of a study whose largest B is ``largest_B``, a
-    number that keeps every B within :data:`MAX_REPLICATIONS` (the study refuses one that is
-    not positive)."""
-    high = MAX_REPLICATIONS / largest_B
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") \
-                from None
-        if value > high:
-            raise argparse.ArgumentTypeError(
-                f"must be a positive number <= {high:g} (the largest B, {largest_B}, times the "
-                f"scale is at most {MAX_REPLICATIONS:_} replications), got {text!r}")
-        return value
-    return parse
-
-
-def block_size_arg(text: str) -> int | str:
-    """An argparse ``type``: ``auto`` or an integer >= 1 (``Study(block_size=...)``)."""
-    if text == "auto":
-        return text
-    try:
-        return int_at_least(1)(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {text!r}") \
-            from None
-
-
-def add_device_argument(parser) -> None:
-    """``--device``: where the study's GANs train (checked when the study is built, so a bad
-    value or a missing GPU is one line and exit code 2)."""
-    parser.add_argument("--device", default="cpu",
-                        help="torch device of the GANs: 'cpu' (default), 'cuda' or "
-                             "'cuda:<index>'")
-
-
-#: numpy's SeedSequence takes any integer >= 0, but the seed is stored in int64 columns.
-SEED_MAX = 2**63 - 1
-
-
-def seed_arg(text: str) -> int:
-    """An argparse ``type``: a study seed, an integer in [0, :data:`SEED_MAX`]."""
-    return int_in(0, SEED_MAX, "the seed is stored in 64-bit integer columns")(text)
 
 
 def _out(text: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import gansim as gs
-from gansim import report
+from gansim._files import write_csv
 from gansim.study.methods import Bootstrap, EmpiricalCDF
 from gansim.summary.convergence import rate_slopes
 
@@ -44,7 +44,7 @@ def result():
 def test_read_csv_gives_pandas_numbers(result, tmp_path):
     tidy = result.tidy.assign(flag=result.tidy["rep"] % 2 == 0)  # a boolean column
     path = tmp_path / "replications.csv.gz"
-    report.write_csv(tidy, path)
+    write_csv(tidy, path)
     out = rscript(f"""
         tidy <- read.csv("{path}")
         cat(nrow(tidy), ncol(tidy), class(tidy$flag), sum(tidy$flag), "\\n")
@@ -67,7 +67,7 @@ def test_readme_r_snippet_refits_the_rates_slopes(result, tmp_path):
     assert blocks, "README.md has no ```r block"
     snippet = blocks[0]
     path = tmp_path / "replications.csv.gz"
-    report.write_csv(result.tidy, path)
+    write_csv(result.tidy, path)
     # The README reads the rates study's file; here the small study's.
     snippet, k = re.subn(r'path <- ".*?"', f'path <- "{path}"', snippet)
     assert k == 1

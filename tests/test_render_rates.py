@@ -104,12 +104,12 @@ def test_rates_floor_readme_follows_a_perturbed_local_slope(tmp_path):
 
 
 def test_study_functions_give_the_rendered_answers(rendered):
-    from gansim import report
+    from gansim.studies import rates as rates_study
     from gansim.studies import rates_floor as study
 
     d = rates._load(RESULTS / "rates")
-    assert report.rates_answers(d["summary"], d["paired"], d["slopes"],
-                                d["run"]["exact_ks_slopes"]) == rendered["rates/answers.md"]
+    assert rates_study.rates_answers(d["summary"], d["paired"], d["slopes"],
+                                     d["run"]["exact_ks_slopes"]) == rendered["rates/answers.md"]
     f = RESULTS / "rates_floor"
     text = study.answers(pd.read_csv(f / "summary.csv"), pd.read_csv(f / "paired.csv"),
                          pd.read_csv(f / "floor.csv"), pd.read_csv(f / "local_slopes.csv"),

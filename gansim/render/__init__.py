@@ -123,12 +123,12 @@ def check(rendered: dict[Path, str]) -> list[Path]:
 
 def write(rendered: dict[Path, str]) -> list[Path]:
     """Write the files that differ (atomically); returns their paths."""
-    from gansim.report import write_atomic
+    from gansim._files import write_text
 
     changed = check(rendered)
     for path in changed:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, rendered[path])
+        write_text(path, rendered[path])
     return changed
 
 

@@ -28,9 +28,18 @@ import numpy as np
 import pandas as pd
 
 from gansim.render.common import read_csv, read_json, versions_line
+from gansim.studies.coverage import (
+    counts_table,
+    cover_frame,
+    cover_rows,
+    coverage_md,
+    diagnosis_table,
+    tables,
+    warm_table,
+    warm_word,
+)
 from gansim.summary import rules
-from gansim.summary.tables import summary_table
-from gansim.summary.text import count, fill, md_table, num, num_range, signed
+from gansim.summary.text import count, fill, md_table, num, num_range, paragraph, signed
 
 __all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
            "counts_table", "tables", "diagnosis_table", "warm_table", "coverage_md",
@@ -81,30 +90,8 @@ def load(results) -> dict:
                             "run": read_json(base / p / "run.json"),
                             "study": read_json(base / p / "study.json"),
                             "reps": reps}
-    data["cf"] = _cover_frame(data["summary"])
+    data["cf"] = cover_frame(data["summary"])
     return data
-
-
-def _cover(summary: pd.DataFrame) -> pd.DataFrame:
-    return summary[summary["stat"] == "cover"]
-
-
-def _B(summary: pd.DataFrame) -> pd.Series:
-    """B per (dgp, n, method, quantity): the computable intervals (nsim - ci_nmiss)."""
-    key = ["dgp", "n", "method", "quantity"]
-    piv = summary[summary["stat"].isin(["nsim", "ci_nmiss"])].pivot_table(
-        index=key, columns="stat", values="est")
-    piv = piv.reindex(columns=["nsim", "ci_nmiss"]).fillna(0)
-    return (piv["nsim"] - piv["ci_nmiss"]).astype(int)
-
-
-def _cover_frame(summary: pd.DataFrame) -> pd.DataFrame:
-    """Coverage cells with their B (intervals computed) and nominal B (replications)."""
-    key = ["dgp", "n", "method", "quantity"]
-    cov = _cover(summary).set_index(key)[["est", "mcse"]]
-    nsim = summary[summary["stat"] == "nsim"].set_index(key)["est"].astype(int)
-    out = cov.join(_B(summary).rename("B_ok")).join(nsim.rename("B"))
-    return out.reset_index()
 
 
 # ---------------------------------------------------------------------- stated rules
@@ -181,98 +168,6 @@ def _order(frame: pd.DataFrame, dgps, funcs) -> pd.DataFrame:
     return frame.sort_values(["_d", "n", "_q"]).drop(columns=["_d", "_q"])
 
 
-# ------------------------------------------------------------------- generated tables
-
-
-def tables(summary: pd.DataFrame, title: str, level: float, funcs) -> str:
-    """Coverage and mean width with MCSEs, one table per functional (the parts' table.md)."""
-    parts = [f"# {title}: coverage and mean width of nominal {level:.0%} intervals\n",
-             "Cells: value (MCSE). `cover` is the share of the B intervals containing T(F); "
-             "`width` their mean width.\n"]
-    for q in funcs:
-        rows = summary[(summary["quantity"] == q) & summary["stat"].isin(["cover", "width"])]
-        if rows.empty:
-            continue
-        parts.append(summary_table(rows, rows=["dgp", "n", "stat"], columns="method",
-                                   caption=f"{q}", digits=3))
-    return "\n\n".join(parts) + "\n"
-
-
-def counts_table(summary: pd.DataFrame, level: float) -> str:
-    """Per method, the coverage cells under, at and over nominal (the two-sided band of
-    :func:`gansim.summary.rules.coverage_band` at each cell's B) and what chance gives."""
-    cf = _cover_frame(summary)
-    bands = sorted({int(b) for b in cf["B"]}, reverse=True)
-    lines = ["## Coverage against the band, per method", "",
-             _para(f"A cell is *at nominal* when its coverage lies inside the two-sided band "
-                   f"{level:g} ± {rules.Z:g}·√({level:g}·{1 - level:.2g}/B), under or over "
-                   "outside it; B is the number of intervals computed in the cell ("
-                   + "; ".join(f"B = {num(b, 0)}: [{num(rules.coverage_band(b, level).lo, 4)}"
-                               f", {num(rules.coverage_band(b, level).hi, 4)}]"
-                               for b in bands)
-                   + "; a cell with intervals that could not be computed has its own, "
-                   "slightly wider band). A correct interval falls outside the band in "
-                   "about 5% of cells (`chance outside`: the expected count and its 95% "
-                   "range)."), ""]
-    rows = []
-    for m, g in cf.groupby("method", sort=False):
-        c = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
-        ch = c.chance_outside
-        rows.append({"method": m, "B": num_range(g["B"], 0), "cells": str(c.total),
-                     "at nominal": str(c.at), "under": str(c.under), "over": str(c.over),
-                     "chance outside": f"{ch.expected:.1f} ({ch.lo}–{ch.hi})"})
-    lines.append(md_table(pd.DataFrame(rows), align="lrrrrrr"))
-    return "\n".join(lines) + "\n"
-
-
-def diagnosis_table(diag: pd.DataFrame) -> str:
-    """The Wald diagnosis (``wald_diagnosis.csv``) as a table."""
-    lines = ["## Why the GAN's Wald interval misses (reference quantities)", "",
-             _para("bias/EmpSE and ModSE/EmpSE of T(F*) and EmpSE(T(F*)) / EmpSE(T(F_n)) use "
-                   "the spread across the B replications: *references*, not computable from "
-                   "one data set. A Wald interval centred off T(F) (|bias|/EmpSE far from 0) "
-                   "or with an SE that misses part of the spread of T(F*) (ModSE/EmpSE < 1) "
-                   "covers less than its level. The EmpSE ratio is a ratio of SDs; its "
-                   "square is the ratio of variances."), ""]
-    rows = pd.DataFrame({
-        "dgp": diag["dgp"], "n": diag["n"].astype(str), "functional": diag["quantity"],
-        "cover (MCSE)": [f"{num(c)} ({num(m)})" for c, m in zip(diag["cover"],
-                                                                 diag["cover_mcse"],
-                                                                 strict=True)],
-        "bias/EmpSE": [signed(v, 2) for v in diag["bias_over_empse"]],
-        "ModSE/EmpSE": [num(v, 2) for v in diag["modse_over_empse"]],
-        "EmpSE ratio GAN/F_n": [num(v, 2) for v in diag["empse_ratio"]]})
-    lines.append(md_table(rows, align="lrlrrrr"))
-    return "\n".join(lines) + "\n"
-
-
-def warm_table(warm: pd.DataFrame) -> str:
-    """Warm-started against from-scratch bootstrap GANs (``warm_vs_scratch.csv``)."""
-    lines = ["## Warm-started against from-scratch bootstrap GANs (part `check`)", "",
-             _para("Paired on the same data sets and fitted GAN. `width ratio`: exp(mean log "
-                   f"ratio of widths, warm / scratch) with a ±{rules.Z:g} MCSE range; "
-                   "`centre shift`: mean shift of the interval's midpoint in units of the "
-                   "scratch interval's width (MCSE). `width`: the rule's word for the mean "
-                   f"log ratio (beyond {rules.K_MCSE:g} MCSEs, else not resolved)."), ""]
-    rows = []
-    for r in warm.itertuples():
-        lo = math.exp(r.log_width_ratio - rules.Z * r.log_width_ratio_mcse)
-        hi = math.exp(r.log_width_ratio + rules.Z * r.log_width_ratio_mcse)
-        rows.append({"dgp": r.dgp, "n": str(r.n), "functional": r.quantity,
-                     "interval": r.interval, "B": str(r.B),
-                     "width ratio": f"{num(math.exp(r.log_width_ratio))} "
-                                    f"[{num(lo)}, {num(hi)}]",
-                     "width": _warm_word(r),
-                     "centre shift": f"{signed(r.centre_shift)} ({num(r.centre_shift_mcse)})"})
-    lines.append(md_table(pd.DataFrame(rows), align="lrllrrlr"))
-    return "\n".join(lines) + "\n"
-
-
-def _warm_word(r) -> str:
-    return rules.compare(r.log_width_ratio, r.log_width_ratio_mcse, higher="wider",
-                         lower="narrower").word
-
-
 # ------------------------------------------------------------------------ the design
 
 
@@ -322,10 +217,6 @@ def _dgp_list(design) -> str:
 
 
 # -------------------------------------------------------------------------- helpers
-
-
-def _para(*sentences: str) -> str:
-    return fill(" ".join(s for s in sentences if s))
 
 
 def _bullet(text: str) -> str:
@@ -385,7 +276,7 @@ def _provenance(data, design) -> str:
             for r in runs.values()}
     cmds = "\n".join(runs[p]["command"] for p in PARTS)
     out = ["## What was run", "",
-           _para("The parts were run by these commands (as each part's `run.json` records "
+           paragraph("The parts were run by these commands (as each part's `run.json` records "
                  "them); then `python -m gansim coverage --part report` wrote the folder's "
                  "`summary.csv`, `wald_diagnosis.csv`, `warm_vs_scratch.csv`, "
                  "`coverage.md` and `coverage.png` from the parts, and "
@@ -415,7 +306,7 @@ def _provenance(data, design) -> str:
     facts.append("Each part is its own resumable study in its own folder (`replications.csv.gz`"
                  " tidy rows, `summary.csv`, `table.md`, `study.json`, `run.json`); rerunning a"
                  " command resumes from the finished blocks.")
-    out.append(_para(*facts))
+    out.append(paragraph(*facts))
     return "\n".join(out) + "\n"
 
 
@@ -430,7 +321,7 @@ def _design_section(data, design) -> str:
     R_cls = [r for r in wald["R"] if r not in R_gan] or wald["R"]
     funcs = "; ".join(f"`{k}`: {v}" for k, v in wald["functionals"].items())
     summ = data["summary"]
-    cov = _cover(summ)
+    cov = cover_rows(summ)
     mcse = {p: float(cov[cov["method"].isin(
         [_part_label(mm, p) for mm in parts[p]["methods"]])]["mcse"].max()) for p in PARTS}
     steps = GANConfig().steps
@@ -537,7 +428,7 @@ def comparisons(data) -> pd.DataFrame:
 def paired_md(pairs: pd.DataFrame, dgps, funcs) -> str:
     """The paired comparisons as tables, one per pair of methods."""
     lines = ["# coverage: paired comparisons of intervals on the same data sets", "",
-             _para(f"Each row compares method A with method B on the data sets both were "
+             paragraph(f"Each row compares method A with method B on the data sets both were "
                    f"computed on (`pairs`: where both intervals exist). `Δ cover`: mean "
                    f"difference of the coverage indicators, A − B (paired MCSE); `Δ width`: "
                    f"mean paired difference of the widths (paired MCSE); `ratio`: A's mean "
@@ -560,17 +451,6 @@ def paired_md(pairs: pd.DataFrame, dgps, funcs) -> str:
             "width": g["width_word"]})
         lines += [md_table(rows, align="lrlrrrrlrrl"), ""]
     return "\n".join(lines)
-
-
-def coverage_md(summary: pd.DataFrame, diag: pd.DataFrame, warm: pd.DataFrame | None,
-                level: float, funcs) -> str:
-    """``coverage.md``: every part's coverage and width, the band counts, the Wald
-    diagnosis and the warm-against-scratch comparison."""
-    text = tables(summary, "coverage (all parts)", level, funcs) + "\n"
-    text += counts_table(summary, level) + "\n" + diagnosis_table(diag)
-    if warm is not None:
-        text += "\n" + warm_table(warm)
-    return text
 
 
 # ------------------------------------------------------------------- README sections
@@ -598,7 +478,7 @@ def _wald_section(data, design, pairs) -> str:
     total = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
     others = [m for m in ("boot_bca", "boot_percentile", "smooth_percentile", "t")
               if m in set(cf["method"])]
-    out.append(_para(
+    out.append(paragraph(
         f"Over the {total.total} cells ({len(dgps)} DGPs × {len(ns)} n × {len(funcs)} "
         f"functionals) `gan_wald` is {total.sentence()}; "
         f"{total.chance_outside.sentence()} outside the band for a correct interval. On the "
@@ -621,7 +501,7 @@ def _wald_section(data, design, pairs) -> str:
             row["BCa at nominal"] = count(cr.at, cr.total)
             row["slope per doubling of n [95%]"] = _slope(tr)
             rows.append(row)
-    out.append(_para("`gan_wald`'s coverage by DGP, functional and n (↓ below the band, ↑ "
+    out.append(paragraph("`gan_wald`'s coverage by DGP, functional and n (↓ below the band, ↑ "
                      "above it), how many of the n are at nominal for it and for `boot_bca`, "
                      "and the fitted trend of its coverage with n:"))
     out += ["", md_table(pd.DataFrame(rows), align="ll" + "r" * (len(rows[0]) - 2)), ""]
@@ -713,7 +593,7 @@ def _boot_section(data, design, pairs) -> str:
     gan = [m for m in bp["methods"]]
     same = [m for m in ("gan_wald", "boot_bca", "boot_percentile", "smooth_percentile")]
     out = ["## The GAN bootstrap (part `boot`)", ""]
-    out.append(_para(
+    out.append(paragraph(
         f"On {len(bp['dgps'])} DGPs × n ∈ {{{', '.join(map(str, bp['ns']))}}} × "
         f"{len(bp['funcs'])} functionals ({len(sub[sub['method'] == gan[0]])} cells), "
         "at nominal: " + "; ".join(_counts_sentence(sub, m, level) for m in gan)
@@ -774,7 +654,7 @@ def _scratch_section(data, design, pairs) -> str:
     sp = design["parts"]["scratch"]
     cf = data["cf"]
     out = ["## The GAN bootstrap from scratch on the mixture (part `scratch`)", ""]
-    out.append(_para(
+    out.append(paragraph(
         f"The GAN bootstrap again on the {', '.join(sp['dgps'])} data sets and fits of the "
         f"other parts, with each bootstrap GAN trained from scratch instead of warm-started. "
         "At nominal: " + "; ".join(_counts_sentence(cf, m, level) for m in sp["methods"])
@@ -797,11 +677,11 @@ def _scratch_section(data, design, pairs) -> str:
                      "coverage vs warm": rw["cover_word"],
                      "width / warm's": num(rw["width_ratio"], 2),
                      "width vs warm": rw["width_word"]})
-    out.append(_para("`gan_scratch_percentile` per cell, paired against `boot_bca` and "
+    out.append(paragraph("`gan_scratch_percentile` per cell, paired against `boot_bca` and "
                      "against the warm-started `gan_percentile` (part `boot`) on the same "
                      "data sets and fits:"))
     out += ["", md_table(pd.DataFrame(rows), align="rlrrlrlrlrl"), ""]
-    out.append(_para(
+    out.append(paragraph(
         "Training each of the bootstrap GANs from scratch costs more than warm-starting "
         "them; the cost per data set of both, measured on an otherwise idle machine, is in "
         "[`benchmarks/results/estimator.md`](../../benchmarks/results/estimator.md)."))
@@ -814,7 +694,7 @@ def _check_section(data, design, pairs) -> str:
     warm = warm[warm["interval"] == "percentile"]
     B = "/".join(num(b, 0) for b in cp["B"])
     out = [f"## Warm start against training from scratch (part `check`, B = {B})", ""]
-    out.append(_para(
+    out.append(paragraph(
         f"On {', '.join(cp['dgps'])} × n ∈ {{{', '.join(map(str, cp['ns']))}}}, the "
         "percentile GAN bootstrap with warm-started bootstrap GANs against bootstrap GANs "
         "trained from scratch on the same resamples and fit, and the parametric GAN "
@@ -828,7 +708,7 @@ def _check_section(data, design, pairs) -> str:
     rows = []
     for d in cp["dgps"]:
         wd = warm[warm["dgp"] == d]
-        words = [_warm_word(r) for r in wd.itertuples()]
+        words = [warm_word(r) for r in wd.itertuples()]
         ratios = np.exp(wd["log_width_ratio"])
         cw = pw[pw["dgp"] == d]
         cpp = pp[pp["dgp"] == d]
@@ -841,10 +721,10 @@ def _check_section(data, design, pairs) -> str:
             "parametric: narrower / wider / n.r.": _nwn(cpp["width_word"]),
             "parametric coverage lower / higher / n.r.": _lhn(cpp["cover_word"])})
     out += [md_table(pd.DataFrame(rows), align="lrrrrrrr"), "",
-            _para("(n.r.: not resolved at this B; the parametric ratio is of mean widths.)"),
+            paragraph("(n.r.: not resolved at this B; the parametric ratio is of mean widths.)"),
             ""]
     cov = pw
-    out.append(_para(
+    out.append(paragraph(
         f"Each word column counts {len(cov)} cells over the {len(cp['dgps'])} DGPs; there "
         f"{_chance_resolved(len(cov))}. Cells where the parametric GAN bootstrap is wider "
         "than from scratch: " + (_cells(_order(pp[pp["width_word"] == "wider"], cp["dgps"],
@@ -887,7 +767,7 @@ def _by_dgp_section(data, design) -> str:
             row[head] = count(c.at, c.total)
         rows.append(row)
     out = ["## At nominal, by DGP", "",
-           _para("Cells at nominal (inside the band) of those run, per DGP and method; the "
+           paragraph("Cells at nominal (inside the band) of those run, per DGP and method; the "
                  "classical intervals on the same data sets as the GAN's:"), "",
            md_table(pd.DataFrame(rows), align="l" + "r" * len(methods)), ""]
     return "\n".join(out)
@@ -955,13 +835,13 @@ def _short_section(data, design, pairs) -> str:
 
 def _readme(data, design, pairs) -> str:
     head = ["# results/coverage — can T(F*_n) be used for inference?", "",
-            _para("A statistician has one data set: fit the GAN, take T(F*_n) and an "
+            paragraph("A statistician has one data set: fit the GAN, take T(F*_n) and an "
                   "interval for T(F). Does the interval cover at its nominal level? This "
                   "study answers on simulated data sets, against the classical intervals "
                   "computed on the same data. The study is `gansim/studies/coverage.py`; "
                   "the estimator `gansim.GANEstimator`, the classical intervals "
                   "`gansim.inference.intervals`."), "",
-            _para("Files: [`coverage.md`](coverage.md) (coverage and width with MCSEs for "
+            paragraph("Files: [`coverage.md`](coverage.md) (coverage and width with MCSEs for "
                   "every part and method, the band counts per method, the Wald diagnosis, "
                   "warm against scratch), [`paired.md`](paired.md) (every paired "
                   "comparison below, per cell), figure [`coverage.png`](coverage.png) "

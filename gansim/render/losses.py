@@ -31,7 +31,7 @@ from gansim.render.poc import (
 from gansim.summary import rules
 from gansim.summary.text import md_table, num, pm, signed
 
-__all__ = ["FOLDER", "render", "dgp_from_run", "configs_from_run"]
+__all__ = ["FOLDER", "render", "dgp_from_run", "configs_from_run", "same_data_as_poc"]
 
 FOLDER = "losses"
 REF = "nonsaturating"
@@ -88,7 +88,7 @@ def _ks_less(tidy: pd.DataFrame) -> pd.DataFrame:
     return (ks.drop(columns="ecdf").lt(ks["ecdf"], axis=0)).astype(float)
 
 
-def _same_data_as_poc(results: Path, tidy: pd.DataFrame, run: dict, *,
+def same_data_as_poc(results: Path, tidy: pd.DataFrame, run: dict, *,
                       lead: str = "These are", what: str = "games") -> str:
     """Whether the data sets are results/poc's first ones (the data's X̄, value by value)."""
     poc = results / "poc"
@@ -129,7 +129,7 @@ def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame)
     from gansim.gan.config import GANConfig
     from gansim.gan.diagnostics import JSD_BINS, ks_threshold
     from gansim.gan.games import get_loss
-    from gansim.report import LECTURE
+    from gansim.studies.poc import LECTURE
 
     s = run["settings"]
     configs = configs_from_run(s)
@@ -156,7 +156,7 @@ def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame)
         "`standardize=True`), with the "
         "batched PyTorch engine and one `torch.Generator` of latent noise per replication, "
         "which `gansim/studies/losses.py` pins so that the committed replications can be "
-        "recomputed. " + _same_data_as_poc(results, tidy, run),
+        "recomputed. " + same_data_as_poc(results, tidy, run),
         "## How to read it\n\n" + how_to_read(
             {}, compare_what="two games on the same data sets (or a game against the data's "
             "X̄ or KS_n)"),

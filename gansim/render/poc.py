@@ -1,13 +1,13 @@
 """results/poc: the lecture's proof of concept, rendered from its committed files.
 
 Renders ``poc/README.md``, ``poc/table.md`` (the lecture's table beside this run's, by
-:func:`poc_table`, which ``python -m gansim poc`` writes too) and ``poc/summary.md`` (the
+:func:`gansim.studies.poc.poc_table`, the study's own) and ``poc/summary.md`` (the
 whole summary, :func:`summary_md`) from ``summary.csv``, ``run.json``,
 ``gan_bootstrap/run.json`` and the needed columns of the replications, and the fragment
 ``poc-table`` of the top-level README (:func:`fragments`).
 
 Every comparative word comes from :mod:`gansim.summary.rules`; the lecture's own figures
-(:data:`gansim.report.LECTURE`) are a citation, shown as the lecture's and never judged.
+(:data:`gansim.studies.poc.LECTURE`) are a citation, shown as the lecture's and never judged.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gansim.render.common import provenance, read_csv, read_json, versions_line
+from gansim.studies._tables import Summary, ratio_word, word
+from gansim.studies.poc import INTERVALS, LECTURE, poc_table, table_header
 from gansim.summary import rules
 from gansim.summary.text import md_table, num, pm, signed
 
@@ -32,42 +33,9 @@ __all__ = ["FOLDER", "Summary", "render", "fragments", "poc_table", "table_heade
 FOLDER = "poc"
 LEVEL = 0.95
 
-#: The three intervals of the lecture's table, by stat code: the feasible plug-in one and
-#: two references an analyst with one data set cannot compute.
-INTERVALS = {"ref_cover_known_sigma": "known σ (*reference*)", "cover": "plug-in s",
-             "ref_cover_mc": "MC-calibrated (*reference*)"}
-#: The GAN-bootstrap companion's intervals (method -> name).
-COMPANION = {"est_wald": "Wald X̄* ± z s*/√n", "est_percentile": "GAN bootstrap percentile",
-             "est_bca": "GAN bootstrap BCa"}
-
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers (also used by the losses, recipe and rates_standardize reports).
-
-
-class Summary:
-    """Lookup of a long summary frame (``[*by, method, quantity, stat, est, mcse]``)."""
-
-    def __init__(self, frame: pd.DataFrame, by: tuple[str, ...] = ()):
-        self.frame = frame
-        self.by = tuple(by)
-        keys = [*self.by, "method", "quantity", "stat"]
-        self._index = {tuple(k): (float(e), float(m)) for k, e, m in
-                       zip(frame[keys].itertuples(index=False, name=None), frame["est"],
-                           frame["mcse"], strict=True)}
-
-    def __call__(self, *key) -> tuple[float, float]:
-        """``(est, mcse)`` of ``(*by, method, quantity, stat)``; KeyError naming it if absent."""
-        try:
-            return self._index[tuple(key)]
-        except KeyError:
-            raise KeyError(f"summary has no row {key}") from None
-
-    def has(self, *key) -> bool:
-        return tuple(key) in self._index
-
-    def est(self, *key) -> float:
-        return self(*key)[0]
 
 
 def _share_count(share: float, nsim: float) -> tuple[int, int]:
@@ -76,7 +44,7 @@ def _share_count(share: float, nsim: float) -> tuple[int, int]:
 
 
 def summary_digits(summary: pd.DataFrame) -> dict:
-    """The decimals of ``summary.md`` (as :func:`gansim.report.write_summary_files`): 6 for
+    """The decimals of ``summary.md`` (as :func:`gansim.summary.tables.write_summary_files`): 6 for
     variances and MSEs, 2 for the percentages, 4 otherwise."""
     return {s: 6 if s in ("var", "mse", "cr_bound") else 2
             if s in ("relerror", "relprec") else 4 for s in summary["stat"]}
@@ -123,25 +91,6 @@ def how_to_read(bands: dict[str, rules.Band], *, shares: bool = True,
     return "\n".join(lines)
 
 
-def word(diff: float, mcse: float, **kwargs) -> str:
-    """The rule's word for a paired difference, with how many MCSEs it is, e.g.
-    ``"higher (6.0 MCSE)"`` or ``"not resolved at this B (1.2 MCSE)"``."""
-    c = rules.compare(diff, mcse, **kwargs)
-    if c.word == "unknown":
-        return c.word
-    return f"{c.word} ({num(abs(c.z), 1)} MCSE)"
-
-
-def ratio_word(ratio: float, mcse: float) -> str:
-    """The rule's word for a ratio against 1 (:func:`rules.compare_ratio`, on the log
-    scale) with its z there: ``"above 1 (z = 6.1, log scale)"``, ``"below 1 (…)"`` or
-    ``"not resolved from 1 at this B (z = 1.7, log scale)"``."""
-    c = rules.compare_ratio(ratio, mcse, unresolved="not resolved from 1 at this B")
-    if c.word == "unknown":
-        return c.word
-    return f"{c.word} (z = {num(abs(c.z), 1)}, log scale)"
-
-
 def share_text(k: int, n: int, what: str = "replications") -> str:
     """``most replications: 9,131 of 10,000 (0.9131, exact 95% interval 0.9074–0.9186)``;
     the word is :func:`gansim.summary.rules.majority`'s."""
@@ -181,137 +130,6 @@ def wrap(text: str, width: int = 95) -> str:
                                              break_long_words=False))
         out.append("\n".join(wrapped))
     return "\n\n".join(out)
-
-
-# --------------------------------------------------------------------------------------------
-# The lecture's table (python -m gansim poc writes it too).
-
-
-def table_header(*, n: int, dgp: str, m: int, seed: int, failed: int) -> str:
-    """The first lines of ``table.md``."""
-    return (f"# Proof of concept: X̄ and F_n against a GAN's X̄* and F*_n\n\n"
-            f"Data: n = {n} from {dgp}; m = {m:,} GAN draws per replication; seed {seed}; "
-            f"{failed} failed replications.")
-
-
-def _fmt(value, mcse=None, digits=4):
-    if mcse is None or mcse == 0:
-        return f"{value:.{digits}f}"
-    return f"{value:.{digits}f} ({mcse:.{digits}f})"
-
-
-def poc_table(summary: pd.DataFrame, *, n: int, sigma: float, level: float = LEVEL,
-              header: str = "") -> str:
-    """Markdown table: the lecture's numbers beside this run's, each of ours with its MCSE
-    and, for coverages and the variance ratio, the word of the stated rule.
-
-    ``summary`` is the proof of concept's: :func:`gansim.summary.simsum.summarise` with
-    ``ref="ecdf"``, the references of :func:`gansim.studies.poc.references` and, where the
-    GAN-bootstrap companion ran, its methods ``est_*`` and ``ecdf_companion_data``.
-    """
-    from gansim.report import LECTURE as L
-
-    g = Summary(summary)
-    B = int(g.est("gan", "mean", "nsim"))
-    band = rules.coverage_band(B, level)
-    has_boot = g.has("est_percentile", "mean", "nsim")
-    lines = [header, "", f"B = {B:,} replications (ok), n = {n}, {level:.0%} intervals. "
-             "Ours: value (MCSE). X̄ is method `ecdf`, X̄* method `gan`. Rows marked "
-             "*reference* use what an analyst with one data set does not have (the true σ, "
-             "or the spread of the estimates over the replications); the others can be "
-             "computed from one data set. The column *lecture* quotes the lecture's figures "
-             "(no MCSEs given). A coverage is *at nominal* only inside the band "
-             f"{band.rule(5)}, *under* below it and *over* above it; a ratio is *above* "
-             f"or *below* 1 only beyond {rules.K_MCSE:g} MCSEs."]
-    if has_boot:
-        B0 = int(g.est("est_percentile", "mean", "nsim"))
-        lines[-1] += (" Rows `GANEstimator` come from the GAN-bootstrap companion "
-                      "(`gan_bootstrap/`): on the first data sets of this run, "
-                      "`gansim.GANEstimator` fits its own GAN (its own seeds, so its X̄* is "
-                      "not the `gan` column's) and forms the Wald interval and the "
-                      "GAN-bootstrap intervals; their band, for "
-                      f"B = {B0:,}, is {rules.coverage_band(B0, level).rule(4)}.")
-    lines += ["", "| quantity | lecture | this run | reading |", "|---|---|---|---|"]
-
-    def row(label, lecture, ours, reading=""):
-        lines.append(f"| {label} | {lecture} | {ours} | {reading} |")
-
-    def cover_row(label, lecture, method, stat):
-        est, mcse = g(method, "mean", stat)
-        b = int(g.est(method, "mean", "nsim"))
-        row(label, lecture, _fmt(est, mcse), rules.coverage_verdict(est, b, level))
-
-    row("mean(X̄*)", L["mean_xbar_star"], _fmt(*g("gan", "mean", "mean")))
-    row("mean(X̄)", L["mean_xbar"], _fmt(*g("ecdf", "mean", "mean")))
-    row("var(X̄*)", L["var_xbar_star"], _fmt(*g("gan", "mean", "var"), digits=5))
-    row("var(X̄)", L["var_xbar"], _fmt(*g("ecdf", "mean", "var"), digits=5))
-    row("Cramér–Rao σ²/n", L["cr_bound"], _fmt(g.est("truth", "mean", "cr_bound"), digits=5))
-    vr, vr_se = g("gan", "mean", "varratio")
-    row("var(X̄*) / var(X̄)", f"{L['var_xbar_star'] / L['var_xbar']:.2f}",
-        _fmt(vr, vr_se, digits=3), ratio_word(vr, vr_se))
-    for method, label, lect in (("gan", "X̄*", L["cover_xbar_star"]),
-                                ("ecdf", "X̄", L["cover_xbar"])):
-        for stat, mname in INTERVALS.items():
-            cover_row(f"coverage({label}), {mname}", lect, method, stat)
-        if method == "gan" and has_boot:
-            for m, what in COMPANION.items():
-                note = ""
-                if g.has(m, "mean", "ci_nmiss"):
-                    note = (f" ({int(g.est(m, 'mean', 'ci_nmiss'))} intervals not computable,"
-                            " left out)")
-                cover_row(f"coverage(X̄*), {what}: `GANEstimator`, first {B0:,} data "
-                          f"sets{note}", "—", m, "cover")
-            if g.has("ecdf_companion_data", "mean", "cover"):
-                cover_row(f"coverage(X̄), plug-in t interval, on the same first {B0:,} data "
-                          "sets", "—", "ecdf_companion_data", "cover")
-    row(f"band {level:g} ± {rules.Z:g}·√({level:g}·{1 - level:.2g}/B)",
-        f"[{L['band'][0]}, {L['band'][1]}]", f"[{band.lo:.5f}, {band.hi:.5f}]")
-
-    lines += ["", "Beyond the lecture's table:", "", "| quantity | this run |", "|---|---|"]
-
-    def row2(label, ours):
-        lines.append(f"| {label} | {ours} |")
-
-    row2("bias(X̄*)", _fmt(*g("gan", "mean", "bias")))
-    row2("mean width of the plug-in interval of X̄*", _fmt(*g("gan", "mean", "width")))
-    row2("mean width of the plug-in (t) interval of X̄", _fmt(*g("ecdf", "mean", "width")))
-    if has_boot:
-        for m, what in (("est_wald", "Wald"), ("est_percentile", "GAN bootstrap percentile"),
-                        ("est_bca", "GAN bootstrap BCa")):
-            row2(f"mean width of the `GANEstimator` {what} interval",
-                 _fmt(*g(m, "mean", "width")))
-    row2("MSE(X̄*) / (σ²/n)", _fmt(*(v / (sigma**2 / n) for v in g("gan", "mean", "mse")), 3))
-    row2("relative precision of X̄* vs X̄, %", _fmt(*g("gan", "mean", "relprec"), 2))
-    row2("mean sd of the GAN draws", _fmt(*g("gan", "sd", "mean")))
-    row2("mean KS of F_n, sup|F_n − Φ|", _fmt(*g("ecdf", "ks", "mean")))
-    row2("mean KS of the GAN, sup|F*_n − Φ|", _fmt(*g("gan", "ks", "mean")))
-    row2("mean paired difference KS* − KS", _fmt(*g("gan", "ks", "diff")))
-    row2("share of replications with KS* < KS", _fmt(*g("gan", "ks", "less")))
-    row2("share of GANs flagged collapsed", _fmt(*g("gan", "collapsed", "mean")))
-
-    # Which interval reproduces the lecture's coverage: the known-σ interval of X̄* covers
-    # about 2Φ(z·(σ/√n)/SE(X̄*)) − 1, which is below the nominal level once SE(X̄*) > σ/√n.
-    z = stats.norm.ppf(0.5 + level / 2)
-    implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / np.sqrt(L["var_xbar_star"])) - 1
-    empse = g.est("gan", "mean", "empse")
-    ours_implied = 2 * stats.norm.cdf(z * sigma / np.sqrt(n) / empse) - 1
-    verdicts = {m: rules.coverage_verdict(g.est("gan", "mean", m), B, level) for m in INTERVALS}
-    at = [f"{INTERVALS[m]} ({g.est('gan', 'mean', m):.4f})" for m in INTERVALS
-          if verdicts[m] == "at nominal"]
-    off = [f"{INTERVALS[m]} ({g.est('gan', 'mean', m):.4f}, {verdicts[m]})" for m in INTERVALS
-           if verdicts[m] != "at nominal"]
-    text = (f"With var(X̄*) = {L['var_xbar_star']} as in the lecture, the known-σ interval "
-            f"X̄* ± {z:.2f}·σ/√n would cover only about {implied:.3f}, not "
-            f"{L['cover_xbar_star']}: the lecture's coverage of X̄* must come from an interval "
-            "whose width follows X̄*'s own spread (plug-in with the GAN draws' sd, or "
-            "calibrated on the replications). In this run SE(X̄*) = "
-            f"{empse:.4f} against σ/√n = {sigma / np.sqrt(n):.4f}, so the known-σ interval is "
-            f"expected to cover about {ours_implied:.4f}. Intervals of X̄* at nominal: "
-            f"{', '.join(at) if at else 'none'}")
-    text += f"; outside the band: {', '.join(off)}." if off else "."
-    text += " Of the three, only the plug-in interval can be computed from one data set."
-    lines += ["", "**Which interval reproduces the lecture's coverage.** " + text]
-    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,8 +409,6 @@ def _vs_zero(est: float, mcse: float) -> str:
 
 
 def _lecture_ratio() -> float:
-    from gansim.report import LECTURE
-
     return LECTURE["var_xbar_star"] / LECTURE["var_xbar"]
 
 
@@ -643,8 +459,7 @@ def fragments(results) -> dict[str, str]:
     d = _read(Path(results))
     g, B = d.g, d.B
     f = _key_facts(d)
-    from gansim.report import LECTURE as L
-
+    L = LECTURE
     rows = []
 
     def add(label, lecture, ours, reading=""):

@@ -2,12 +2,13 @@
 bootstrap and the parametric plug-in, n = 25 … 800, four DGPs.
 
 Renders ``rates/README.md``, ``rates/answers.md`` (every table behind the answers) and
-``rates/tables.md`` (the study's tables, by :func:`gansim.studies.rates._tables`) from
+``rates/tables.md`` (the study's tables, by :func:`gansim.studies.rates.all_tables`) from
 ``summary.csv``, ``paired.csv``, ``slopes.csv``, ``run.json`` and ``study.json``; the 15 MB
 replication files are not read.
 
-Besides the rules of :mod:`gansim.summary.rules`, this module states three rules that both
-rates reports use (so that the same data give the same word in both):
+Besides the rules of :mod:`gansim.summary.rules`, three rules serve both rates reports (so
+that the same data give the same word in both); all but :func:`wls_slope` live with the
+study's own tables in :mod:`gansim.studies.rates`:
 
 - **MSE ratios** are judged on the log scale: ``log MSE(A) − log MSE(B)`` against 2 of its
   MCSEs (the ratio's MCSE divided by the ratio, the delta method), i.e.
@@ -26,23 +27,37 @@ rates reports use (so that the same data give the same word in both):
 
 from __future__ import annotations
 
-import functools
-import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gansim.render.common import provenance, read_csv, read_json
+from gansim.studies.rates import (
+    FUNCTIONALS,
+    RULES_TEXT,
+    all_tables,
+    c_bound,
+    ci,
+    family_z,
+    floor_table,
+    ks_floor,
+    mse_ratios,
+    nsim_of,
+    one_row,
+    rates_answers,
+    ratio_chance,
+    ratio_word,
+    results_floor_fits,
+    share_cell,
+    wrap,
+)
 from gansim.summary import rules
-from gansim.summary.text import count, md_table, num, num_range, pct, pm, signed
+from gansim.summary.text import md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "rates_answers", "tables", "ratio_word", "ratio_chance", "family_z",
            "wls_slope", "ks_floor", "share_cell", "floor_table", "FUNCTIONALS"]
 
-FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
-#: Display names of the DGPs (gansim.study.dgp registry names).
 
 #: What each method label of the rates studies is (the estimator it samples from).
 METHODS = {"ecdf": "F_n itself, evaluated exactly", "bootstrap": "m draws from F_n",
@@ -51,58 +66,10 @@ METHODS = {"ecdf": "F_n itself, evaluated exactly", "bootstrap": "m draws from F
            "smoothed_cdf": "the shrunk smoothed bootstrap with a cdf bandwidth",
            "parametric": "N(x̄, s²)", "gan": "the GAN", "gan_large": "the larger GAN",
            "oracle": "F⁻¹(U) for U uniform, a reference"}
-_K = f"{rules.K_MCSE:g}"
-RULES_TEXT = (
-    "**How to read.** Value (MCSE) throughout. The words follow stated rules "
-    f"(`gansim.summary.rules`): A is *higher/lower* (closer, smaller, …) than B only when the "
-    f"paired difference exceeds {_K} paired MCSEs, else *not resolved at this B*; a share of "
-    "replications comes with its exact (Clopper–Pearson) 95% interval, and *most* means that "
-    "interval lies above ½ (*fewer than half*: below ½); a trend with n (*falls/rises as n "
-    "grows*) only when a fitted slope's 95% interval excludes 0 (slopes of a per-condition "
-    "quantity on log n by weighted least squares with the MCSEs as SEs, the slope's SE "
-    "widened by √max(1, X²/(k − 2)) when the k points scatter about the line more than their "
-    "MCSEs allow). An MSE ratio, or a relative precision as the variance ratio it is, "
-    f"is judged on the log scale, log ratio against {_K} of its MCSEs (MCSE/ratio); a ratio "
-    f"of 1 falls beyond {_K} MCSEs on a given side with probability "
-    f"{num(float(stats.norm.sf(rules.K_MCSE)), 3)}, which gives the count expected by chance "
-    "alone over many cells; a *family-level* cell is one beyond the Bonferroni z for all the "
-    "cells compared at once.")
 
 
 # --------------------------------------------------------------------------------------------
 # Stated rules of the rates reports (see the module docstring).
-
-
-def ratio_word(ratio: float, mcse: float, *, lower: str = "smaller",
-               higher: str = "larger", k: float = rules.K_MCSE) -> str:
-    """The word for an MSE ratio A/B with MCSE ``mcse``: :func:`rules.compare_ratio`.
-
-    Examples
-    --------
-    >>> ratio_word(0.80, 0.05), ratio_word(0.93, 0.05), ratio_word(1.3, 0.1)
-    ('smaller', 'not resolved at this B', 'larger')
-    """
-    return rules.compare_ratio(ratio, mcse, k=k, higher=higher, lower=lower).word
-
-
-def ks_floor(m: int) -> float:
-    """E KS of m draws from any continuous F: ``(√(π/2)·ln 2 − 1/(6√m))/√m``, the expansion
-    of Kolmogorov's distribution (off scipy's exact ``kstwo(m).mean()`` by 4e-8 at
-    m = 10,000, and instant).
-
-    >>> round(ks_floor(10_000), 6)
-    0.008671
-    """
-    r = math.sqrt(m)
-    return (math.sqrt(math.pi / 2) * math.log(2) - 1 / (6 * r)) / r
-
-
-def ratio_chance(cells: int, k: float = rules.K_MCSE) -> rules.Chance:
-    """What chance alone gives per side over ``cells`` ratios whose true value is 1."""
-    return rules.chance_resolved(cells, sides=1, k=k)
-
-
-family_z = rules.family_z
 
 
 def wls_slope(x, y, se, level: float = 0.95) -> tuple[float, float, float]:
@@ -116,62 +83,10 @@ def wls_slope(x, y, se, level: float = 0.95) -> tuple[float, float, float]:
     return fit.slope, fit.lo, fit.hi
 
 
-_interval = functools.lru_cache(maxsize=None)(rules.share_interval)
-_majority = functools.lru_cache(maxsize=None)(rules.majority)
-
-
-def share_cell(share: float, B: int) -> tuple[str, str, int]:
-    """``'0.951 [0.936, 0.964] (951/1000)'``, the majority word (:func:`rules.majority`),
-    and k."""
-    k = int(round(share * B))
-    lo, hi = _interval(k, int(B))
-    return f"{num(share)} [{num(lo)}, {num(hi)}] ({k}/{B})", _majority(k, int(B)), k
-
-
 def trend_of(g: pd.DataFrame, **words) -> tuple[str, tuple[float, float, float]]:
     """The trend word of ``g.est`` (MCSE ``g.mcse``) on log n, and the fitted slope."""
     fit = wls_slope(np.log(g.n.to_numpy(float)), g.est, g.mcse)
     return rules.trend(*fit, **words), fit
-
-
-def ci(lo, hi, digits=3) -> str:
-    return f"[{num(lo, digits)}, {num(hi, digits)}]"
-
-
-def floor_table(fits: pd.DataFrame, *, c_bound: float, ecdf_c: float = 0.5,
-                digits_a: int = 4) -> tuple[str, pd.DataFrame]:
-    """Markdown of floor fits ``a + b n^-c`` with reading notes, and the notes per fit.
-
-    A lower end of c's interval on the search bound ``c_bound`` makes the interval an upper
-    bound only (c ≤ its upper end); an interval of ``a`` reaching below 0 (a mean distance
-    is ≥ 0) bounds the floor from above only (a ≤ its upper end); where F_n's c (known: ``ecdf_c``)
-    lies outside its interval, that DGP's fits are not trusted.
-    """
-    if fits.empty:
-        return "No fit: a + b·n^−c needs at least 4 sample sizes.", fits
-    fits = fits.copy()
-    fits["c_at_bound"] = fits.c_low <= c_bound + 1e-9
-    fits["a_open"] = fits.a_low < 0.0
-    ecdf = fits[fits.method == "ecdf"].set_index("dgp")
-    bad = {d for d, r in ecdf.iterrows() if not (r.c_low <= ecdf_c <= r.c_high)}
-    fits["trusted"] = ~fits.dgp.isin(bad)
-    rows = []
-    for r in fits.itertuples():
-        notes = []
-        if r.method == "oracle":
-            notes.append("flat: c arbitrary")
-        if r.c_at_bound and r.method != "oracle":
-            notes.append(f"c ≤ {num(r.c_high, 2)}")
-        if r.a_open and r.method != "oracle":
-            notes.append(f"a ≤ {num(r.a_high, digits_a)}")
-        if not r.trusted:
-            notes.append("not trusted (F_n's c ≠ ½)")
-        rows.append({"dgp": r.dgp, "method": r.method,
-                     "a [95% CI]": f"{num(r.a, digits_a)} {ci(r.a_low, r.a_high, digits_a)}",
-                     "c [95% CI]": f"{num(r.c, 2)} {ci(r.c_low, r.c_high, 2)}",
-                     "χ² (df)": f"{num(r.chi2, 1)} ({r.df})",
-                     "reading": "; ".join(notes) or "—"})
-    return md_table(pd.DataFrame(rows), align="llrrrl"), fits
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,218 +101,16 @@ def _load(folder: Path) -> dict:
             "study": read_json(folder / "study.json")}
 
 
-_NSIM: dict = {}
-
-
-def _nsim(summary, dgp, n, method="gan", quantity="ks") -> int:
-    """B of ``method`` in condition (dgp, n) (its ``nsim``), looked up once per frame."""
-    key = (id(summary), method, quantity)
-    if key not in _NSIM:
-        _NSIM.clear()
-        r = summary[(summary.method == method) & (summary.quantity == quantity)
-                    & (summary.stat == "nsim")]
-        _NSIM[key] = (summary, {(d, int(k)): int(v) for d, k, v in zip(r.dgp, r.n, r.est,
-                                                                       strict=True)})
-    return _NSIM[key][1][(dgp, int(n))]
-
-
-def _get(frame, **sel):
-    rows = frame
-    for k, v in sel.items():
-        rows = rows[rows[k] == v]
-    if len(rows) != 1:
-        raise ValueError(f"expected one row for {sel}, found {len(rows)}")
-    return rows.iloc[0]
-
-
-def _mr(paired: pd.DataFrame, method: str = "gan") -> pd.DataFrame:
-    mr = paired[(paired.method == method) & (paired.stat == "mseratio")
-                & paired.quantity.isin(FUNCTIONALS)].copy()
-    mr["word"] = [ratio_word(r, m) for r, m in zip(mr.est, mr.mcse, strict=True)]
-    mr["z"] = np.log(mr.est) / (mr.mcse / mr.est)
-    return mr
-
-
-def _results_floor_fits(summary: pd.DataFrame):
-    """Floor fits of mean KS on results/rates (m = 10,000), free c and c = 1/2; the bootstrap
-    (≈ F_n) and the oracle (flat) are left out."""
-    from gansim.summary import convergence as rates
-    s = summary[summary.method.isin(["ecdf", "smoothed", "parametric", "gan"])]
-    return rates.floor_fits(s, "ks"), rates.floor_fits(s, "ks", c=0.5)
-
-
 # --------------------------------------------------------------------------------------------
 # tables.md
 
 
 def tables(summary, paired, slopes, run) -> str:
     """``tables.md``: the study's own table function on the committed frames."""
-    from gansim.studies.rates import _tables
-
     labels = [m["label"] for m in run["settings"]["methods"]]
-    md, _ = _tables(summary, paired, slopes, run["exact_ks_slopes"], labels,
+    md, _ = all_tables(summary, paired, slopes, run["exact_ks_slopes"], labels,
                     run["settings"]["m"], "gan")
     return md
-
-
-# --------------------------------------------------------------------------------------------
-# answers.md
-
-
-def rates_answers(summary: pd.DataFrame, paired: pd.DataFrame, slopes: pd.DataFrame,
-                  exact: dict, *, gan: str = "gan", fits=None) -> str:
-    """Markdown: every table behind the answers of ``results/rates`` (``answers.md``), with
-    the words of the stated rules; the study writes it and ``python -m gansim report``
-    renders it from the committed files.
-
-    ``summary`` is :func:`gansim.summary.simsum.summarise` by ``dgp, n``; ``paired`` the paired
-    stats of ``gan`` against each reference method (column ``ref``); ``slopes`` and
-    ``exact`` as in ``slopes.csv`` and ``run.json``; ``fits``, optionally, the floor fits
-    of :func:`_results_floor_fits` (computed when not given)."""
-    L = ["# results/rates: the tables behind the answers", "", RULES_TEXT, "",
-         "Questions 2 and 4 are taken further in `../rates_floor/` (more draws per method, two "
-         "training budgets, a variance-corrected smoothed bootstrap); its Q4 counts use the "
-         "same rule as Q4 here.", ""]
-    ns = sorted(summary.n.unique())
-    # Q1 -------------------------------------------------------------------------------------
-    L += ["## 1. Is sup|F_n − F| ≥ sup|F*_n − F|?", "",
-          f"Share of replications with KS({gan}) < KS(ref), exact 95% interval, the majority "
-          f"word, and the mean paired difference KS({gan}) − KS(ref) with its word:", ""]
-    refs = [r for r in ("ecdf", "smoothed", "parametric") if r in set(paired.ref)]
-    verdicts = {}
-    for ref in refs:
-        q = paired[(paired.ref == ref) & (paired.method == gan) & (paired.quantity == "ks")]
-        rows = []
-        for r in q[q.stat == "less"].itertuples():
-            B = _nsim(summary, r.dgp, r.n, gan)
-            cell, word, _ = share_cell(r.est, B)
-            d = _get(q, dgp=r.dgp, n=r.n, stat="diff")
-            dword = rules.compare(d.est, d.mcse, higher=f"{gan} farther",
-                                  lower=f"{gan} closer").word
-            verdicts.setdefault(ref, []).append(word)
-            rows.append({"dgp": r.dgp, "n": r.n, "share": cell, "in": word,
-                         "difference": pm(d.est, d.mcse, 4), "difference says": dword})
-        L += [f"Against `{ref}`:", "", md_table(pd.DataFrame(rows), align="lrrlrl"), ""]
-    for ref, words in verdicts.items():
-        L.append(f"- vs `{ref}`: the GAN closer in *most* replications in "
-                 f"{count(words.count('most'), len(words), 'conditions')}, in *fewer than "
-                 f"half* in {words.count('fewer than half')}, not resolved in "
-                 f"{words.count('about half (not resolved)')}.")
-    L.append("")
-    # Q2 -------------------------------------------------------------------------------------
-    ks = slopes[slopes.distance == "ks"]
-    L += ["## 2. How fast does F*_n converge?", "",
-          "Fitted slope of log KS on log n (95% CI; OLS, cluster-robust by replication):", ""]
-    rows = []
-    for (rng, dgp), g in ks.groupby(["n_range", "dgp"], sort=False):
-        rows.append({"n range": rng, "dgp": dgp,
-                     **{r.method: f"{num(r.slope)} {ci(r.ci_low, r.ci_high)}"
-                        for r in g.itertuples()}})
-    L += [md_table(pd.DataFrame(rows), align="ll" + "r" * (len(rows[0]) - 2)), "",
-          "Exact slope of F_n's KS from Kolmogorov's distribution (kstwo, weighted by B per n): "
-          + ", ".join(f"{k} = {num(v, 4)}" for k, v in exact.items()) + ".", ""]
-    e = ks[(ks.method == "ecdf") & (ks.n_range == "all")]
-    ok = [(r.dgp, r.ci_low <= exact["mean_of_log"] <= r.ci_high) for r in e.itertuples()]
-    L += [f"Check of the machinery (F_n's KS slope, n = {ns[0]}…{ns[-1]}, CI contains the "
-          f"exact {num(exact['mean_of_log'], 4)}): "
-          + ", ".join(f"{d}: {'yes' if y else 'NO'}" for d, y in ok) + ".", ""]
-    if fits is None:
-        fits = _results_floor_fits(summary)
-    free, half = fits
-    tab, _ = floor_table(free, c_bound=_c_bound())
-    half = half.set_index(["dgp", "method"]) if not half.empty else half
-    L += ["A straight line on log-log axes has no floor. Mean KS = a + b·n^−c, weighted "
-          "nonlinear least squares on the condition means with their MCSEs, profile-likelihood "
-          "95% intervals (`gansim.summary.convergence.floor_fits`); the search for c runs over "
-          f"[{num(_c_bound(), 3)}, 5]. Reading: a lower end of c on the search bound makes the "
-          "interval an upper bound only; an interval of a reaching below 0 (a mean distance is "
-          "≥ 0) bounds the floor from above only; F_n's c is known (½), and where its interval "
-          "excludes ½ that DGP's fits are not trusted.", "", tab, "",
-          "The same fits with c fixed at ½ (a and its SE, χ² with one more df):", ""]
-    rows = [{"dgp": d, "method": m, "a at c = ½": pm(h.a, h.se_a, 4),
-             "χ² (df)": f"{num(h.chi2, 1)} ({h.df})"} for (d, m), h in half.iterrows()]
-    L += [md_table(pd.DataFrame(rows), align="llrr") if rows else "No fit.", ""]
-    # Q3 -------------------------------------------------------------------------------------
-    L += ["## 3. Properties of T(F*_n)", "",
-          f"Bias and empirical SE of T({gan}) and T(ecdf), and the relative % precision of "
-          f"T({gan}) over T(ecdf) (positive: the GAN's EmpSE is smaller):", ""]
-    s = summary.set_index(["dgp", "n", "method", "quantity", "stat"])
-    p = paired[paired.method == gan].set_index(["dgp", "n", "ref", "quantity", "stat"])
-    rows = []
-    for dgp in pd.unique(summary.dgp):
-        for n in (ns[0], ns[len(ns) // 2], ns[-1]):
-            for q in FUNCTIONALS:
-                c = [s.loc[(dgp, n, m, q, meas)] for m, meas in
-                     ((gan, "bias"), ("ecdf", "bias"), (gan, "empse"), ("ecdf", "empse"))]
-                rp = p.loc[(dgp, n, "ecdf", q, "relprec")]
-                rows.append({"dgp": dgp, "n": n, "T": q, "bias gan": pm(c[0].est, c[0].mcse),
-                             "bias ecdf": pm(c[1].est, c[1].mcse),
-                             "EmpSE gan": pm(c[2].est, c[2].mcse),
-                             "EmpSE ecdf": pm(c[3].est, c[3].mcse),
-                             "relprec gan vs ecdf": pm(rp.est, rp.mcse, 1)})
-    L += [md_table(pd.DataFrame(rows), align="lrl" + "r" * 5), ""]
-    rp = paired[(paired.ref == "ecdf") & (paired.method == gan) & (paired.quantity == "mean")
-                & (paired.stat == "relprec")]
-    rows, words = [], []
-    for r in rp.itertuples():
-        w = rules.compare_relprec(r.est, r.mcse, higher="smaller EmpSE",
-                                  lower="larger EmpSE").word
-        words.append(w)
-        rows.append({"dgp": r.dgp, "n": r.n, "relprec %": pm(r.est, r.mcse, 1),
-                     "the GAN's mean has": w})
-    L += ["The GAN's mean against x̄ (relative % precision, paired):", "",
-          md_table(pd.DataFrame(rows), align="lrrl"), "",
-          f"Smaller EmpSE than x̄ in {count(words.count('smaller EmpSE'), len(words))} "
-          f"conditions, larger in {words.count('larger EmpSE')}, not resolved in "
-          f"{words.count('not resolved at this B')}.", ""]
-    b = summary[(summary.method == "smoothed") & (summary.quantity == "sd")
-                & (summary.stat == "bias")]
-    rows = [{"dgp": dgp, **{f"n = {r.n}": f"{signed(r.est)} ({num(r.mcse)})"
-                            for r in g.sort_values("n").itertuples()}}
-            for dgp, g in b.groupby("dgp", sort=False)]
-    L += ["The smoothed bootstrap's sd bias (its draws have variance σ̂² + h²):", "",
-          md_table(pd.DataFrame(rows), align="l" + "r" * len(ns)), ""]
-    # Q4 -------------------------------------------------------------------------------------
-    mr = _mr(paired, gan)
-    L += ["## 4. Does it outperform the bootstrap and its competitors?", "",
-          f"MSE({gan}) / MSE(ref) over the condition × functional cells, judged on the log "
-          f"scale (log ratio against {_K} of its MCSEs); chance: the count per side that ratios "
-          "all equal to 1 would give; family level: beyond the Bonferroni z for the cells of "
-          "one reference.", ""]
-    rows = []
-    for ref, g in mr.groupby("ref", sort=False):
-        ch = ratio_chance(len(g))
-        zb = family_z(len(g))
-        rows.append({"ref": ref, "cells": len(g),
-                     "smaller": int((g.word == "smaller").sum()),
-                     "larger": int((g.word == "larger").sum()),
-                     "chance per side": f"{num(ch.expected, 1)} ({ch.lo}–{ch.hi})",
-                     f"smaller, family (z = {num(zb, 2)})": int((g.z < -zb).sum()),
-                     "larger, family": int((g.z > zb).sum()),
-                     "median ratio": num(g.est.median(), 2)})
-    L += [md_table(pd.DataFrame(rows), align="lrrrrrrr"), ""]
-    w = summary[(summary.stat == "mse") & summary.quantity.isin(FUNCTIONALS)].pivot_table(
-        index=["dgp", "n", "quantity"], columns="method", values="est")
-    if {"bootstrap", "ecdf"} <= set(w.columns):
-        ratio = w["bootstrap"] / w["ecdf"]
-        qs = ratio.quantile([0.25, 0.5, 0.75])
-        L += [f"MSE(bootstrap) / MSE(ecdf) over the {len(ratio)} cells: median "
-              f"{num(qs[0.5])}, quartiles {num(qs[0.25])} and {num(qs[0.75])}, range "
-              f"{num(ratio.min())}–{num(ratio.max())} (the bootstrap's T is T(F_n) plus the "
-              "noise of m draws).", ""]
-    wins = mr[mr.word == "smaller"]
-    rank = lambda c: wins[c].map({k: i for i, k in enumerate(pd.unique(mr[c]))})  # noqa: E731
-    wins = wins.assign(_d=rank("dgp"), _r=rank("ref"), _q=rank("quantity")) \
-        .sort_values(["_d", "n", "_r", "_q"], kind="stable")
-    L += [f"Cells where MSE({gan}) is smaller by the rule:", ""]
-    L += [f"- vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {pm(r.est, r.mcse)}"
-          for r in wins.itertuples()] or ["- none"]
-    return wrap("\n".join(L) + "\n")
-
-
-def _c_bound() -> float:
-    from gansim.summary import convergence as rates
-    return float(rates._C_GRID[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,7 +148,7 @@ def _b_text(B_by_n: dict) -> str:
 
 def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
     """The text of ``results/rates/README.md`` from the loaded files ``d`` and the floor
-    fits (free c, c = ½) of :func:`_results_floor_fits`."""
+    fits (free c, c = ½) of :func:`results_floor_fits`."""
     summary, paired, slopes, run, study = (d[k] for k in ("summary", "paired", "slopes",
                                                             "run", "study"))
     des = _design(run, study, summary)
@@ -443,10 +156,10 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
     mean = summary[summary.stat == "mean"]
 
     def sv(method, quantity, stat, dgp, n):
-        return _get(summary, method=method, quantity=quantity, stat=stat, dgp=dgp, n=n)
+        return one_row(summary, method=method, quantity=quantity, stat=stat, dgp=dgp, n=n)
 
     def pv(ref, quantity, stat, dgp, n, method="gan"):
-        return _get(paired, method=method, ref=ref, quantity=quantity, stat=stat, dgp=dgp, n=n)
+        return one_row(paired, method=method, ref=ref, quantity=quantity, stat=stat, dgp=dgp, n=n)
 
     L = ["# results/rates — the GAN against F_n, the bootstrap and smoothed estimators", "",
          "The study is `gansim/studies/rates.py` (`python -m gansim rates`). It asks the proof "
@@ -510,8 +223,8 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
     verdict = {}
     for dgp in des["dgps"]:
         a, b = (pv("ecdf", "ks", "less", dgp, n) for n in (n0, n1))
-        ca, wa, _ = share_cell(a.est, _nsim(summary, dgp, n0))
-        cb, wb, _ = share_cell(b.est, _nsim(summary, dgp, n1))
+        ca, wa, _ = share_cell(a.est, nsim_of(summary, dgp, n0))
+        cb, wb, _ = share_cell(b.est, nsim_of(summary, dgp, n1))
         g = paired[(paired.method == "gan") & (paired.ref == "ecdf") & (paired.quantity == "ks")
                    & (paired.stat == "diff") & (paired.dgp == dgp)].sort_values("n")
         tw, (sl, lo, hi) = trend_of(g, falls="falls as n grows", rises="rises as n grows")
@@ -520,7 +233,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
                   f"{tw} (slope on log n {signed(sl, 4)} {ci(lo, hi, 4)})")
         for n in ns:
             r = pv("ecdf", "ks", "less", dgp, n)
-            verdict[(dgp, n)] = share_cell(r.est, _nsim(summary, dgp, n))[1]
+            verdict[(dgp, n)] = share_cell(r.est, nsim_of(summary, dgp, n))[1]
     shares = paired[(paired.method == "gan") & (paired.ref == "ecdf") & (paired.quantity == "ks")
                     & (paired.stat == "less")]
     words = list(verdict.values())
@@ -535,7 +248,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           "condition for all data sets. Against the smoothed bootstrap and N(x̄, s²) the GAN is "
           "closer in *fewer than half* of the replications in "
           + " and ".join(
-              f"{sum(share_cell(r.est, _nsim(summary, r.dgp, r.n))[1] == 'fewer than half' for r in paired[(paired.method == 'gan') & (paired.ref == ref) & (paired.quantity == 'ks') & (paired.stat == 'less')].itertuples())} "  # noqa: E501
+              f"{sum(share_cell(r.est, nsim_of(summary, r.dgp, r.n))[1] == 'fewer than half' for r in paired[(paired.method == 'gan') & (paired.ref == ref) & (paired.quantity == 'ks') & (paired.stat == 'less')].itertuples())} "  # noqa: E501
               f"of {len(shares)} conditions ({ref})" for ref in ("smoothed", "parametric"))
           + " (`answers.md`, Q1).", ""]
 
@@ -545,7 +258,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
     oracle = mean[(mean.method == "oracle") & (mean.quantity == "ks")]
     kst = ks_floor(int(des["m"]))
     gn = sv("gan", "ks", "mean", des["dgps"][0], n1)
-    tab, fits = floor_table(free, c_bound=_c_bound())
+    tab, fits = floor_table(free, c_bound=c_bound())
     fits = fits.set_index(["dgp", "method"])
     half = half.set_index(["dgp", "method"])
     g0 = fits.loc[(des["dgps"][0], "gan")]
@@ -611,7 +324,7 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
           "cell are in `answers.md` (Q3). Coverage of intervals was not studied here.", ""]
 
     # Q4.
-    mr = _mr(paired)
+    mr = mse_ratios(paired)
     cnt = []
     for ref, g in mr.groupby("ref", sort=False):
         cnt.append(f"{ref} {int((g.word == 'smaller').sum())} smaller / "
@@ -652,30 +365,12 @@ def readme(d: dict, free: pd.DataFrame, half: pd.DataFrame) -> str:
     return "\n".join(L)
 
 
-def wrap(text: str, width: int = 95) -> str:
-    """Markdown with its paragraphs and list items wrapped at ``width`` (tables, headings,
-    code blocks and blank lines as they are)."""
-    import textwrap
-
-    out, code = [], False
-    for line in text.split("\n"):
-        if line.startswith("```"):
-            code = not code
-        if code or line.startswith(("```", "|", "#")) or len(line) <= width:
-            out.append(line)
-            continue
-        indent = "  " if line.startswith("- ") else ""
-        out.extend(textwrap.wrap(line, width, subsequent_indent=indent,
-                                 break_long_words=False, break_on_hyphens=False))
-    return "\n".join(out)
-
-
 def render(results: Path) -> dict[str, str]:
     """``rates/README.md``, ``rates/answers.md`` and ``rates/tables.md`` from the committed
     files of ``results/rates``."""
     folder = Path(results) / "rates"
     d = _load(folder)
-    fits = _results_floor_fits(d["summary"])
+    fits = results_floor_fits(d["summary"])
     return {"rates/README.md": wrap(readme(d, *fits)),
             "rates/answers.md": rates_answers(d["summary"], d["paired"], d["slopes"],
                                               d["run"]["exact_ks_slopes"], fits=fits),

@@ -20,26 +20,23 @@ import numpy as np
 import pandas as pd
 
 from gansim.render.common import read_csv, read_json, versions_line
-from gansim.render.rates import (
-    FUNCTIONALS,
+from gansim.studies.rates import (
     RULES_TEXT,
-    _c_bound,
+    c_bound,
     ci,
     family_z,
     floor_table,
     ks_floor,
     ratio_chance,
-    ratio_word,
     share_cell,
     wrap,
 )
+from gansim.studies.rates_floor import AGAINST, GANS, answers, mse_ratio_table
 from gansim.summary import rules
 from gansim.summary.text import count, md_table, num, num_range, pct, pm, signed
 
 __all__ = ["render", "answers", "cross_checks", "GANS", "AGAINST"]
 
-GANS = ("gan", "gan_large")
-AGAINST = ("ecdf", "smoothed", "smoothed_cdf")
 
 
 def _reprs(run: dict) -> dict:
@@ -57,144 +54,6 @@ def _m_small(run: dict, m: int) -> int:
     desc = next(iter(run["settings"].values()))["functionals"].get("ks_m1e4", "")
     hit = re.search(r"k=(\d+)", desc)
     return int(hit.group(1)) if hit else min(m, 10_000)
-
-
-# --------------------------------------------------------------------------------------------
-# answers.md
-
-
-def answers(summary, pairs, fits, local, m, *, m_small: int | None = None) -> str:
-    """The tables behind the four answers, as Markdown (every figure from the frames).
-
-    ``summary``, ``pairs``, ``fits`` and ``local`` as in ``summary.csv``, ``paired.csv``,
-    ``floor.csv`` and ``local_slopes.csv``; ``m`` the draws per method."""
-    ms = m_small if m_small is not None else min(m, 10_000)
-    L = ["# results/rates_floor: the tables behind the answers", "", RULES_TEXT, "",
-         "Floor fits a + b·n^−c: profile-likelihood 95% intervals; the search for c runs over "
-         f"[{num(_c_bound(), 3)}, 5], so a lower end of c on {num(_c_bound(), 3)} makes the "
-         "interval an upper bound only (c ≤ its upper end); an interval of the floor a "
-         "reaching below 0 bounds it from above only (a ≤ its upper end; a mean distance is "
-         "≥ 0); F_n's c is "
-         "known (½), and where its interval excludes ½ that DGP's fits are not trusted.", ""]
-    mean = summary[summary.stat == "mean"]
-    nsim = summary[(summary.stat == "nsim") & (summary.quantity == "ks")]
-    Bmap = {(d, int(n), me): int(v) for d, n, me, v in
-            zip(nsim.dgp, nsim.n, nsim.method, nsim.est, strict=True)}
-    # Q1
-    less = pairs[(pairs.quantity == "ks") & (pairs.ref == "ecdf") & (pairs.stat == "less")]
-    rows = []
-    for (dgp, n), g in less.groupby(["dgp", "n"], sort=False):
-        row = {"dgp": dgp, "n": n}
-        for gan in GANS:
-            cell, word, _ = share_cell(float(g[g.method == gan].est.iloc[0]),
-                                       Bmap[(dgp, int(n), gan)])
-            row[gan] = cell
-            row[f"{gan}: in"] = word
-        rows.append(row)
-    L += ["## 1. KS(GAN) < KS(F_n)?", "",
-          f"Share of replications with KS(GAN) < KS(ecdf), m = {num(m, 0)} draws, exact 95% "
-          "interval and the majority word:", "",
-          md_table(pd.DataFrame(rows), align="lrrlrl"), ""]
-    # Q2
-    tab, _ = floor_table(fits[fits.quantity == "ks"], c_bound=_c_bound())
-    L += ["## 2. Rates: mean KS = a + b·n^−c", "",
-          f"Weighted nonlinear least squares on the condition means (m = {num(m, 0)}); a = "
-          f"floor, c = exponent. E KS of m draws from any continuous F is {num(ks_floor(m), 5)} "
-          "(the oracle's floor).", "", tab, ""]
-    rows = []
-    for (dgp, n, method), g in mean[mean.quantity.isin(["ks", "ks_m1e4"])].groupby(
-            ["dgp", "n", "method"], sort=False):
-        if method not in (*GANS, "oracle", "smoothed_cdf"):
-            continue
-        a = g[g.quantity == "ks"].iloc[0]
-        b = g[g.quantity == "ks_m1e4"].iloc[0]
-        rows.append({"dgp": dgp, "n": n, "method": method,
-                     f"KS, m = {num(m, 0)}": pm(a.est, a.mcse, 4),
-                     f"KS, first {num(ms, 0)}": pm(b.est, b.mcse, 4)})
-    L += [f"Mean KS at m = {num(m, 0)} and at m = {num(ms, 0)} (the first {num(ms, 0)} of the "
-          "same draws):", "", md_table(pd.DataFrame(rows), align="lrlrr"), ""]
-    both = mean[mean.quantity.isin(["ks", "ks_m1e4"])].pivot_table(
-        index=["dgp", "n", "method"], columns="quantity", values="est", sort=False)
-    gap = (both["ks_m1e4"] - both["ks"]).groupby(level="method", sort=False)
-    rows = [{"method": me, "conditions": g.size, "median": num(g.median(), 4),
-             "min": num(g.min(), 4), "max": num(g.max(), 4)} for me, g in gap]
-    L += [f"Mean KS at m = {num(ms, 0)} minus mean KS at m = {num(m, 0)}, over the conditions "
-          "(dgp × n), per method:", "", md_table(pd.DataFrame(rows), align="lrrrr"), ""]
-    lg = pairs[(pairs.method == "gan_large") & (pairs.ref == "gan") & (pairs.quantity == "ks")]
-    rows = []
-    for (dgp, n), g in lg.groupby(["dgp", "n"], sort=False):
-        d = g[g.stat == "diff"].iloc[0]
-        sh = g[g.stat == "less"].iloc[0]
-        cell, word, _ = share_cell(sh.est, Bmap[(dgp, int(n), "gan_large")])
-        rows.append({"dgp": dgp, "n": n, "difference": pm(d.est, d.mcse, 4),
-                     "gan_large is": rules.compare(d.est, d.mcse, higher="farther",
-                                                   lower="closer").word,
-                     "share closer": cell, "in": word})
-    L += ["The larger budget against the default, paired: mean KS(gan_large) − KS(gan) at "
-          f"m = {num(m, 0)}, and the share of replications where gan_large is closer:", "",
-          md_table(pd.DataFrame(rows), align="lrrlrl"), ""]
-    pairs_n = list(zip(sorted(local.n1.unique()), sorted(local.n2.unique()), strict=True))
-    rows = []
-    for (dgp, method), g in local.groupby(["dgp", "method"], sort=False):
-        rows.append({"dgp": dgp, "method": method,
-                     **{f"{a}→{b}": f"{num(r.slope, 2)} {ci(r.ci_low, r.ci_high, 2)}"
-                        for (a, b), r in zip(pairs_n, g.itertuples(), strict=True)}})
-    L += ["Local slopes of log mean KS between adjacent n (95% CI, delta method):", "",
-          md_table(pd.DataFrame(rows), align="ll" + "r" * len(pairs_n)), ""]
-    # Q3
-    rp_all = pairs[(pairs.ref == "ecdf") & (pairs.stat == "relprec")]
-    rp_map = {(d, int(n), me, q): (e, s) for d, n, me, q, e, s in
-              zip(rp_all.dgp, rp_all.n, rp_all.method, rp_all.quantity, rp_all.est,
-                  rp_all.mcse, strict=True)}
-    rows = []
-    for (dgp, n, method, q), g in summary[summary.quantity.isin(FUNCTIONALS)
-                                          & summary.method.isin([*GANS, "smoothed_cdf"])
-                                          ].groupby(["dgp", "n", "method", "quantity"],
-                                                    sort=False):
-        if q not in ("mean", "sd", "q90"):
-            continue
-        bias = g[g.stat == "bias"].iloc[0]
-        emp = g[g.stat == "empse"].iloc[0]
-        rp = rp_map.get((dgp, int(n), method, q))
-        rows.append({"dgp": dgp, "n": n, "method": method, "quantity": q,
-                     "bias": pm(bias.est, bias.mcse), "empse": pm(emp.est, emp.mcse),
-                     "relprec vs ecdf (%)": pm(*rp, 1) if rp else "—"})
-    L += ["## 3. T(F*_n): bias and relative precision against T(F_n)", "",
-          "relprec: relative % precision of the method's T over the same T of F_n, paired "
-          "(positive: smaller EmpSE; computed for the GANs only, — for smoothed_cdf).", "",
-          md_table(pd.DataFrame(rows), align="lrll" + "r" * 3), ""]
-    # Q4
-    mr, rows = _mr(pairs), []
-    for (method, ref), g in mr.groupby(["method", "ref"], sort=False):
-        ch = ratio_chance(len(g))
-        rows.append({"method": method, "ref": ref, "cells": len(g),
-                     "smaller": int((g.word == "smaller").sum()),
-                     "larger": int((g.word == "larger").sum()),
-                     "chance per side": f"{num(ch.expected, 1)} ({ch.lo}–{ch.hi})",
-                     "median ratio": num(g.est.median(), 2)})
-    zb = family_z(len(mr))
-    win = mr[mr.z < -zb]
-    L += ["## 4. MSE ratios on the log scale", "",
-          "MSE(method)/MSE(ref) per condition × functional, judged on the log scale (log ratio "
-          f"against {rules.K_MCSE:g} of its MCSEs, MCSE/ratio); chance: the count per side "
-          "(and its 95% range) that ratios all equal to 1 would give.", "",
-          md_table(pd.DataFrame(rows), align="llrrrrr"), "",
-          f"Cells where the GAN's MSE is smaller at the family level over all {len(mr)} cells "
-          f"above (z = {num(zb, 2)}): {len(win)}.", ""]
-    z95 = rules.Z
-    L += [f"- {r.method} vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {num(r.est, 2)}, "
-          f"95% CI {ci(np.exp(r.log - z95 * r.se_log), np.exp(r.log + z95 * r.se_log), 2)}"
-          for r in win.itertuples()] or ["- none"]
-    return wrap("\n".join(L) + "\n")
-
-
-def _mr(pairs):
-    mr = pairs[(pairs.stat == "mseratio") & pairs.quantity.isin(FUNCTIONALS)].copy()
-    mr["log"] = np.log(mr.est)
-    mr["se_log"] = mr.mcse / mr.est
-    mr["z"] = mr.log / mr.se_log
-    mr["word"] = [ratio_word(r, m) for r, m in zip(mr.est, mr.mcse, strict=True)]
-    return mr
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,7 +192,7 @@ def readme(d: dict) -> str:
     mean = summary[summary.stat == "mean"]
     ks = mean[mean.quantity == "ks"]
     fits = fl[fl.quantity == "ks"]
-    _, fits = floor_table(fits, c_bound=_c_bound())
+    _, fits = floor_table(fits, c_bound=c_bound())
     fk = fits.set_index(["dgp", "method"])
     est = fits[fits.method != "oracle"]
     widths = est.c_high - est.c_low
@@ -414,7 +273,7 @@ def readme(d: dict) -> str:
          f"floor fit on {len(ns)} n is barely identified: its 95% intervals are "
          f"{num_range(widths, 2)} wide, and in {count(at_bound, len(est), 'fits')} (the oracle's "
          "left out) the lower end sits on the search bound "
-         f"{num(_c_bound(), 3)}, so that interval is only an upper bound on c.", "",
+         f"{num(c_bound(), 3)}, so that interval is only an upper bound on c.", "",
          "**Files.**", "", md_table(pd.DataFrame([
              ("`replications.csv.gz`", "one row per condition × replication × method × "
               "quantity (5 functionals, KS at both m, the GAN's diagnostics)"),
@@ -534,7 +393,7 @@ def readme(d: dict) -> str:
           + ". Coverage and intervals were not studied here.", ""]
 
     # Q4.
-    mr = _mr(pairs)
+    mr = mse_ratio_table(pairs)
     cnt = []
     for (method, ref), g in mr.groupby(["method", "ref"], sort=False):
         cnt.append(f"`{method}` vs `{ref}` {int((g.word == 'smaller').sum())} smaller / "

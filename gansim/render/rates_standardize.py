@@ -2,9 +2,9 @@
 committed files (``summary.csv``, ``run.json``; ``../rates/run.json`` for the data it
 shares with results/rates).
 
-Renders ``README.md``, ``table.md`` (:func:`standardize_table`, which
-``python -m gansim rates_standardize`` writes too) and ``summary.md``. Every comparative
-word comes from :mod:`gansim.summary.rules` through the helpers of
+Renders ``README.md``, ``table.md`` (the study's own
+:func:`gansim.studies.rates_standardize.standardize_table`) and ``summary.md``. Every
+comparative word comes from :mod:`gansim.summary.rules` through the helpers of
 :mod:`gansim.render.poc`.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gansim.render.common import provenance, read_csv, read_json
 from gansim.render.poc import Summary, how_to_read, ratio_word, summary_md, word, wrap
+from gansim.studies.rates_standardize import standardize_table
 from gansim.summary import rules
 from gansim.summary.text import md_table, num, pm
 
@@ -24,43 +24,6 @@ __all__ = ["FOLDER", "render", "standardize_table", "summary_caption"]
 
 FOLDER = "rates_standardize"
 REF = "gan_raw"
-
-
-def _vm(value, mcse, digits=3):
-    """``value (mcse)``; an empty cell for NaN."""
-    if not np.isfinite(value):
-        return ""
-    return f"{value:.{digits}f} ({mcse:.{digits}f})"
-
-
-def standardize_table(summary: pd.DataFrame, paired: pd.DataFrame, *, B: int, n: int) -> str:
-    """Markdown: the GAN on raw against standardised data, per DGP.
-
-    ``summary`` is :func:`gansim.summary.simsum.summarise` by ``dgp``; ``paired`` a frame with
-    ``ref="gan_raw"`` (the ``less`` rows of ``gan`` are used; the committed ``summary.csv``
-    serves as both)."""
-    lines = [f"# The GAN on raw vs standardised data, n = {n}, B = {B} per DGP", "",
-             "Value (MCSE). `gan_raw`: `GANConfig(standardize=False)`; `gan`: "
-             "`GANConfig(standardize=True)`; same data, same initial weights and training "
-             "noise.", "",
-             "| DGP | mean KS ecdf | mean KS gan_raw | mean KS gan | share KS(gan) < "
-             "KS(gan_raw) | bias sd gan_raw | bias sd gan | bias q90 gan_raw | bias q90 gan |",
-             "|---|---|---|---|---|---|---|---|---|"]
-
-    def v(dgp, method, quantity, stat):
-        row = summary[(summary.dgp == dgp) & (summary.method == method)
-                      & (summary.quantity == quantity) & (summary.stat == stat)]
-        return _vm(row.est.iloc[0], row.mcse.iloc[0])
-
-    for dgp in pd.unique(summary.dgp):
-        pr = paired[(paired.dgp == dgp) & (paired.method == "gan") & (paired.quantity == "ks")
-                    & (paired.stat == "less")]
-        lines.append(f"| {dgp} | {v(dgp, 'ecdf', 'ks', 'mean')} | "
-                     f"{v(dgp, 'gan_raw', 'ks', 'mean')} | {v(dgp, 'gan', 'ks', 'mean')} | "
-                     f"{_vm(pr.est.iloc[0], pr.mcse.iloc[0])} | "
-                     f"{v(dgp, 'gan_raw', 'sd', 'bias')} | {v(dgp, 'gan', 'sd', 'bias')} | "
-                     f"{v(dgp, 'gan_raw', 'q90', 'bias')} | {v(dgp, 'gan', 'q90', 'bias')} |")
-    return "\n".join(lines) + "\n"
 
 
 def summary_caption(n: int) -> str:

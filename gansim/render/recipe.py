@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from gansim.render.common import provenance, read_csv, read_json
-from gansim.render.losses import _same_data_as_poc, configs_from_run, dgp_from_run
+from gansim.render.losses import configs_from_run, dgp_from_run, same_data_as_poc
 from gansim.render.poc import (
     Summary,
     how_to_read,
@@ -138,7 +138,7 @@ def _readme(results: Path, run: dict, summary: pd.DataFrame, tidy: pd.DataFrame,
         "Every recipe trains with the batched PyTorch engine and one `torch.Generator` of "
         "latent noise per replication, which `gansim/studies/recipe.py` pins so that the "
         "committed replications can be recomputed. "
-        + _same_data_as_poc(results, tidy[tidy["dgp"] == dgps[0]], run,
+        + same_data_as_poc(results, tidy[tidy["dgp"] == dgps[0]], run,
                             lead=f"The {dgps[0]} data sets are", what="recipes"),
         "## How to read it\n\n" + how_to_read(
             {}, compare_what="two recipes on the same data sets (or a recipe against the data's"

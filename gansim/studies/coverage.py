@@ -23,8 +23,8 @@ resumable study in its own folder under ``--out``, committed as it completes:
 - ``report``: the parts' summaries side by side (``summary.csv``, ``coverage.md``,
   ``coverage.png``, ``wald_diagnosis.csv``, ``warm_vs_scratch.csv``); the README and
   ``paired.md`` beside them are rendered from the committed files by
-  ``python -m gansim report coverage`` (:mod:`gansim.render.coverage`, which also holds
-  the tables' code).
+  ``python -m gansim report coverage`` (:mod:`gansim.render.coverage`, with the tables
+  of this module).
 
 Every part uses the same seed and condition ids, so a data set (and the GAN fitted to it) is
 the same in every part: the comparisons between parts are paired.
@@ -36,6 +36,7 @@ the same in every part: the comparisons between parts are paired.
 from __future__ import annotations
 
 import argparse
+import math
 from functools import partial
 from pathlib import Path
 
@@ -43,18 +44,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim import report
-from gansim.cli import add_device_argument, scale_arg, steps_arg
+from gansim._files import write_csv, write_figure, write_run_record, write_text
 from gansim.gan.config import GANConfig
 from gansim.inference.estimator import GANEstimator
 from gansim.inference.intervals import interval_method
-from gansim.render.coverage import coverage_md, tables
+from gansim.studies._common import add_gan_arguments, run_options, scale_arg
 from gansim.study.core import Study, StudyResult, run_study
 from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
 from gansim.study.functionals import FUNCTIONALS
 from gansim.study.methods import FunctionMethod
+from gansim.summary import rules
 from gansim.summary.simsum import summarise
+from gansim.summary.tables import summary_table
+from gansim.summary.text import md_table, num, num_range, paragraph, signed
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "PARTS", "add_arguments", "build_study", "main",
            "write_part", "write_report"]
@@ -167,9 +170,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", type=scale_arg(max(g[2] for g in GRIDS.values())),
                         default=1.0,
                         help="multiply every B by this (a quick look; default 1)")
-    parser.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
-                        help="training steps of the fitted GANs (default: %(default)s)")
-    add_device_argument(parser)
+    add_gan_arguments(
+        parser, steps_help="training steps of the fitted GANs (default: %(default)s)")
 
 
 def main(args: argparse.Namespace) -> str:
@@ -180,9 +182,7 @@ def main(args: argparse.Namespace) -> str:
         return f"report in {out}/coverage.md"
     study = build_study(args.part, scale=args.scale, steps=args.steps,
                         device=getattr(args, "device", "cpu"))
-    result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=out / args.part,
-                       progress=not args.no_progress, overwrite=args.overwrite,
-                       executor=getattr(args, "executor", None))
+    result = run_study(study, **run_options(args, out_dir=out / args.part))
     write_part(out / args.part, result, n_jobs=args.n_jobs, started=args.started)
     return f"wall time {result.wall_time:.1f} s; results in {out / args.part}/"
 
@@ -201,11 +201,11 @@ def write_part(out_dir, result: StudyResult, *, n_jobs: int, started: str) -> pd
     out.mkdir(parents=True, exist_ok=True)
     tidy = result.tidy
     summary = _summary(tidy)
-    report.write_csv(tidy, out / "replications.csv.gz")
-    report.write_csv(summary, out / "summary.csv")
-    report.write_atomic(out / "table.md", _tables(summary, result.study.name))
+    write_csv(tidy, out / "replications.csv.gz")
+    write_csv(summary, out / "summary.csv")
+    write_text(out / "table.md", _tables(summary, result.study.name))
     failed = result.failures()
-    report.write_run_record(
+    write_run_record(
         out / "run.json", **result.cluster_record(), seed=result.seed, n_jobs=n_jobs,
         started=started, wall_time_s=round(result.wall_time, 1),
         conditions=result.conditions.to_dict(orient="records"),
@@ -233,8 +233,8 @@ def write_report(out_dir) -> pd.DataFrame:
             # Summarised afresh from the tidy rows, so every part's summary.csv and table.md
             # follow the current summarise (run.json still records the computing run).
             part = _summary(pd.read_csv(out / p / "replications.csv.gz"))
-            report.write_csv(part, out / p / "summary.csv")
-            report.write_atomic(out / p / "table.md", _tables(part, f"coverage-{p}"))
+            write_csv(part, out / p / "summary.csv")
+            write_text(out / p / "table.md", _tables(part, f"coverage-{p}"))
             frames.append(part.assign(part=p))
     if not frames:
         raise FileNotFoundError(f"no finished part in {out}: run --part wald first.")
@@ -245,16 +245,16 @@ def write_report(out_dir) -> pd.DataFrame:
         summary.loc[check, "method"].str.endswith(("_scratch", "_parametric")),
         summary.loc[check, "method"] + "_warm")
     summary = summary.drop(columns="part")
-    report.write_csv(summary, out / "summary.csv")
+    write_csv(summary, out / "summary.csv")
     diag = wald_diagnosis(summary)
-    report.write_csv(diag, out / "wald_diagnosis.csv")
+    write_csv(diag, out / "wald_diagnosis.csv")
     warm = None
     if (out / "check" / "replications.csv.gz").exists():
         warm = warm_vs_scratch(pd.read_csv(out / "check" / "replications.csv.gz"))
-        report.write_csv(warm, out / "warm_vs_scratch.csv")
-    report.write_atomic(out / "coverage.md", coverage_md(summary, diag, warm, LEVEL, FUNCS))
+        write_csv(warm, out / "warm_vs_scratch.csv")
+    write_text(out / "coverage.md", coverage_md(summary, diag, warm, LEVEL, FUNCS))
     cover = summary[summary["stat"] == "cover"]
-    report.write_figure(out / "coverage.png", _cover_figure(cover))
+    write_figure(out / "coverage.png", _cover_figure(cover))
     return summary
 
 
@@ -354,3 +354,128 @@ def _cover_figure(cover: pd.DataFrame):
     fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize=8)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def cover_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """The coverage rows (stat ``cover``) of a summary."""
+    return summary[summary["stat"] == "cover"]
+
+
+def computable_B(summary: pd.DataFrame) -> pd.Series:
+    """B per (dgp, n, method, quantity): the computable intervals (nsim - ci_nmiss)."""
+    key = ["dgp", "n", "method", "quantity"]
+    piv = summary[summary["stat"].isin(["nsim", "ci_nmiss"])].pivot_table(
+        index=key, columns="stat", values="est")
+    piv = piv.reindex(columns=["nsim", "ci_nmiss"]).fillna(0)
+    return (piv["nsim"] - piv["ci_nmiss"]).astype(int)
+
+
+def cover_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """Coverage cells with their B (intervals computed) and nominal B (replications)."""
+    key = ["dgp", "n", "method", "quantity"]
+    cov = cover_rows(summary).set_index(key)[["est", "mcse"]]
+    nsim = summary[summary["stat"] == "nsim"].set_index(key)["est"].astype(int)
+    out = cov.join(computable_B(summary).rename("B_ok")).join(nsim.rename("B"))
+    return out.reset_index()
+
+
+def tables(summary: pd.DataFrame, title: str, level: float, funcs) -> str:
+    """Coverage and mean width with MCSEs, one table per functional (the parts' table.md)."""
+    parts = [f"# {title}: coverage and mean width of nominal {level:.0%} intervals\n",
+             "Cells: value (MCSE). `cover` is the share of the B intervals containing T(F); "
+             "`width` their mean width.\n"]
+    for q in funcs:
+        rows = summary[(summary["quantity"] == q) & summary["stat"].isin(["cover", "width"])]
+        if rows.empty:
+            continue
+        parts.append(summary_table(rows, rows=["dgp", "n", "stat"], columns="method",
+                                   caption=f"{q}", digits=3))
+    return "\n\n".join(parts) + "\n"
+
+
+def counts_table(summary: pd.DataFrame, level: float) -> str:
+    """Per method, the coverage cells under, at and over nominal (the two-sided band of
+    :func:`gansim.summary.rules.coverage_band` at each cell's B) and what chance gives."""
+    cf = cover_frame(summary)
+    bands = sorted({int(b) for b in cf["B"]}, reverse=True)
+    lines = ["## Coverage against the band, per method", "",
+             paragraph(f"A cell is *at nominal* when its coverage lies inside the two-sided band "
+                   f"{level:g} ± {rules.Z:g}·√({level:g}·{1 - level:.2g}/B), under or over "
+                   "outside it; B is the number of intervals computed in the cell ("
+                   + "; ".join(f"B = {num(b, 0)}: [{num(rules.coverage_band(b, level).lo, 4)}"
+                               f", {num(rules.coverage_band(b, level).hi, 4)}]"
+                               for b in bands)
+                   + "; a cell with intervals that could not be computed has its own, "
+                   "slightly wider band). A correct interval falls outside the band in "
+                   "about 5% of cells (`chance outside`: the expected count and its 95% "
+                   "range)."), ""]
+    rows = []
+    for m, g in cf.groupby("method", sort=False):
+        c = rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+        ch = c.chance_outside
+        rows.append({"method": m, "B": num_range(g["B"], 0), "cells": str(c.total),
+                     "at nominal": str(c.at), "under": str(c.under), "over": str(c.over),
+                     "chance outside": f"{ch.expected:.1f} ({ch.lo}–{ch.hi})"})
+    lines.append(md_table(pd.DataFrame(rows), align="lrrrrrr"))
+    return "\n".join(lines) + "\n"
+
+
+def diagnosis_table(diag: pd.DataFrame) -> str:
+    """The Wald diagnosis (``wald_diagnosis.csv``) as a table."""
+    lines = ["## Why the GAN's Wald interval misses (reference quantities)", "",
+             paragraph("bias/EmpSE and ModSE/EmpSE of T(F*) and EmpSE(T(F*)) / EmpSE(T(F_n)) use "
+                   "the spread across the B replications: *references*, not computable from "
+                   "one data set. A Wald interval centred off T(F) (|bias|/EmpSE far from 0) "
+                   "or with an SE that misses part of the spread of T(F*) (ModSE/EmpSE < 1) "
+                   "covers less than its level. The EmpSE ratio is a ratio of SDs; its "
+                   "square is the ratio of variances."), ""]
+    rows = pd.DataFrame({
+        "dgp": diag["dgp"], "n": diag["n"].astype(str), "functional": diag["quantity"],
+        "cover (MCSE)": [f"{num(c)} ({num(m)})" for c, m in zip(diag["cover"],
+                                                                 diag["cover_mcse"],
+                                                                 strict=True)],
+        "bias/EmpSE": [signed(v, 2) for v in diag["bias_over_empse"]],
+        "ModSE/EmpSE": [num(v, 2) for v in diag["modse_over_empse"]],
+        "EmpSE ratio GAN/F_n": [num(v, 2) for v in diag["empse_ratio"]]})
+    lines.append(md_table(rows, align="lrlrrrr"))
+    return "\n".join(lines) + "\n"
+
+
+def warm_table(warm: pd.DataFrame) -> str:
+    """Warm-started against from-scratch bootstrap GANs (``warm_vs_scratch.csv``)."""
+    lines = ["## Warm-started against from-scratch bootstrap GANs (part `check`)", "",
+             paragraph("Paired on the same data sets and fitted GAN. `width ratio`: exp(mean log "
+                   f"ratio of widths, warm / scratch) with a ±{rules.Z:g} MCSE range; "
+                   "`centre shift`: mean shift of the interval's midpoint in units of the "
+                   "scratch interval's width (MCSE). `width`: the rule's word for the mean "
+                   f"log ratio (beyond {rules.K_MCSE:g} MCSEs, else not resolved)."), ""]
+    rows = []
+    for r in warm.itertuples():
+        lo = math.exp(r.log_width_ratio - rules.Z * r.log_width_ratio_mcse)
+        hi = math.exp(r.log_width_ratio + rules.Z * r.log_width_ratio_mcse)
+        rows.append({"dgp": r.dgp, "n": str(r.n), "functional": r.quantity,
+                     "interval": r.interval, "B": str(r.B),
+                     "width ratio": f"{num(math.exp(r.log_width_ratio))} "
+                                    f"[{num(lo)}, {num(hi)}]",
+                     "width": warm_word(r),
+                     "centre shift": f"{signed(r.centre_shift)} ({num(r.centre_shift_mcse)})"})
+    lines.append(md_table(pd.DataFrame(rows), align="lrllrrlr"))
+    return "\n".join(lines) + "\n"
+
+
+def warm_word(r) -> str:
+    """The rule's word for a row of :func:`warm_vs_scratch`: the warm-started bootstrap's
+    intervals wider or narrower than those from scratch (log width ratio against its MCSE)."""
+    return rules.compare(r.log_width_ratio, r.log_width_ratio_mcse, higher="wider",
+                         lower="narrower").word
+
+
+def coverage_md(summary: pd.DataFrame, diag: pd.DataFrame, warm: pd.DataFrame | None,
+                level: float, funcs) -> str:
+    """``coverage.md``: every part's coverage and width, the band counts, the Wald
+    diagnosis and the warm-against-scratch comparison."""
+    text = tables(summary, "coverage (all parts)", level, funcs) + "\n"
+    text += counts_table(summary, level) + "\n" + diagnosis_table(diag)
+    if warm is not None:
+        text += "\n" + warm_table(warm)
+    return text

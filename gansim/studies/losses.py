@@ -21,17 +21,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim import report
-from gansim.cli import add_device_argument, m_arg, n_arg, replications_arg, steps_arg
+from gansim._files import write_csv, write_figure, write_run_record, write_text
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine, train_gans
 from gansim.gan.games import get_loss
 from gansim.rng import replication_streams
+from gansim.studies._common import (
+    add_gan_arguments,
+    m_arg,
+    n_arg,
+    pyplot,
+    replications_arg,
+    run_options,
+)
 from gansim.study.core import Study, StudyResult, run_study
 from gansim.study.dgp import Normal
 from gansim.study.methods import GAN, EmpiricalCDF
 from gansim.summary import plots
 from gansim.summary.simsum import summarise
+from gansim.summary.tables import write_summary_files
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "DIAGNOSTICS", "ENGINE", "ESTIMATION", "NOISE", "KEEP",
            "VARIANTS", "add_arguments", "fmt", "gan_config", "legacy_replications",
@@ -265,7 +273,7 @@ def plot_ks(frames: dict, path, *, n: int):
 
     ``frames`` maps a variant to its :func:`legacy_replications` frame.
     """
-    plt = report._figure()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 4.6))
     first = next(iter(frames.values()))
     allks = np.concatenate([f.ks_star.dropna() for f in frames.values()])
@@ -285,7 +293,7 @@ def plot_ks(frames: dict, path, *, n: int):
 
 def plot_curves(curves: dict, path):
     """D's and G's losses against the step, a few replications per variant."""
-    plt = report._figure()
+    plt = pyplot()
     k = len(curves)
     cols = (k + 1) // 2
     fig, axes = plt.subplots(2, cols, figsize=(4 * cols, 6.5), squeeze=False)
@@ -316,10 +324,6 @@ def loss_curves(cfg: GANConfig, seed: int, n: int, reps: int = 3,
     return block.losses.double().cpu().numpy()
 
 
-def _write_tidy(path: Path, tidy: pd.DataFrame) -> None:
-    report.write_csv(tidy, path)
-
-
 def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
                   curves: bool = True) -> pd.DataFrame:
     """Write the study's files (each through a temporary name); returns the summary."""
@@ -329,18 +333,18 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
     dgp = study.dgp_for(study.conditions[0])
     gans = study.methods[1:]
     summary = summarise(tidy, ref="ecdf")
-    _write_tidy(out / "replications.csv.gz", tidy)
-    report.write_csv(summary, out / "summary.csv")
+    write_csv(tidy, out / "replications.csv.gz")
+    write_csv(summary, out / "summary.csv")
     rows = {g.label: measures(summary, tidy, g.label, config=g.config, dgp=dgp, n=study.n)
             for g in gans}
-    report.write_atomic(out / "table.md", table_md(
+    write_text(out / "table.md", table_md(
         rows, n=study.n, m=study.m, steps=gans[0].config.steps, B=study.replications,
         seed=seed))
-    report.write_summary_files(
+    write_summary_files(
         out, summary, rows=["quantity", "stat"],
         caption="GAN games: every stat as value (MCSE), by quantity and method (variant); "
                 "paired stats against ecdf.", label="tab:losses-summary")
-    report.write_figure(out / "forest.png", plots.forest(
+    write_figure(out / "forest.png", plots.forest(
         summary, "varratio", quantity="mean", target=1.0))
     frames = {g.label: legacy_replications(tidy, g.label) for g in gans}
     _save_plot(plot_ks, frames, out / "ks.png", n=study.n)
@@ -349,7 +353,7 @@ def write_outputs(out_dir, result: StudyResult, *, n_jobs: int, started: str,
                   for g in gans}
         _save_plot(plot_curves, traces, out / "curves.png")
     failed = result.failures()
-    report.write_run_record(
+    write_run_record(
         out / "run.json", **result.cluster_record(),
         seed=seed, replications=study.replications, n_jobs=n_jobs,
         settings=study.settings(study.conditions[0]),
@@ -379,9 +383,7 @@ def add_common_arguments(p: argparse.ArgumentParser, *, replications: int) -> No
                    help="data points per replication (default: %(default)s)")
     p.add_argument("--m", type=m_arg, default=10_000,
                    help="draws from each trained GAN (default: %(default)s)")
-    p.add_argument("--steps", type=steps_arg, default=GANConfig.steps,
-                   help="GAN training steps (default: %(default)s)")
-    add_device_argument(p)
+    add_gan_arguments(p)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -398,9 +400,7 @@ def main(args) -> str:
     """Run the study with the parsed options, write its files, return table.md."""
     study = losses_study(list(dict.fromkeys(args.variants)), replications=args.replications,
                          n=args.n, m=args.m, steps=args.steps, device=args.device)
-    result = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=args.out,
-                       progress=not args.no_progress, overwrite=args.overwrite,
-                       executor=getattr(args, "executor", None))
+    result = run_study(study, **run_options(args))
     write_outputs(args.out, result, n_jobs=args.n_jobs, started=args.started,
                   curves=not args.no_curves)
     table = Path(args.out, "table.md").read_text()

@@ -45,9 +45,31 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim import report
-from gansim.cli import add_device_argument, m_arg, n_arg, scale_arg, steps_arg, width_arg
+from gansim._files import write_csv, write_figure, write_run_record, write_text
 from gansim.gan.config import ENGINES, GANConfig
+from gansim.studies._common import (
+    add_device_argument,
+    log_n_axes,
+    m_arg,
+    n_arg,
+    pyplot,
+    run_options,
+    scale_arg,
+    steps_arg,
+    width_arg,
+)
+from gansim.studies.rates import (
+    RULES_TEXT,
+    c_bound,
+    ci,
+    family_z,
+    floor_table,
+    ks_floor,
+    ratio_chance,
+    ratio_word,
+    share_cell,
+    wrap,
+)
 from gansim.study.core import Study, run_study
 from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
@@ -55,7 +77,9 @@ from gansim.study.distances import ks_distance
 from gansim.study.functionals import Functional
 from gansim.study.methods import GAN, EmpiricalCDF, Oracle, SmoothedBootstrap
 from gansim.summary import convergence as rates
+from gansim.summary import rules
 from gansim.summary.simsum import summarise
+from gansim.summary.text import md_table, num, pm
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "KSFirst", "add_arguments", "build_study", "main",
            "write_outputs"]
@@ -178,21 +202,11 @@ def main(args: argparse.Namespace) -> str:
                             steps_large=args.steps_large, width_large=args.width_large,
                             engine=getattr(args, "engine", ENGINE),
                             device=getattr(args, "device", "cpu"))
-        res = run_study(study, seed=args.seed, n_jobs=args.n_jobs, out_dir=out / "parts" / dgp,
-                        progress=not args.no_progress, overwrite=args.overwrite,
-                        executor=getattr(args, "executor", None))
+        res = run_study(study, **run_options(args, out_dir=out / "parts" / dgp))
         results.append(res)
         walls[dgp] = round(res.wall_time, 1)
     write_outputs(out, results, n_jobs=args.n_jobs, started=args.started, walls=walls)
     return f"wall time {sum(walls.values()):.1f} s; results in {out}/"
-
-
-def answers(summary, pairs, fits, local, m, *, m_small=None) -> str:
-    """The tables behind the four answers (``answers.md``):
-    :func:`gansim.render.rates_floor.answers`, which the report layer renders it with."""
-    from gansim.render.rates_floor import answers as _answers
-
-    return _answers(summary, pairs, fits, local, m, m_small=m_small)
 
 
 def write_outputs(out_dir, results, *, n_jobs: int, started: str, walls: dict) -> dict:
@@ -206,23 +220,23 @@ def write_outputs(out_dir, results, *, n_jobs: int, started: str, walls: dict) -
     """
     out = Path(out_dir)
     tidy = pd.concat([r.tidy for r in results], ignore_index=True)
-    report.write_csv(tidy, out / "replications.csv.gz")
+    write_csv(tidy, out / "replications.csv.gz")
     summary = summarise(tidy, by=["dgp", "n"])
-    report.write_csv(summary, out / "summary.csv")
+    write_csv(summary, out / "summary.csv")
     pairs = _paired(tidy)
-    report.write_csv(pairs, out / "paired.csv")
+    write_csv(pairs, out / "paired.csv")
     m = results[0].study.m
     fits = pd.concat([rates.floor_fits(summary, q).assign(m=mm)
                       for q, mm in (("ks", m), ("ks_m1e4", min(m, M_SMALL)))],
                      ignore_index=True)
-    report.write_csv(fits, out / "floor.csv")
+    write_csv(fits, out / "floor.csv")
     local = rates.local_slopes(summary, "ks")
-    report.write_csv(local, out / "local_slopes.csv")
+    write_csv(local, out / "local_slopes.csv")
     _plot_ks(summary, out / "ks.png", m)
     _plot_m(summary, out / "m.png", m)
-    report.write_atomic(out / "answers.md", answers(summary, pairs, fits, local, m,
-                                                    m_small=min(m, M_SMALL)))
-    report.write_run_record(
+    write_text(out / "answers.md", answers(summary, pairs, fits, local, m,
+                                           m_small=min(m, M_SMALL)))
+    write_run_record(
         out / "run.json", seed=results[0].seed, n_jobs=n_jobs, started=started,
         wall_time_s=round(sum(walls.values()), 1), wall_time_per_part_s=walls,
         settings={r.study.conditions[0]["dgp"]: r.study.settings() for r in results},
@@ -250,7 +264,7 @@ def _kstwo_mean(m: int) -> float:
 
 
 def _plot_ks(summary, path, m):
-    plt = report._figure()
+    plt = pyplot()
     rows = summary[(summary.quantity == "ks") & (summary.stat == "mean")]
     dgps = list(pd.unique(rows.dgp))
     fig, axes = plt.subplots(2, math.ceil(len(dgps) / 2), figsize=(11, 7), squeeze=False)
@@ -260,19 +274,19 @@ def _plot_ks(summary, path, m):
                         label=method, ls=":" if method == "oracle" else "-")
         ns = sorted(rows.n.unique())
         ax.plot(ns, [_kstwo_mean(m)] * len(ns), "k--", lw=1, label=f"kstwo({m:,}) mean")
-        report.log_n_axes(ax, ns)
+        log_n_axes(ax, ns)
         ax.set_title(dgp)
         ax.set_xlabel("n")
     axes[0][0].set_ylabel("mean KS (±2 MCSE)")
     axes[0][-1].legend(fontsize=7)
     fig.suptitle(f"Mean KS to the truth, m = {m:,} draws; the oracle (dotted) is the floor")
     fig.tight_layout()
-    report.write_figure(path, fig)
+    write_figure(path, fig)
     plt.close(fig)
 
 
 def _plot_m(summary, path, m):
-    plt = report._figure()
+    plt = pyplot()
     rows = summary[summary.quantity.isin(["ks", "ks_m1e4"]) & (summary.stat == "mean")
                    & summary.method.isin(["gan", "gan_large", "smoothed_cdf", "oracle"])]
     dgps = list(pd.unique(rows.dgp))
@@ -283,12 +297,148 @@ def _plot_m(summary, path, m):
             ax.errorbar(g.n, g.est, yerr=2 * g.mcse, marker="o" if q == "ks" else "x", ms=3,
                         lw=1, capsize=2, ls="-" if q == "ks" else "--",
                         label=f"{method}, m = {mm:.0e}")
-        report.log_n_axes(ax, sorted(rows.n.unique()))
+        log_n_axes(ax, sorted(rows.n.unique()))
         ax.set_title(dgp)
         ax.set_xlabel("n")
     axes[0][0].set_ylabel("mean KS (±2 MCSE)")
     axes[0][-1].legend(fontsize=6)
     fig.suptitle("The same draws measured at m = 10^4 (first 10^4) and m = 10^6")
     fig.tight_layout()
-    report.write_figure(path, fig)
+    write_figure(path, fig)
     plt.close(fig)
+
+
+def answers(summary, pairs, fits, local, m, *, m_small: int | None = None) -> str:
+    """The tables behind the four answers, as Markdown (every figure from the frames).
+
+    ``summary``, ``pairs``, ``fits`` and ``local`` as in ``summary.csv``, ``paired.csv``,
+    ``floor.csv`` and ``local_slopes.csv``; ``m`` the draws per method."""
+    ms = m_small if m_small is not None else min(m, 10_000)
+    L = ["# results/rates_floor: the tables behind the answers", "", RULES_TEXT, "",
+         "Floor fits a + b·n^−c: profile-likelihood 95% intervals; the search for c runs over "
+         f"[{num(c_bound(), 3)}, 5], so a lower end of c on {num(c_bound(), 3)} makes the "
+         "interval an upper bound only (c ≤ its upper end); an interval of the floor a "
+         "reaching below 0 bounds it from above only (a ≤ its upper end; a mean distance is "
+         "≥ 0); F_n's c is "
+         "known (½), and where its interval excludes ½ that DGP's fits are not trusted.", ""]
+    mean = summary[summary.stat == "mean"]
+    nsim = summary[(summary.stat == "nsim") & (summary.quantity == "ks")]
+    Bmap = {(d, int(n), me): int(v) for d, n, me, v in
+            zip(nsim.dgp, nsim.n, nsim.method, nsim.est, strict=True)}
+    # Q1
+    less = pairs[(pairs.quantity == "ks") & (pairs.ref == "ecdf") & (pairs.stat == "less")]
+    rows = []
+    for (dgp, n), g in less.groupby(["dgp", "n"], sort=False):
+        row = {"dgp": dgp, "n": n}
+        for gan in GANS:
+            cell, word, _ = share_cell(float(g[g.method == gan].est.iloc[0]),
+                                       Bmap[(dgp, int(n), gan)])
+            row[gan] = cell
+            row[f"{gan}: in"] = word
+        rows.append(row)
+    L += ["## 1. KS(GAN) < KS(F_n)?", "",
+          f"Share of replications with KS(GAN) < KS(ecdf), m = {num(m, 0)} draws, exact 95% "
+          "interval and the majority word:", "",
+          md_table(pd.DataFrame(rows), align="lrrlrl"), ""]
+    # Q2
+    tab, _ = floor_table(fits[fits.quantity == "ks"], c_bound=c_bound())
+    L += ["## 2. Rates: mean KS = a + b·n^−c", "",
+          f"Weighted nonlinear least squares on the condition means (m = {num(m, 0)}); a = "
+          f"floor, c = exponent. E KS of m draws from any continuous F is {num(ks_floor(m), 5)} "
+          "(the oracle's floor).", "", tab, ""]
+    rows = []
+    for (dgp, n, method), g in mean[mean.quantity.isin(["ks", "ks_m1e4"])].groupby(
+            ["dgp", "n", "method"], sort=False):
+        if method not in (*GANS, "oracle", "smoothed_cdf"):
+            continue
+        a = g[g.quantity == "ks"].iloc[0]
+        b = g[g.quantity == "ks_m1e4"].iloc[0]
+        rows.append({"dgp": dgp, "n": n, "method": method,
+                     f"KS, m = {num(m, 0)}": pm(a.est, a.mcse, 4),
+                     f"KS, first {num(ms, 0)}": pm(b.est, b.mcse, 4)})
+    L += [f"Mean KS at m = {num(m, 0)} and at m = {num(ms, 0)} (the first {num(ms, 0)} of the "
+          "same draws):", "", md_table(pd.DataFrame(rows), align="lrlrr"), ""]
+    both = mean[mean.quantity.isin(["ks", "ks_m1e4"])].pivot_table(
+        index=["dgp", "n", "method"], columns="quantity", values="est", sort=False)
+    gap = (both["ks_m1e4"] - both["ks"]).groupby(level="method", sort=False)
+    rows = [{"method": me, "conditions": g.size, "median": num(g.median(), 4),
+             "min": num(g.min(), 4), "max": num(g.max(), 4)} for me, g in gap]
+    L += [f"Mean KS at m = {num(ms, 0)} minus mean KS at m = {num(m, 0)}, over the conditions "
+          "(dgp × n), per method:", "", md_table(pd.DataFrame(rows), align="lrrrr"), ""]
+    lg = pairs[(pairs.method == "gan_large") & (pairs.ref == "gan") & (pairs.quantity == "ks")]
+    rows = []
+    for (dgp, n), g in lg.groupby(["dgp", "n"], sort=False):
+        d = g[g.stat == "diff"].iloc[0]
+        sh = g[g.stat == "less"].iloc[0]
+        cell, word, _ = share_cell(sh.est, Bmap[(dgp, int(n), "gan_large")])
+        rows.append({"dgp": dgp, "n": n, "difference": pm(d.est, d.mcse, 4),
+                     "gan_large is": rules.compare(d.est, d.mcse, higher="farther",
+                                                   lower="closer").word,
+                     "share closer": cell, "in": word})
+    L += ["The larger budget against the default, paired: mean KS(gan_large) − KS(gan) at "
+          f"m = {num(m, 0)}, and the share of replications where gan_large is closer:", "",
+          md_table(pd.DataFrame(rows), align="lrrlrl"), ""]
+    pairs_n = list(zip(sorted(local.n1.unique()), sorted(local.n2.unique()), strict=True))
+    rows = []
+    for (dgp, method), g in local.groupby(["dgp", "method"], sort=False):
+        rows.append({"dgp": dgp, "method": method,
+                     **{f"{a}→{b}": f"{num(r.slope, 2)} {ci(r.ci_low, r.ci_high, 2)}"
+                        for (a, b), r in zip(pairs_n, g.itertuples(), strict=True)}})
+    L += ["Local slopes of log mean KS between adjacent n (95% CI, delta method):", "",
+          md_table(pd.DataFrame(rows), align="ll" + "r" * len(pairs_n)), ""]
+    # Q3
+    rp_all = pairs[(pairs.ref == "ecdf") & (pairs.stat == "relprec")]
+    rp_map = {(d, int(n), me, q): (e, s) for d, n, me, q, e, s in
+              zip(rp_all.dgp, rp_all.n, rp_all.method, rp_all.quantity, rp_all.est,
+                  rp_all.mcse, strict=True)}
+    rows = []
+    for (dgp, n, method, q), g in summary[summary.quantity.isin(FUNCTIONALS)
+                                          & summary.method.isin([*GANS, "smoothed_cdf"])
+                                          ].groupby(["dgp", "n", "method", "quantity"],
+                                                    sort=False):
+        if q not in ("mean", "sd", "q90"):
+            continue
+        bias = g[g.stat == "bias"].iloc[0]
+        emp = g[g.stat == "empse"].iloc[0]
+        rp = rp_map.get((dgp, int(n), method, q))
+        rows.append({"dgp": dgp, "n": n, "method": method, "quantity": q,
+                     "bias": pm(bias.est, bias.mcse), "empse": pm(emp.est, emp.mcse),
+                     "relprec vs ecdf (%)": pm(*rp, 1) if rp else "—"})
+    L += ["## 3. T(F*_n): bias and relative precision against T(F_n)", "",
+          "relprec: relative % precision of the method's T over the same T of F_n, paired "
+          "(positive: smaller EmpSE; computed for the GANs only, — for smoothed_cdf).", "",
+          md_table(pd.DataFrame(rows), align="lrll" + "r" * 3), ""]
+    # Q4
+    mr, rows = mse_ratio_table(pairs), []
+    for (method, ref), g in mr.groupby(["method", "ref"], sort=False):
+        ch = ratio_chance(len(g))
+        rows.append({"method": method, "ref": ref, "cells": len(g),
+                     "smaller": int((g.word == "smaller").sum()),
+                     "larger": int((g.word == "larger").sum()),
+                     "chance per side": f"{num(ch.expected, 1)} ({ch.lo}–{ch.hi})",
+                     "median ratio": num(g.est.median(), 2)})
+    zb = family_z(len(mr))
+    win = mr[mr.z < -zb]
+    L += ["## 4. MSE ratios on the log scale", "",
+          "MSE(method)/MSE(ref) per condition × functional, judged on the log scale (log ratio "
+          f"against {rules.K_MCSE:g} of its MCSEs, MCSE/ratio); chance: the count per side "
+          "(and its 95% range) that ratios all equal to 1 would give.", "",
+          md_table(pd.DataFrame(rows), align="llrrrrr"), "",
+          f"Cells where the GAN's MSE is smaller at the family level over all {len(mr)} cells "
+          f"above (z = {num(zb, 2)}): {len(win)}.", ""]
+    z95 = rules.Z
+    L += [f"- {r.method} vs {r.ref}: {r.dgp}, n = {r.n}, {r.quantity}: ratio {num(r.est, 2)}, "
+          f"95% CI {ci(np.exp(r.log - z95 * r.se_log), np.exp(r.log + z95 * r.se_log), 2)}"
+          for r in win.itertuples()] or ["- none"]
+    return wrap("\n".join(L) + "\n")
+
+
+def mse_ratio_table(pairs):
+    """The MSE ratios of the functionals in ``pairs`` with their log, its SE (delta method),
+    z and the rule's word (:func:`gansim.studies.rates.ratio_word`)."""
+    mr = pairs[(pairs.stat == "mseratio") & pairs.quantity.isin(FUNCTIONALS)].copy()
+    mr["log"] = np.log(mr.est)
+    mr["se_log"] = mr.mcse / mr.est
+    mr["z"] = mr.log / mr.se_log
+    mr["word"] = [ratio_word(r, m) for r, m in zip(mr.est, mr.mcse, strict=True)]
+    return mr

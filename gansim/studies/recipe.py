@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from gansim import report
+from gansim._files import write_csv, write_figure, write_run_record, write_text
 from gansim.gan.config import GANConfig
 from gansim.gan.engine import resolve_engine
+from gansim.studies._common import run_options
 from gansim.studies.losses import (
     KEEP,
-    _write_tidy,
     add_common_arguments,
     legacy_replications,
     markdown,
@@ -37,6 +37,7 @@ from gansim.study.dgp import Normal
 from gansim.study.methods import GAN, EmpiricalCDF
 from gansim.summary import plots
 from gansim.summary.simsum import summarise
+from gansim.summary.tables import write_summary_files
 
 __all__ = ["COLUMNS", "DEFAULTS", "DESCRIPTION", "DGPS", "ENGINE", "NOISE", "RECIPES", "TITLES",
            "add_arguments", "gan_config", "legacy_frame", "main", "recipe_study",
@@ -175,8 +176,8 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
                      ignore_index=True)
     tidy = tidy[["dgp", *[c for c in tidy.columns if c != "dgp"]]]
     summary = summarise(tidy, by=["dgp"], ref="ecdf")
-    _write_tidy(out / "replications.csv.gz", tidy)
-    report.write_csv(summary, out / "summary.csv")
+    write_csv(tidy, out / "replications.csv.gz")
+    write_csv(summary, out / "summary.csv")
     first = next(iter(results.values())).study
     gans = first.methods[1:]
     tables = {}
@@ -187,17 +188,17 @@ def write_outputs(out_dir, results: dict[str, StudyResult], *, seed: int, n_jobs
                                                  dgp=study.dgp_for(study.conditions[0]),
                                                  n=study.n)
                        for g in study.methods[1:]}
-    report.write_atomic(out / "table.md", table_md(
+    write_text(out / "table.md", table_md(
         tables, n=first.n, m=first.m, steps=gans[0].config.steps, B=first.replications,
         seed=seed))
-    report.write_summary_files(
+    write_summary_files(
         out, summary, rows=["dgp", "quantity", "stat"],
         caption="Training recipes: every stat as value (MCSE), by DGP, quantity and method "
                 "(recipe); paired stats against ecdf.", label="tab:recipe-summary")
-    report.write_figure(out / "forest.png", plots.forest(
+    write_figure(out / "forest.png", plots.forest(
         summary, "varratio", quantity="mean", target=1.0))
     failures = {dgp: res.failures() for dgp, res in results.items()}
-    report.write_run_record(
+    write_run_record(
         out / "run.json", **next(iter(results.values())).cluster_record(),
         seed=seed, replications=first.replications, n_jobs=n_jobs,
         started=started, engine=resolve_engine(gans[0].config, first.device),
@@ -226,10 +227,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args) -> str:
     """Run the study with the parsed options, write its files, return table.md."""
-    results = run_recipes(list(dict.fromkeys(args.recipes)), seed=args.seed,
-                          dgps=list(dict.fromkeys(args.dgps)), n_jobs=args.n_jobs,
-                          out_dir=args.out, progress=not args.no_progress,
-                          overwrite=args.overwrite, executor=getattr(args, "executor", None),
+    results = run_recipes(list(dict.fromkeys(args.recipes)),
+                          dgps=list(dict.fromkeys(args.dgps)), **run_options(args),
                           replications=args.replications, n=args.n,
                           m=args.m, steps=args.steps, device=args.device)
     write_outputs(args.out, results, seed=args.seed, n_jobs=args.n_jobs, started=args.started)

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["num", "pm", "num_range", "count", "pct", "md_table", "signed", "fill", "WIDTH"]
+__all__ = ["num", "pm", "num_range", "count", "pct", "md_table", "signed", "fill", "paragraph",
+           "WIDTH"]
 
 #: Line width of the rendered Markdown.
 WIDTH = 95
@@ -124,3 +125,12 @@ def fill(text: str, indent: str = "", width: int = WIDTH) -> str:
     """
     return textwrap.fill(" ".join(text.split()), width=width, subsequent_indent=indent,
                          break_long_words=False, break_on_hyphens=False)
+
+
+def paragraph(*sentences: str) -> str:
+    """The non-empty ``sentences`` joined into one paragraph by :func:`fill`.
+
+    >>> paragraph("One.", "", "Two.")
+    'One. Two.'
+    """
+    return fill(" ".join(s for s in sentences if s))

@@ -11,7 +11,7 @@ the two on the study's own data.
     python results/coverage_tuning/warm_steps.py > results/coverage_tuning/warm_steps.txt
 
 It also writes ``run.json`` beside itself: the command, when it started, its wall time and
-the versions and machine (:func:`gansim.report.write_run_record`).
+the versions and machine (:func:`gansim._files.write_run_record`).
 
 Schedules other than the config's own (lr 1e-3 -> 1e-4 over the steps) are tried by
 substituting the bootstrap GAN's config inside gansim.inference.estimator (a tuning device, not
@@ -27,7 +27,7 @@ import numpy as np
 
 import gansim.inference.estimator as E
 from gansim import GANConfig, GANEstimator
-from gansim.report import write_run_record
+from gansim._files import write_run_record
 
 VARIANTS = {"scratch": None, "w300": {"steps": 300}, "w300lo": {"steps": 300, "lr": 3e-4},
             "w200lo": {"steps": 200, "lr": 3e-4}, "w600lo": {"steps": 600, "lr": 3e-4},
