@@ -19,7 +19,17 @@ half of the run, how many conditions were in flight at once, the idle gap a work
 it went from one condition's block to another's (no barrier between conditions), and a
 timeline per worker.  The report is printed and written to ``benchmarks/results/dask.md``.
 
+With ``--memory``, it measures instead the driver's memory against B: a study of tiny GANs
+(hidden layers of 4, few steps, blocks of 1,000) at B = 10,000 and 100,000, each run from
+scratch in a fresh process (its peak resident memory is the process's own), on local
+processes and on a LocalCluster.  For each: the driver's peak RSS while the blocks are
+computed (sampled every 20 ms; the driver writes each block as it arrives and keeps none in
+memory), its peak over the whole ``run_study`` (which returns every tidy row as one data
+frame, so this part grows with B), the rows, the wall time and the cluster's overhead per
+block against local processes.  Written to ``benchmarks/results/dask_memory.md``.
+
     python benchmarks/bench_dask.py          # about 2 minutes on 2 cores
+    python benchmarks/bench_dask.py --memory # a few minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -158,6 +168,132 @@ def utilisation(blocks: pd.DataFrame, t_start: float, t_end: float, labels: list
             "timeline": lines, "legend": letters}
 
 
+def _rss_mib() -> float:
+    """This process's resident memory now, MiB (Linux)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def memory_study(B: int, steps: int):
+    """Tiny GANs (hidden layers of 4) and the empirical CDF, one functional, blocks of 1,000."""
+    from gansim.gan.config import GANConfig
+    from gansim.study.core import Study
+    from gansim.study.methods import GAN, EmpiricalCDF
+
+    gan = GANConfig(steps=steps, g_hidden=(4,), d_hidden=(4,))
+    return Study([EmpiricalCDF(), GAN(gan)], dgp="normal", replications=B, n=20, m=50,
+                 functionals=["mean"], distances=[], block_size=1000, name="memory")
+
+
+class _Marked:
+    """An executor whose results' end is marked: the driver's peak until then is the
+    run's, the rest is the assembly of the returned frame."""
+
+    def __init__(self, inner, marks):
+        self.inner, self.marks = inner, marks
+        self.backend = inner.backend
+
+    def run(self, fn, tasks, worker_check=None):
+        yield from self.inner.run(fn, tasks, worker_check)
+        self.marks["blocks_done"] = time.perf_counter()
+
+    def info(self):
+        return self.inner.info()
+
+    def close(self):
+        self.inner.close()
+
+
+def memory_child(B: int, backend: str, steps: int, workers: int) -> dict:
+    """One run from scratch in this (fresh) process; the driver's memory over it."""
+    import resource
+    import threading
+
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            samples.append((time.perf_counter(), _rss_mib()))
+            time.sleep(0.02)
+
+    study = memory_study(B, steps)
+    marks: dict = {}
+    cluster = client = None
+    if backend == "dask":
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+        client = Client(cluster)
+        client.run(_warm)
+        executor = _Marked(DaskExecutor(client), marks)
+    else:
+        Parallel(n_jobs=workers)(delayed(_warm)() for _ in range(2 * workers))
+        executor = _Marked(LocalExecutor(workers), marks)
+    before = _rss_mib()
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        result = run_study(study, seed=1, out_dir=out, progress=False, executor=executor)
+        wall = time.perf_counter() - t0
+    stop.set()
+    thread.join()
+    during = [rss for t, rss in samples if t <= marks.get("blocks_done", float("inf"))]
+    out = {"B": B, "backend": backend, "rows": len(result.tidy), "wall_s": wall,
+           "blocks": -(-B // 1000), "rss_before_mib": before,
+           "peak_during_blocks_mib": max(during, default=float("nan")),
+           "peak_run_study_mib": max(rss for _, rss in samples),
+           "maxrss_process_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if client is not None:
+        client.close()
+        cluster.close()
+    return out
+
+
+def memory_main(args) -> None:
+    import subprocess
+
+    rows = []
+    for B in args.memory_B:
+        for backend in ("local", "dask"):
+            print(f"B = {B:,} on {backend} ...", flush=True)
+            spec = json.dumps({"B": B, "backend": backend, "steps": args.memory_steps,
+                               "workers": args.workers})
+            done = subprocess.run([sys.executable, __file__, "--memory-child", spec],
+                                  capture_output=True, text=True, check=True)
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    frame = pd.DataFrame(rows)
+    lines = [
+        "# Driver memory against B", "",
+        f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`  ",
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}  ",
+        f"Machine: {machine()['cores']} cores, {machine()['cpu']}", "",
+        f"Tiny GANs ({args.memory_steps} steps, hidden layers of 4) and the empirical CDF, "
+        f"n = 20, m = 50, blocks of 1,000, {args.workers} workers; each run from scratch in "
+        "a fresh process. RSS in MiB of the driver process only.", "",
+        "| B | executor | rows | blocks | wall, s | RSS before | peak while blocks run | "
+        "peak over run_study | overhead per block vs local, ms |",
+        "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        local = frame[(frame.B == r["B"]) & (frame.backend == "local")].iloc[0]
+        over = ("" if r["backend"] == "local" else
+                f"{1e3 * (r['wall_s'] - local.wall_s) / r['blocks']:.1f}")
+        lines.append(f"| {r['B']:,} | {r['backend']} | {r['rows']:,} | {r['blocks']} | "
+                     f"{r['wall_s']:.1f} | {r['rss_before_mib']:.0f} | "
+                     f"{r['peak_during_blocks_mib']:.0f} | {r['peak_run_study_mib']:.0f} | "
+                     f"{over} |")
+    text = "\n".join([*lines, ""])
+    print(text)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dask_memory.md").write_text(text)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -170,7 +306,20 @@ def main(argv=None):
     p.add_argument("--block-size", type=int, default=50)
     p.add_argument("--seed", type=int, default=4)
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    p.add_argument("--memory", action="store_true",
+                   help="measure the driver's memory against B instead")
+    p.add_argument("--memory-B", type=int, nargs="+", default=[10_000, 100_000])
+    p.add_argument("--memory-steps", type=int, default=5)
+    p.add_argument("--memory-child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.memory_child:
+        spec = json.loads(args.memory_child)
+        print(json.dumps(memory_child(spec["B"], spec["backend"], spec["steps"],
+                                      spec["workers"])))
+        return
+    if args.memory:
+        memory_main(args)
+        return
     from distributed import Client, LocalCluster, get_task_stream
 
     study = build_study(ns=args.ns, scale=args.scale, steps=args.steps,

@@ -85,18 +85,7 @@ def code_identity() -> dict:
     dict
         ``{"digest": str, "torch": str | None, "numpy": str | None, "cc": str | None}``.
     """
-    root = Path(__file__).resolve().parent
-    files = sorted([*root.rglob("*.py"), root / "gan" / "fused.c"])
-    digest = hashlib.sha256()
-    for path in files:
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        # The relative path and the length delimit each file, so that moving text from one
-        # file to the next changes the digest too.
-        data = path.read_bytes()
-        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
-        digest.update(data)
-    out = {"digest": digest.hexdigest()}
+    out = {"digest": source_digest(Path(__file__).resolve().parent)}
     for name in IDENTITY_PACKAGES:
         try:
             out[name] = metadata.version(name)
@@ -104,6 +93,21 @@ def code_identity() -> dict:
             out[name] = None
     out["cc"] = compiler_version()
     return out
+
+
+def source_digest(root: Path) -> str:
+    """sha256 of the ``.py`` files under package folder ``root`` and of its
+    ``gan/fused.c``, each preceded by its relative path and length, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted([*root.rglob("*.py"), root / "gan" / "fused.c"]):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        # The relative path and the length delimit each file, so that moving text from one
+        # file to the next changes the digest too.
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def code_differences(old: dict, new: dict) -> list[str]:

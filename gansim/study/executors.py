@@ -492,8 +492,9 @@ def as_executor(executor: Any = None, n_jobs: int = 1, *, wait_for_workers: int 
     """
     if executor is None or (isinstance(executor, str) and executor == "local"):
         return LocalExecutor(n_jobs)
-    if isinstance(executor, LocalExecutor | DaskExecutor):
-        return executor
+    if isinstance(executor, LocalExecutor | DaskExecutor) or all(
+            hasattr(executor, a) for a in ("backend", "run", "info", "close")):
+        return executor  # an executor object (a wrapper of one, say)
     wait = {"wait_for_workers": wait_for_workers, "timeout": timeout}
     if isinstance(executor, Cluster):
         wait = {"wait_for_workers": executor.wait_for_workers, "timeout": executor.timeout}

@@ -479,7 +479,9 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                             "written): its replications are computed again.",
                             RuntimeWarning, stacklevel=2)
                     else:
-                        done[cond.label, start] = frame
+                        # Read again when the frames are assembled: the driver holds no
+                        # block it has on disk while the others are computed.
+                        done[cond.label, start] = None
                         resumed[cond.label] += 1
                         continue
             todo.append((cond, start, stop))
@@ -523,7 +525,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                     if label in dirs:
                         _write_block(frame, _block_path(dirs[label], start,
                                                         start + block_size))
-                    done[label, start] = frame
+                    done[label, start] = None if label in dirs else frame
+                    del frame
                     bar.update(kept[label, start])
             except ClusterError as exc:
                 raise ClusterError(_saved(exc, len(done), len(kept), out_dir)) from None
@@ -533,8 +536,11 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
         runner.close()
     frames = {}
     for cond in conditions:
-        parts = [done[cond.label, a] for a, _ in block_ranges(cond.replications, block_size)]
+        parts = [done[cond.label, a] if done[cond.label, a] is not None else
+                 pd.read_parquet(_block_path(dirs[cond.label], a, b))
+                 for a, b in block_ranges(cond.replications, block_size)]
         frame = pd.concat(parts, ignore_index=True)
+        del parts
         frames[cond.label] = frame[frame["rep"] < cond.replications].reset_index(drop=True)
     computed = pd.Series([c.label for c, _, _ in todo]).value_counts()
     blocks = pd.DataFrame({"label": [c.label for c in conditions],
