@@ -301,7 +301,7 @@ def test_cli_bound_messages_give_the_bound_and_its_reason(capsys, tmp_path):
     with pytest.raises(SystemExit):
         main(["poc", "-B", str(10**15), "--out", str(tmp_path)])
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "[2, 10_000_000]" in err and "held in memory" in err, err
+    assert "[2, 10,000,000]" in err and "held in memory" in err, err
 
 
 def test_cli_bounds_themselves_are_accepted():

@@ -37,8 +37,7 @@ from gansim.inference.estimator import GANEstimator
 def _modules():
     out = []
     for info in pkgutil.walk_packages(gansim.__path__, "gansim."):
-        if info.name.endswith("__main__") or info.name.startswith(
-                ("gansim.render", "gansim.studies", "gansim.cli")):
+        if info.name.endswith("__main__"):
             continue
         out.append(importlib.import_module(info.name))
     return out

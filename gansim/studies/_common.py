@@ -11,6 +11,7 @@ import argparse
 
 import numpy as np
 
+from gansim._validation import Integer
 from gansim.gan import config as _config
 
 __all__ = ["MAX_M", "MAX_N", "MAX_REPLICATIONS", "MAX_STEPS", "MAX_WIDTH", "SEED_MAX",
@@ -51,19 +52,17 @@ SEED_MAX = 2**63 - 1
 
 
 def int_in(low: int, high: int, why: str):
-    """An argparse ``type``: an integer in [``low``, ``high``], else a message naming both
-    bounds and ``why`` the upper one is there."""
-    limit = f"{high:_}"
+    """An argparse ``type``: an integer in [``low``, ``high``] (the package's
+    :class:`~gansim._validation.Integer` constraint, so the command line and the Python API
+    say the same), else a message naming both bounds and ``why`` the upper one is there."""
+    constraint = Integer(low, high)
 
     def parse(text: str) -> int:
         try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
+            return constraint.check(int(text), "value")
+        except (ValueError, TypeError):
             raise argparse.ArgumentTypeError(
-                f"must be an integer in [{low}, {limit}] ({why}), got {text!r}")
-        return value
+                f"must be {constraint.describe()} ({why}), got {text!r}") from None
     return parse
 
 
