@@ -11,11 +11,17 @@ computed again.
   than usable cores, and each worker exits on its own when the process that started the run
   dies (killed, say), so no worker is left behind holding memory.
 - :class:`DaskExecutor`: a ``distributed.Client``; every task is submitted at once with a
-  stable key (a hash of the settings, the condition and the block range) and
-  ``retries=2``; infrastructure errors (:data:`INFRASTRUCTURE_ERRORS`, and a worker that
-  cannot run the study) are raised from the task, so the scheduler retries them and they
-  are never written as rows.  ``distributed`` is an optional dependency
-  (``pip install gansim[dask]``), imported only here and only when a cluster is named.
+  stable key (a hash of the settings, the code digest, the condition and the block range)
+  and ``retries=2``.  A worker plugin sets up and checks every worker, those present and
+  those that join later (:class:`WorkerCheck`: the driver's code identity, the study's
+  engine); an unfit worker present at the start stops the run before any block, one that
+  joins later is closed.  A lost scheduler, a cluster that never got workers or every
+  worker gone is a :class:`ClusterError` (one line).  Only a ``MemoryError``
+  (:data:`INFRASTRUCTURE_ERRORS`) is raised from a block for the scheduler to retry; any
+  other exception of the user's code is that replication's error row, as locally.  The
+  user's own modules (a study defined outside an installed package) are pickled by value.
+  ``distributed`` is an optional dependency (``pip install gansim[dask]``), imported only
+  here and only when a cluster is named.
 """
 
 from __future__ import annotations

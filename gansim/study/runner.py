@@ -24,6 +24,12 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   again, with a warning naming the file.  Blocks written by a gansim that kept no checksum
   are reused after the other checks, with one warning, and their checksums recorded then;
   ``overwrite=True`` (``--overwrite``) computes them again instead;
+- records beside the blocks the code that computed them
+  (:func:`gansim._platform.code_identity`: gansim's source digest, torch, numpy and the C
+  compiler) and refuses, in one line naming what differs, to resume from blocks of other
+  code unless asked (``reuse_blocks="any-code"``); ``overwrite`` computes them again;
+- keeps no block in memory while the others are computed when it writes them, reading them
+  back once every block is done;
 - turns an exception raised by a block into rows with status ``"error"`` carrying the
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
