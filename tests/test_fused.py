@@ -87,8 +87,12 @@ ENGINE_CONFIGS = [
     GANConfig(steps=40, loss="least-squares", label_smoothing=0.1, d_steps=2, lr_d=2e-3),
     GANConfig(steps=30, d_steps=3, fake_ratio=2, betas=(0.0, 0.9), latent_dim=1,
               g_hidden=(8,), d_hidden=(8, 4), ema_start=0.0),
+    GANConfig(steps=40, latent="pareto", latent_components=2),
+    GANConfig(steps=30, latent="pareto", latent_tail=2.5, d_steps=2, fake_ratio=2,
+              latent_components=3, latent_separation=3.0, steps_power=0.5, budget_n0=15),
 ]
-ENGINE_IDS = ["default", "minimax-raw-noema", "lsgan-k2-ttur", "k3-fakes2-small"]
+ENGINE_IDS = ["default", "minimax-raw-noema", "lsgan-k2-ttur", "k3-fakes2-small",
+              "pareto-hill-mixture2", "pareto-fixed-mixture3-grow"]
 
 
 @pytest.mark.parametrize("cfg", ENGINE_CONFIGS, ids=ENGINE_IDS)
@@ -105,6 +109,8 @@ def test_fused_training_follows_the_pytorch_engine(cfg):
     torch.testing.assert_close(b.losses, a.losses, rtol=0, atol=2e-4)
     torch.testing.assert_close(b.center, a.center)
     torch.testing.assert_close(b.scale, a.scale)
+    if cfg.latent == "pareto":
+        torch.testing.assert_close(b.latent_tails, a.latent_tails, rtol=0, atol=0)
 
 
 def test_replications_are_independent_of_their_block():

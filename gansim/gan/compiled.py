@@ -18,8 +18,9 @@ import torch
 
 from gansim.gan.config import GANConfig
 from gansim.gan.games import get_loss
+from gansim.gan.latent import latent_spec
 from gansim.gan.mlp import MLPLayout, mlp_backward, mlp_forward
-from gansim.gan.noise import normals_from_tensors
+from gansim.gan.noise import latents_from_tensors, normals_from_tensors
 
 __all__ = ["compiled_step_fn", "compiled_supports", "compiled_unavailable", "last_state",
            "train_compiled"]
@@ -91,6 +92,8 @@ class _StepSpec(NamedTuple):
     beta2: float
     eps: float
     ema: bool
+    #: The latent beyond the normal (a gansim.gan.latent.LatentSpec), or None.
+    latent: tuple | None = None
 
 
 def _schedule(cfg: GANConfig) -> torch.Tensor:
@@ -136,20 +139,27 @@ def _adam_(p, m, v, grad, step, bc2, spec: _StepSpec):
     p.add_(step * m / (v.sqrt() / bc2 + spec.eps))
 
 
-def _compiled_step(spec: _StepSpec, t, sched, keys, real, g, d, gm, gv, dm, dv, ema, trace):
+def _compiled_step(spec: _StepSpec, t, sched, keys, real, g, d, gm, gv, dm, dv, ema, trace,
+                   tails=None):
     """One training step of a block, all of it in place on its state tensors (what
     ``torch.compile`` captures): the step's latent noise from Philox counters (replication
     keys ``keys``, step ``t``), ``d_steps`` D updates, the G update, their Adam updates, the
     weight average; the losses into ``trace[t]``; then ``t += 1``.  The same arithmetic as
     the batched engine (:mod:`gansim.gan.batched`) with
     :class:`~gansim.gan.noise.PhiloxNoise`.  The losses are always recorded (a few
-    reductions per step), so that one compilation serves ``record_losses`` either way."""
+    reductions per step), so that one compilation serves ``record_losses`` either way.
+    With a latent beyond the normal (``spec.latent``) the noise is
+    :func:`~gansim.gan.noise.latents_from_tensors`'s, with the tail indices ``tails`` (R,)."""
     loss = get_loss(spec.loss)
     k, R, n, slope = spec.d_steps, spec.R, spec.n, spec.slope
     g_layout, d_layout = MLPLayout(spec.g_sizes), MLPLayout(spec.d_sizes)
     latent = spec.g_sizes[0]
     s = sched.index_select(0, t.reshape(1)).squeeze(0)
-    z = normals_from_tensors(keys, t.reshape(1), k + 1, spec.n_fake * latent)
+    if spec.latent is None:
+        z = normals_from_tensors(keys, t.reshape(1), k + 1, spec.n_fake * latent)
+    else:
+        z = latents_from_tensors(keys, t.reshape(1), k + 1, spec.n_fake, latent, spec.latent,
+                                 tails)
     z = z.to(g.dtype).reshape(k + 1, R, spec.n_fake, latent)
     G = g_layout.views(g, R)
     for j in range(k):
@@ -223,12 +233,12 @@ def _static_state(spec: _StepSpec, steps: int, dtype, device, g_size: int, d_siz
             g=make(R * g_size), d=make(R * d_size), gm=make(R * g_size), gv=make(R * g_size),
             dm=make(R * d_size), dv=make(R * d_size),
             ema=make(R * g_size if spec.ema else 1),
-            trace=make(steps, 2, R))
+            trace=make(steps, 2, R), tails=make(R, dt=torch.float64))
         _STATE[key] = state
     return state
 
 
-def train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
+def train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace, tails=None):
     """Train with the compiled step; returns the flat sampling generator and discriminator.
 
     Shapes are static (the block's R, n, steps), the step's learning rates, Adam's bias
@@ -247,7 +257,8 @@ def train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
     device, dtype = real.device, real.dtype
     spec = _StepSpec(cfg.g_sizes, cfg.d_sizes, float(cfg.negative_slope), cfg.loss,
                      1.0 - cfg.label_smoothing, cfg.d_steps, R, n, cfg.fake_ratio * n,
-                     cfg.betas[0], cfg.betas[1], float(cfg.eps), cfg.ema_decay is not None)
+                     cfg.betas[0], cfg.betas[1], float(cfg.eps), cfg.ema_decay is not None,
+                     None if cfg.normal_latent else latent_spec(cfg))
     g_size, d_size = g_flat.numel() // R, d_flat.numel() // R
     st = _static_state(spec, cfg.steps, dtype, device, g_size, d_size)
     st["t"].zero_()
@@ -258,14 +269,20 @@ def train_compiled(cfg: GANConfig, real, g_flat, d_flat, keys, trace):
     st["d"].copy_(d_flat)
     for name in ("gm", "gv", "dm", "dv", "ema"):
         st[name].zero_()
+    st["tails"].fill_(1.0)
+    if tails is not None:
+        st["tails"].copy_(torch.as_tensor(np.asarray(tails, dtype=np.float64)))
     step = compiled_step_fn(device.type)
     args = [st[k] for k in ("t", "sched", "keys", "real", "g", "d", "gm", "gv", "dm", "dv",
                             "ema", "trace")]
     cuda = device.type == "cuda"
+    # The tail indices only where the latent uses them: the normal latent's step keeps the
+    # signature (and compiled graph) it had.
+    extra = () if spec.latent is None else (st["tails"],)
     for _ in range(cfg.steps):
         if cuda:
             torch.compiler.cudagraph_mark_step_begin()
-        step(spec, *args)
+        step(spec, *args, *extra)
     if trace is not None:
         trace.copy_(st["trace"])
     return (st["ema"] if spec.ema else st["g"]).clone(), st["d"].clone()

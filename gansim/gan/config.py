@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numbers
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 
 from gansim._validation import (
+    AnyOf,
     Boolean,
     Constraint,
     Integer,
@@ -19,8 +20,8 @@ from gansim._validation import (
 )
 from gansim.gan.games import LOSSES
 
-__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "MAX_STEPS", "MAX_WIDTH", "NOISES",
-           "check_device"]
+__all__ = ["GANConfig", "GENERATOR_LOSSES", "ENGINES", "LATENTS", "MAX_COMPONENTS",
+           "MAX_STEPS", "MAX_TAIL", "MAX_WIDTH", "NOISES", "check_device"]
 
 #: Names of the GAN games known to the engine, in :data:`gansim.gan.games.LOSSES` (the
 #: registry, with each game's losses and derivatives): ``"nonsaturating"`` (the default),
@@ -32,11 +33,21 @@ GENERATOR_LOSSES = tuple(LOSSES)
 #: records (and resumable blocks) of earlier runs still match.
 _LATER_DEFAULTS = {"d_steps": 1, "label_smoothing": 0.0, "lr_d": None, "gp_weight": 10.0,
                    "gp_one_sided": False, "r1_weight": 0.0, "fake_ratio": 1,
-                   "engine": "torch", "noise": "generator", "allow_tf32": False}
+                   "engine": "torch", "noise": "generator", "allow_tf32": False,
+                   "latent": "normal", "latent_tail": "hill", "latent_components": 1,
+                   "latent_separation": 6.0, "steps_power": 0.0, "width_power": 0.0,
+                   "budget_n0": 100}
 #: The training engines (``GANConfig(engine=...)``).
 ENGINES = ("auto", "fused", "torch", "compiled")
 #: The sources of latent noise (``GANConfig(noise=...)``).
 NOISES = ("philox", "generator")
+#: The marginal distributions of the latent noise's coordinates (``GANConfig(latent=...)``).
+LATENTS = ("normal", "pareto")
+#: Most mixture components of the latent (``GANConfig(latent_components=...)``).
+MAX_COMPONENTS = 64
+#: Largest fixed tail index of the Pareto latent: beyond it the latent is Laplace to float32
+#: resolution.
+MAX_TAIL = 1000.0
 
 
 def check_device(device) -> str:
@@ -153,6 +164,13 @@ CONSTRAINTS = {
     "engine": Options(*ENGINES),
     "noise": Options(*NOISES),
     "allow_tf32": Boolean(),
+    "latent": Options(*LATENTS),
+    "latent_tail": AnyOf(Options("hill"), Real(0, MAX_TAIL, closed="right")),
+    "latent_components": Integer(1, MAX_COMPONENTS),
+    "latent_separation": Real(0, closed="neither"),
+    "steps_power": Real(0, 2),
+    "width_power": Real(0, 2),
+    "budget_n0": Integer(2),
 }
 
 
@@ -257,6 +275,48 @@ class GANConfig:
         inputs: faster, about 1e-3 relative error).  Off by default: training and sampling
         run with full-float32 matrix products (:func:`gansim.gan.engine.float32_matmuls`)
         whatever the process's setting, which is restored afterwards.  No effect on the CPU.
+    latent : str
+        The marginal distribution of each latent coordinate: ``"normal"`` (default) or
+        ``"pareto"``, the symmetric generalized Pareto distribution with tail index α
+        (``latent_tail``): ``z = ±α(U^(-1/α) - 1)``, U uniform on (0, 1] and the sign a fair
+        coin, so ``P(|z| > x) = (1 + x/α)^(-α)`` -- heavy tailed with index α, and Laplace in
+        the limit α → ∞.  A LeakyReLU network is Lipschitz, so a normal latent gives draws
+        with normal-like tails whatever the training (Jaini et al., "Tails of Lipschitz
+        triangular flows", ICML 2020); a latent with tail index α lets the generator reach
+        a tail of index α (the Pareto GAN of Huster et al., ICML 2021).  The inverse cdf
+        is closed form, so the numbers stay counter-based: one Philox word per coordinate
+        (:mod:`gansim.gan.noise`), the same on every engine.  Needs ``noise="philox"``.
+    latent_tail : float or "hill"
+        The Pareto latent's tail index α: a number in (0, :data:`MAX_TAIL`], or ``"hill"``
+        (default): estimated from each replication's standardised data by Hill's estimator
+        on the k = ⌈√n⌉ largest of ``|x_i - x̄| / s`` (both tails pooled, as the latent is
+        symmetric), clipped to [1, 50] (below 1 the latent has no mean and its largest
+        float32 draws exceed 10^7; above 50 it is Laplace to float32 resolution);
+        :func:`gansim.gan.latent.latent_tails`, and each replication's value in
+        :attr:`gansim.gan.train.GANBlock.latent_tails`.  Used with ``latent="pareto"`` only.
+    latent_components : int
+        K: the latent is an equal-weight mixture of K copies of the ``latent`` distribution,
+        component k shifted by ``latent_separation * (k - (K - 1) / 2)`` along the first
+        coordinate (1, the default: no mixture).  A continuous generator maps a connected
+        latent onto a connected set, so it must put mass in the gap between two modes; a
+        latent made of well-separated pieces lets it leave the gap empty (DeLiGAN,
+        Gurumurthy et al., CVPR 2017, which learns the components' means and scales).
+        Here the weights are fixed and equal and the means fixed, so the mixture adds no
+        parameter to train and no gradient path through the latent: the generator itself
+        learns where each piece goes and how much of the data it covers (with K pieces of
+        mass 1/K each, a data mode of mass 1/2 takes a whole number of them when K is even).
+        The component index comes from one more Philox word per draw.
+    latent_separation : float
+        Distance between neighbouring components' centres in latent standard deviations
+        (default 6: the normal mixture's density midway between two centres is
+        e^(-4.5) = 1% of its peak).
+    steps_power, width_power : float
+        A training budget that grows with the sample size: a study trains on n points with
+        ``steps * (n / budget_n0)^steps_power`` steps and hidden widths
+        ``w * (n / budget_n0)^width_power`` (rounded, at least 1; both networks), see
+        :meth:`at_n`.  0 (default): the same budget at every n.  In [0, 2].
+    budget_n0 : int
+        The sample size at which the budget is ``steps`` and the given widths.
 
     Examples
     --------
@@ -293,6 +353,13 @@ class GANConfig:
     engine: str = "auto"
     noise: str = "philox"
     allow_tf32: bool = False
+    latent: str = "normal"
+    latent_tail: float | str = "hill"
+    latent_components: int = 1
+    latent_separation: float = 6.0
+    steps_power: float = 0.0
+    width_power: float = 0.0
+    budget_n0: int = 100
 
     #: The declared constraint of every field (:data:`CONSTRAINTS`).
     __gansim_constraints__: ClassVar[dict] = CONSTRAINTS
@@ -306,6 +373,46 @@ class GANConfig:
         if self.loss == "wasserstein" and self.gp_weight == 0:
             raise InvalidParameterError("`gp_weight` must be > 0 with loss 'wasserstein': "
                                         "without the penalty the critic is unbounded.")
+        if self.noise != "philox" and not self.normal_latent:
+            raise InvalidParameterError("`latent` 'pareto' and `latent_components` > 1 need "
+                                        "noise='philox' (their numbers are counter-based).")
+
+    @property
+    def normal_latent(self) -> bool:
+        """Whether the latent is the standard normal one (``latent="normal"``, one
+        component)."""
+        return self.latent == "normal" and self.latent_components == 1
+
+    @property
+    def grows(self) -> bool:
+        """Whether the training budget grows with n (``steps_power`` or ``width_power``)."""
+        return self.steps_power > 0 or self.width_power > 0
+
+    def at_n(self, n: int) -> GANConfig:
+        """The config that trains on ``n`` points: ``steps`` and every hidden width scaled
+        by ``(n / budget_n0)`` to ``steps_power`` and ``width_power`` (rounded, at least 1,
+        at most :data:`MAX_STEPS` and :data:`MAX_WIDTH`), with the powers then 0; the config
+        itself when its budget does not grow.
+
+        Examples
+        --------
+        >>> cfg = GANConfig(steps=2000, steps_power=0.5, width_power=0.25)
+        >>> big = cfg.at_n(1600)
+        >>> big.steps, big.g_hidden, big.grows
+        (8000, (32, 32), False)
+        """
+        n = Integer(2).check(n, "n")
+        if not self.grows:
+            return self
+        ratio = n / self.budget_n0
+
+        def scaled(value, power, top):
+            return int(min(top, max(1, round(value * ratio ** power))))
+
+        widths = {name: tuple(scaled(w, self.width_power, MAX_WIDTH)
+                              for w in getattr(self, name)) for name in ("g_hidden", "d_hidden")}
+        return replace(self, steps=scaled(self.steps, self.steps_power, MAX_STEPS),
+                       steps_power=0.0, width_power=0.0, budget_n0=100, **widths)
 
     def lr_at(self, step: int) -> float:
         """Learning rate at ``step`` (0-based): geometric from ``lr`` to ``lr_final``."""

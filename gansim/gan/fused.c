@@ -56,6 +56,10 @@ typedef struct {
     float beta1, beta2, eps;
     int ema_first;  /* first step after which the EMA is updated, or -1 for none */
     float ema_weight;
+    int latent;         /* the latent's coordinates: 0 normal, 1 symmetric generalized Pareto */
+    int components;     /* K equal-weight components shifted along coordinate 0 (1: none) */
+    double separation;  /* distance between neighbouring components' centres */
+    const double *tails;  /* (R,) each replication's Pareto tail index, or NULL */
 } Settings;
 
 /* Number of parameters of an MLP with the given sizes. */
@@ -391,6 +395,48 @@ static void philox_normals(uint32_t k0, uint32_t k1, uint32_t t, uint32_t j, int
     }
 }
 
+/*
+ * The latent beyond the normal (noise.py's latents_from_tensors holds the definition): the
+ * Pareto latent's coordinate e is +-a (u^(-1/a) - 1) from word e / C of Philox call e % C
+ * with counter (e % C, t, j, 2), u = ((w >> 8) + 1) / 2^24, the sign from bit 0, computed in
+ * double and rounded once (as noise.py computes it in float64); a mixture's point i takes
+ * component k = ((w >> 8) K) >> 24 from word i / C' of call i % C' with counter
+ * (i % C', t, j, 3), C' = ceil(points / 4), and adds its shift, rounded to float, to its
+ * first coordinate.
+ */
+__attribute__((optimize("fp-contract=off"), noinline))
+static void philox_latents(const Settings *s, uint32_t k0, uint32_t k1, uint32_t t, uint32_t j,
+                           int points, int latent, double alpha, float *restrict out) {
+    const int count = points * latent;
+    if (s->latent == 1) {
+        const int C = (count + 3) / 4;
+        for (int c = 0; c < C; c++) {
+            uint32_t x[4] = {(uint32_t)c, t, j, 2u};
+            philox4x32(x, k0, k1);
+            for (int q = 0; q < 4; q++) {
+                const double u = (double)((x[q] >> 8) + 1u) * 0x1p-24;
+                const double mag = alpha * (exp(-log(u) / alpha) - 1.0);
+                out[q * C + c] = (float)((x[q] & 1u) ? -mag : mag);
+            }
+        }
+    } else {
+        philox_normals(k0, k1, t, j, count, out);
+    }
+    if (s->components > 1) {
+        const int C = (points + 3) / 4;
+        const double mid = 0.5 * (s->components - 1);
+        for (int c = 0; c < C; c++) {
+            uint32_t x[4] = {(uint32_t)c, t, j, 3u};
+            philox4x32(x, k0, k1);
+            for (int q = 0; q < 4 && q * C + c < points; q++) {
+                const uint32_t k = ((x[q] >> 8) * (uint32_t)s->components) >> 24;
+                const float shift = (float)(s->separation * ((double)k - mid));
+                out[(size_t)(q * C + c) * latent] += shift;
+            }
+        }
+    }
+}
+
 /* Adam, the arithmetic of torch.optim.Adam (no weight decay, no amsgrad). */
 static void adam(float *restrict p, float *restrict m, float *restrict v,
                  const float *restrict g, int P, double lr, long t, const Settings *s) {
@@ -539,10 +585,16 @@ int gansim_train(const Settings *s, int r_begin, int r_end, int t0, int n_steps,
         return 1;
     }
     /* Draw j of step i of replication r: generated into w.z, or the caller's. */
-#define LATENT(r, i, j) (keys ? (philox_normals(keys[2 * (r)], keys[2 * (r) + 1],             \
-                                                (uint32_t)(t0 + (i)), (uint32_t)(j),          \
-                                                (int)z_size, w.z), w.z)                       \
+#define LATENT(r, i, j) (keys ? (plain ? philox_normals(keys[2 * (r)], keys[2 * (r) + 1],     \
+                                                        (uint32_t)(t0 + (i)), (uint32_t)(j),  \
+                                                        (int)z_size, w.z)                     \
+                                        : philox_latents(s, keys[2 * (r)], keys[2 * (r) + 1], \
+                                                         (uint32_t)(t0 + (i)), (uint32_t)(j), \
+                                                         s->n_fake, latent,                   \
+                                                         s->tails ? s->tails[r] : 1.0, w.z),  \
+                                  w.z)                                                        \
                               : noise + (((size_t)(i) * (k + 1) + (j)) * R + (r)) * z_size)
+    const int plain = s->latent == 0 && s->components <= 1;
     for (int r = r_begin; r < r_end; r++) {
         float *gp = g_params + (size_t)r * PG, *gm = g_m + (size_t)r * PG, *gv = g_v + (size_t)r * PG;
         float *dp = d_params + (size_t)r * PD, *dm = d_m + (size_t)r * PD, *dv = d_v + (size_t)r * PD;
@@ -618,6 +670,28 @@ int gansim_philox_normals(const uint32_t *keys, int R, int t0, int n_steps, int 
             for (int r = 0; r < R; r++) {
                 philox_normals(keys[2 * r], keys[2 * r + 1], (uint32_t)(t0 + i), (uint32_t)j,
                                count, z);
+                memcpy(out + (((size_t)i * draws + j) * R + r) * count, z,
+                       sizeof(float) * count);
+            }
+    free(z);
+    return 0;
+}
+
+/* The latents of philox_latents (the settings' latent, components, separation and tails) of
+ * steps t0 .. t0 + n_steps - 1, draws 0 .. draws - 1, replications with keys (R, 2), into out
+ * (n_steps, draws, R, points * latent), for the tests.  Returns 0, or 1 (memory). */
+int gansim_philox_latents(const Settings *s, const uint32_t *keys, int R, int t0, int n_steps,
+                          int draws, int points, float *out) {
+    const int latent = G_DIMS[0];
+    const size_t count = (size_t)points * latent;
+    int failed = 0;
+    float *z = alloc_floats(noise_room(count), &failed);
+    if (failed) return 1;
+    for (int i = 0; i < n_steps; i++)
+        for (int j = 0; j < draws; j++)
+            for (int r = 0; r < R; r++) {
+                philox_latents(s, keys[2 * r], keys[2 * r + 1], (uint32_t)(t0 + i), (uint32_t)j,
+                               points, latent, s->tails ? s->tails[r] : 1.0, z);
                 memcpy(out + (((size_t)i * draws + j) * R + r) * count, z,
                        sizeof(float) * count);
             }

@@ -39,7 +39,8 @@ from gansim._platform import compiler, compiler_version
 from gansim.gan.noise import PhiloxNoise, check_counters
 
 __all__ = ["FusedUnavailable", "compiler_version", "fused_available", "fused_supports",
-           "fused_gradients", "philox_normals_c", "philox_normals_c_or_none", "train_fused"]
+           "fused_gradients", "philox_latents_c", "philox_normals_c", "philox_normals_c_or_none",
+           "train_fused"]
 
 _SOURCE = Path(__file__).with_name("fused.c")
 # gnu11 rather than c11: GCC's ISO modes turn off contraction to fused multiply-adds.
@@ -59,7 +60,9 @@ class _Settings(ctypes.Structure):
                 ("d_steps", ctypes.c_int), ("kind", ctypes.c_int), ("gen", ctypes.c_int),
                 ("target", ctypes.c_float), ("slope", ctypes.c_float),
                 ("beta1", ctypes.c_float), ("beta2", ctypes.c_float), ("eps", ctypes.c_float),
-                ("ema_first", ctypes.c_int), ("ema_weight", ctypes.c_float)]
+                ("ema_first", ctypes.c_int), ("ema_weight", ctypes.c_float),
+                ("latent", ctypes.c_int), ("components", ctypes.c_int),
+                ("separation", ctypes.c_double), ("tails", ctypes.c_void_p)]
 
 
 def fused_supports(config, device="cpu") -> str | None:
@@ -189,6 +192,9 @@ def _build_once(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CD
     lib.gansim_philox_normals.restype = ctypes.c_int
     lib.gansim_philox_normals.argtypes = [ctypes.c_void_p, *[ctypes.c_int] * 5,
                                           ctypes.c_void_p]
+    lib.gansim_philox_latents.restype = ctypes.c_int
+    lib.gansim_philox_latents.argtypes = [ctypes.POINTER(_Settings), ctypes.c_void_p,
+                                          *[ctypes.c_int] * 5, ctypes.c_void_p]
     lib.gansim_gradients.restype = ctypes.c_int
     lib.gansim_gradients.argtypes = [ctypes.POINTER(_Settings), *[ctypes.c_void_p] * 7]
     lib.gansim_n_params.restype = ctypes.c_int
@@ -218,12 +224,17 @@ def _library(config) -> ctypes.CDLL:
     return lib
 
 
-def _settings(config, R: int, n: int) -> _Settings:
+def _settings(config, R: int, n: int, tails: np.ndarray | None = None) -> _Settings:
+    """The kernel's settings; ``tails``, a (R,) float64 C-contiguous array of the Pareto
+    latent's tail indices, must outlive the call that uses them."""
     from gansim.gan.games import get_loss
 
     loss = get_loss(config.loss)
     ema_first = config.ema_first_step
     return _Settings(
+        latent=int(config.latent == "pareto"), components=config.latent_components,
+        separation=float(config.latent_separation),
+        tails=None if tails is None else tails.ctypes.data,
         R=R, n=n, n_fake=config.fake_ratio * n, d_steps=config.d_steps,
         kind=_GAME[loss.kind], gen=_GENERATOR[loss.generator],
         target=1.0 - config.label_smoothing, slope=config.negative_slope,
@@ -258,7 +269,13 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
     if (lib.gansim_n_params(0), lib.gansim_n_params(1)) != (g_params.shape[1],
                                                             d_params.shape[1]):
         raise ValueError("`g_params`, `d_params` do not have the configuration's sizes.")
-    settings = _settings(cfg, R, n)
+    tails = getattr(noise, "tails", None)
+    if tails is not None:
+        tails = np.ascontiguousarray(tails, dtype=np.float64)
+    if cfg.latent == "pareto" and (tails is None or tails.shape != (R,)):
+        raise ValueError("the Pareto latent needs one tail index per replication "
+                         "(PhiloxNoise(tails=...)).")
+    settings = _settings(cfg, R, n, tails)
     g_m, g_v = torch.zeros_like(g_params), torch.zeros_like(g_params)
     d_m, d_v = torch.zeros_like(d_params), torch.zeros_like(d_params)
     ema = torch.zeros_like(g_params)
@@ -312,6 +329,30 @@ def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config
     out = torch.empty((n_steps, draws, keys.shape[0], count), dtype=torch.float32)
     if lib.gansim_philox_normals(keys.ctypes.data, keys.shape[0], t0, n_steps, draws, count,
                                  out.data_ptr()) != 0:
+        raise MemoryError("fused engine: could not allocate its working memory")
+    return out
+
+
+def philox_latents_c(config, keys, t0: int, n_steps: int, draws: int, points: int,
+                     tails=None) -> torch.Tensor:
+    """The latent noise of ``config`` (its ``latent``, ``latent_components``,
+    ``latent_separation``; replication r's Pareto tail index ``tails[r]``) as the fused
+    kernel computes it: (n_steps, draws, R, points * latent_dim) float32, the numbers
+    :func:`gansim.gan.noise.latents_from_tensors` defines (for the tests)."""
+    from gansim._validation import check_int
+
+    check_int(n_steps, "n_steps", 1)
+    check_int(points, "points", 1)
+    checked, _ = check_counters(keys, [t0, t0 + n_steps - 1], draws, points, "cpu")
+    lib = _library(config)
+    keys = np.ascontiguousarray(checked.cpu().numpy(), dtype=np.uint32)
+    R = keys.shape[0]
+    if tails is not None:
+        tails = np.ascontiguousarray(tails, dtype=np.float64).reshape(R)
+    settings = _settings(config, R, points, tails)
+    out = torch.empty((n_steps, draws, R, points * config.latent_dim), dtype=torch.float32)
+    if lib.gansim_philox_latents(ctypes.byref(settings), keys.ctypes.data, R, t0, n_steps,
+                                 draws, points, out.data_ptr()) != 0:
         raise MemoryError("fused engine: could not allocate its working memory")
     return out
 

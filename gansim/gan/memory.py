@@ -34,6 +34,7 @@ def replication_bytes(config: GANConfig, n: int, m: int, *, chunk: int = 4096) -
     >>> round(replication_bytes(GANConfig(), n=100, m=10_000) / 2**20, 1)   # MiB
     2.1
     """
+    config = config.at_n(n)   # a budget that grows with n: this n's steps and widths
     s = 8 if config.dtype == "float64" else 4
     h = max(config.g_hidden + config.d_hidden)
     latent, n_fake = config.latent_dim, config.fake_ratio * n

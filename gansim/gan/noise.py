@@ -39,18 +39,18 @@ from gansim._validation import check_int
 from gansim.gan.config import GANConfig
 from gansim.rng import torch_generator
 
-__all__ = ["NoiseStream", "PhiloxNoise", "check_counters", "latent_noise", "noise_chunk",
-           "normals_from_tensors", "philox4x32", "philox_keys", "philox_normals",
-           "philox_uniforms", "uniforms_from_tensors"]
+__all__ = ["NoiseStream", "PhiloxNoise", "check_counters", "latent_noise",
+           "latents_from_tensors", "noise_chunk", "normals_from_tensors", "philox4x32",
+           "philox_keys", "philox_normals", "philox_uniforms", "uniforms_from_tensors"]
 
 _M0, _M1 = 0xD2511F53, 0xCD9E8D57        # Philox4x32's multipliers
 _W0, _W1 = 0x9E3779B9, 0xBB67AE85        # its Weyl key increments
 _MASK = 0xFFFFFFFF
 _ROUNDS = 10
 
-#: Counter word 3 of each kind of number (so latent normals and WGAN-GP's uniforms of the same
-#: step never share a counter).
-NORMAL, UNIFORM = 0, 1
+#: Counter word 3 of each kind of number (so latent normals, WGAN-GP's uniforms, the Pareto
+#: latent's words and the mixture's component words of the same step never share a counter).
+NORMAL, UNIFORM, PARETO, COMPONENT = 0, 1, 2, 3
 
 # Polynomial coefficients of the Box-Muller transform, the same as fused.c's LOG_C, SIN_C and
 # COS_C.
@@ -199,6 +199,54 @@ def uniforms_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int,
     return _unit(torch.cat(w.unbind(-1), dim=-1)[..., :count])
 
 
+def _flat_words(keys, steps, draws: int, count: int, kind: int) -> torch.Tensor:
+    """``count`` words per (step, draw, replication), (S, draws, R, count): word e is word
+    ``e // C`` of Philox call ``e % C`` (the layout of the normals)."""
+    w = _words(keys, steps, draws, -(-count // 4), kind)
+    return torch.cat(w.unbind(-1), dim=-1)[..., :count]
+
+
+def latents_from_tensors(keys: torch.Tensor, steps: torch.Tensor, draws: int, n_points: int,
+                         latent_dim: int, spec, tails: torch.Tensor | None = None,
+                         normals: torch.Tensor | None = None) -> torch.Tensor:
+    """The latent noise of ``GANConfig(latent=..., latent_components=...)``, (S, draws, R,
+    n_points * latent_dim) float32, point i's coordinates at ``i * latent_dim ...``:
+
+    - normal coordinates: :func:`normals_from_tensors` (or ``normals``, those numbers
+      computed elsewhere);
+    - Pareto coordinates (``spec.pareto``): coordinate e from word w, the e-th of
+      counter kind :data:`PARETO` (laid out as the normals): ``u = ((w >> 8) + 1) / 2^24``,
+      the sign from bit 0, ``±α(u^(-1/α) - 1)`` with replication r's ``tails[r]``
+      (:func:`gansim.gan.latent.pareto_from_uniform`, in float64, then rounded);
+    - a mixture (``spec.components`` K > 1): point i's component ``k = ((w >> 8) K) >> 24``
+      from the i-th word of counter kind :data:`COMPONENT` (exact integer arithmetic), its
+      shift (:func:`gansim.gan.latent.component_shift`, rounded to float32) added to the
+      point's first coordinate.
+
+    ``spec`` is a :class:`gansim.gan.latent.LatentSpec`.  ``fused.c`` computes the same
+    numbers (its ``philox_latents``).  Tensor operations only (``torch.compile`` traces it)."""
+    from gansim.gan.latent import component_shift, pareto_from_uniform
+
+    count = n_points * latent_dim
+    if spec.pareto:
+        w = _flat_words(keys, steps, draws, count, PARETO)
+        u = ((w >> 8) + 1).to(torch.float64) * 2.0 ** -24
+        alpha = tails.to(torch.float64).view(1, 1, -1, 1)
+        z = pareto_from_uniform(u, (w & 1).bool(), alpha).to(torch.float32)
+    elif normals is not None:
+        z = normals
+    else:
+        z = normals_from_tensors(keys, steps, draws, count)
+    if spec.components > 1:
+        w = _flat_words(keys, steps, draws, n_points, COMPONENT)
+        k = ((w >> 8) * spec.components) >> 24
+        shift = component_shift(k, spec.components, spec.separation).to(torch.float32)
+        z = z.reshape(*z.shape[:-1], n_points, latent_dim).clone()
+        z[..., 0] += shift
+        z = z.reshape(*z.shape[:-2], count)
+    return z
+
+
 def check_counters(keys, steps, draws, count, device):
     """Keys (R, 2) and steps (S,) as int64 tensors on ``device`` (default: the keys' own,
     else the CPU), or an error naming the argument: 32-bit words and step numbers, since
@@ -275,8 +323,12 @@ class PhiloxNoise:
 
     def __init__(self, seeds, *, steps: int, n: int, latent_dim: int, dtype, device,
                  chunk: int | None = None, draws: int = 2, uniforms: int = 0,
-                 n_uniform: int = 0, cpu_normals=None):
+                 n_uniform: int = 0, cpu_normals=None, latent=None, tails=None):
         self.keys = philox_keys(seeds)
+        # The latent beyond the normal (a gansim.gan.latent.LatentSpec), with each
+        # replication's tail index (R,) for the Pareto latent.
+        self.latent = latent
+        self.tails = None if tails is None else np.asarray(tails, dtype=np.float64)
         self.cpu_normals = cpu_normals
         self.steps, self.n, self.latent_dim = steps, n, latent_dim
         self.dtype, self.device = dtype, device
@@ -293,10 +345,17 @@ class PhiloxNoise:
         steps = torch.arange(step, min(step + self.chunk, self.steps), device=self.device)
         R = len(self.keys)
         z = None
-        if self.cpu_normals is not None and torch.device(self.device).type == "cpu":
+        pareto = self.latent is not None and self.latent.pareto
+        if (self.cpu_normals is not None and torch.device(self.device).type == "cpu"
+                and not pareto):
             # The compiled kernel computes the same numbers ~30x faster on the CPU.
             z = self.cpu_normals(self.keys, step, len(steps), self.draws,
                                  self.n * self.latent_dim)
+        if self.latent is not None and (pareto or self.latent.components > 1):
+            tails = None if self.tails is None else torch.as_tensor(self.tails,
+                                                                    device=self.device)
+            z = latents_from_tensors(self._keys, steps, self.draws, self.n, self.latent_dim,
+                                     self.latent, tails, normals=z)
         if z is None:
             z = normals_from_tensors(self._keys, steps, self.draws, self.n * self.latent_dim)
         self._buf = z.to(self.dtype).view(len(steps), self.draws, R, self.n, self.latent_dim)
@@ -378,12 +437,20 @@ class NoiseStream:
                     torch.rand(ushape, generator=g, dtype=self.dtype, device=self.device))
 
 
-def latent_noise(config: GANConfig, seeds, *, n: int, dtype, device, cpu_normals=None, **kw):
+def latent_noise(config: GANConfig, seeds, *, n: int, dtype, device, cpu_normals=None,
+                 tails=None, **kw):
     """The latent noise source ``config.noise`` names for replications with noise ``seeds``:
-    a :class:`PhiloxNoise` (with ``cpu_normals``) or a :class:`NoiseStream` (``n`` fakes per
-    draw; other keywords as theirs)."""
+    a :class:`PhiloxNoise` (with ``cpu_normals``, and the config's latent with each
+    replication's tail index ``tails`` where it is not the normal) or a :class:`NoiseStream`
+    (``n`` fakes per draw; other keywords as theirs)."""
     common = dict(steps=config.steps, n=n, latent_dim=config.latent_dim, dtype=dtype,
                   device=device, **kw)
     if config.noise == "philox":
-        return PhiloxNoise(seeds, cpu_normals=cpu_normals, **common)
+        latent = None
+        if not config.normal_latent:
+            from gansim.gan.latent import latent_spec
+
+            latent = latent_spec(config)
+        return PhiloxNoise(seeds, cpu_normals=cpu_normals, latent=latent, tails=tails,
+                           **common)
     return NoiseStream([torch_generator(s, device) for s in seeds], **common)

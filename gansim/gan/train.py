@@ -22,6 +22,7 @@ from gansim.gan.batched import train_batched
 from gansim.gan.compiled import train_compiled
 from gansim.gan.config import GANConfig
 from gansim.gan.fused import philox_normals_c_or_none, train_fused
+from gansim.gan.latent import latent_tails, sample_latent
 from gansim.gan.mlp import (
     MLPLayout,
     discriminator_layout,
@@ -54,6 +55,9 @@ class GANBlock:
     losses : Tensor, shape (steps, 2, R), or None
         With ``record_losses=True``: D's loss (its last update of the step, without
         penalties) and G's loss at every step, per replication.
+    latent_tails : Tensor, shape (R,), float64, or None
+        Each replication's tail index of the Pareto latent (``GANConfig(latent="pareto")``:
+        fixed, or Hill's estimate from its data); None for other latents.
     """
 
     config: GANConfig
@@ -62,6 +66,7 @@ class GANBlock:
     center: torch.Tensor
     scale: torch.Tensor
     losses: torch.Tensor | None = None
+    latent_tails: torch.Tensor | None = None
 
     @property
     def g_layout(self) -> MLPLayout:
@@ -78,8 +83,12 @@ class GANBlock:
         cfg = self.config
         R = self.generator.shape[0]
         dtype, device = self.generator.dtype, self.generator.device
-        z = torch.stack([torch.randn((m, cfg.latent_dim), generator=g, dtype=dtype,
-                                     device=device) for g in generators])
+        if cfg.normal_latent:
+            z = torch.stack([torch.randn((m, cfg.latent_dim), generator=g, dtype=dtype,
+                                         device=device) for g in generators])
+        else:
+            z = sample_latent(cfg, m, generators, self.latent_tails, dtype=dtype,
+                              device=device)
         layers = self.g_layout.views(self.g_layout.to_flat(self.generator), R)
         out = torch.empty((R, m), dtype=dtype, device=device)
         # Chunks bound the activations' memory at large m.
@@ -150,7 +159,8 @@ def train_gans(data, config: GANConfig, *, init_seeds, noise_seeds, device="cpu"
 
 
 def _train_gans(data, config, init_seeds, noise_seeds, device, record_losses, warm_start):
-    cfg = config
+    # A budget that grows with n: the config of this n (GANBlock.config is this one).
+    cfg = config.at_n(np.shape(data)[1])
     dtype = torch_dtype(cfg)
     # Standardised, and mapped back in sample(), in float64 whatever the training dtype:
     # cast to float32 first, data at N(1e7, 1) would keep about one significant digit.
@@ -160,9 +170,13 @@ def _train_gans(data, config, init_seeds, noise_seeds, device, record_losses, wa
         center = x.mean(dim=1)
         scale = x.std(dim=1)
         x = (x - center.unsqueeze(1)) / scale.unsqueeze(1)
+        tails = latent_tails(cfg, x.cpu().numpy())
     else:
         center = torch.zeros(R, dtype=torch.float64, device=device)
         scale = torch.ones(R, dtype=torch.float64, device=device)
+        # The tail index is estimated on the standardised data whatever the training scale.
+        tails = latent_tails(cfg, ((x - x.mean(1, keepdim=True))
+                                   / x.std(1, keepdim=True)).cpu().numpy())
     x = x.to(dtype)
     real = x.unsqueeze(-1)
 
@@ -182,23 +196,25 @@ def _train_gans(data, config, init_seeds, noise_seeds, device, record_losses, wa
     n_fake = cfg.fake_ratio * n
     gp = cfg.loss == "wasserstein"
     noise = latent_noise(cfg, noise_seeds, n=n_fake, dtype=dtype, device=device,
-                         cpu_normals=philox_normals_c_or_none, draws=k + 1,
+                         cpu_normals=philox_normals_c_or_none, tails=tails, draws=k + 1,
                          uniforms=k if gp else 0, n_uniform=n if gp else 0)
     trace = (torch.empty((cfg.steps, 2, R), dtype=dtype, device=device) if record_losses
              else None)
     engine = resolve_engine(cfg, device)
+    tails_t = None if tails is None else torch.as_tensor(tails, dtype=torch.float64)
     if engine == "fused":
         sampler = train_fused(x, cfg, g_params, d_params, noise, trace)
-        return GANBlock(cfg, sampler, d_params, center, scale, trace)
+        return GANBlock(cfg, sampler, d_params, center, scale, trace, tails_t)
     if engine == "compiled":
         sampler, d_flat = train_compiled(cfg, real, g_layout.to_flat(g_params),
-                                          d_layout.to_flat(d_params), noise.keys, trace)
+                                          d_layout.to_flat(d_params), noise.keys, trace,
+                                          tails=tails)
         return GANBlock(cfg, g_layout.to_rows(sampler, R), d_layout.to_rows(d_flat, R),
-                        center, scale, trace)
+                        center, scale, trace, tails_t)
     sampler, d_flat = train_batched(cfg, real, g_layout.to_flat(g_params),
                                     d_layout.to_flat(d_params), noise, trace)
     return GANBlock(cfg, g_layout.to_rows(sampler, R), d_layout.to_rows(d_flat, R),
-                    center, scale, trace)
+                    center, scale, trace, tails_t)
 
 
 def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np.ndarray:
@@ -221,7 +237,7 @@ def _train_gans_iv(data, config, init_seeds, noise_seeds, warm_start=None) -> np
     if warm_start is None:
         named.insert(0, ("init_seeds", init_seeds))
     else:
-        _warm_start_iv(warm_start, config, x.shape[0])
+        _warm_start_iv(warm_start, config.at_n(x.shape[1]), x.shape[0])
     for name, seeds in named:
         if seeds is None or len(seeds) != x.shape[0] or not all(
                 isinstance(q, np.random.SeedSequence) for q in seeds):

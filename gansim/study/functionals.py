@@ -26,6 +26,10 @@ __all__ = [
     "FUNCTIONALS",
     "Estimate",
     "Functional",
+    "GapMass",
+    "TailIndex",
+    "mixture_gap",
+    "tail_index_truth",
     "functionals_batch",
     "make_functionals",
     "sample_mean",
@@ -415,3 +419,157 @@ def _sample_sd_iv(x: Any, ddof: Any) -> tuple[np.ndarray, int]:
         raise ValueError(f"`ddof` must be an integer >= 0, got {ddof!r}.")
     return as_float_array(x, "x", ndim=1, min_size=int(ddof) + 1), int(ddof)
 
+
+
+# --------------------------------------------------------------------------------------------
+# Functionals that measure a generator's failure modes: the mass it puts in a gap between
+# modes, the tail index of its draws.
+
+
+class _Between:
+    """The share of a sample strictly inside (lower, upper) (picklable, for workers)."""
+
+    def __init__(self, lower: float, upper: float):
+        self.lower, self.upper = lower, upper
+
+    def __call__(self, x: np.ndarray) -> float:
+        return float(np.mean((x > self.lower) & (x < self.upper)))
+
+
+class _MassTruth:
+    def __init__(self, lower: float, upper: float):
+        self.lower, self.upper = lower, upper
+
+    def __call__(self, dgp: Any) -> float:
+        return float(np.asarray(dgp.cdf(self.upper)) - np.asarray(dgp.cdf(self.lower)))
+
+
+class GapMass(Functional):
+    """The probability a distribution puts in the interval (lower, upper), estimated by the
+    share of the sample inside it; its truth ``F(upper) - F(lower)`` from the DGP's cdf.
+
+    Measures how much mass a generator leaves between two modes: with ``(lower, upper)``
+    from :func:`mixture_gap`, a continuous generator of a connected latent must put some
+    there, the data's distribution puts little.
+
+    Examples
+    --------
+    >>> from gansim.study.dgp import Normal
+    >>> f = GapMass(-1.0, 1.0)
+    >>> round(f.true_value(Normal()), 4)
+    0.6827
+    >>> f.evaluate(np.array([[-2.0, 0.0, 0.5, 3.0]]), n=4)["estimate"]
+    array([0.5])
+    """
+
+    def __init__(self, lower: float, upper: float):
+        lower, upper = float(lower), float(upper)
+        if not (math.isfinite(lower) and math.isfinite(upper) and lower < upper):
+            raise ValueError(f"`lower` and `upper` must be finite with lower < upper, got "
+                             f"{lower!r}, {upper!r}.")
+        super().__init__(fn=_Between(lower, upper), truth=_MassTruth(lower, upper),
+                         description=f"probability in ({lower:.6g}, {upper:.6g})")
+
+    def evaluate(self, samples, n):
+        x = np.asarray(samples, dtype=np.float64)
+        share = np.mean((x > self.fn.lower) & (x < self.fn.upper), axis=1)
+        return {"estimate": share, **{f: np.full(x.shape[0], np.nan)
+                                      for f in ESTIMATE_FIELDS[1:]}}
+
+
+def mixture_gap(dgp: Any, half_width: float | None = None) -> tuple[float, float]:
+    """The gap of a two-component normal mixture: the point of least density between the
+    two means, ± ``half_width`` (default: a quarter of the distance between the means).
+
+    Examples
+    --------
+    >>> from gansim.study.dgp import NormalMixture
+    >>> [round(v, 6) for v in mixture_gap(NormalMixture())]   # modes at -2 and 2
+    [-1.0, 1.0]
+    """
+    from scipy.optimize import minimize_scalar
+
+    means = tuple(float(m) for m in getattr(dgp, "means", ()))
+    if len(means) != 2:
+        raise ValueError(f"`dgp` must be a normal mixture of two components, got {dgp!r}.")
+    lo, hi = sorted(means)
+    if half_width is None:
+        half_width = (hi - lo) / 4
+    if not (math.isfinite(half_width) and half_width > 0):
+        raise ValueError(f"`half_width` must be a positive number, got {half_width!r}.")
+    res = minimize_scalar(lambda x: float(np.asarray(dgp.pdf(x))), bounds=(lo, hi),
+                          method="bounded", options={"xatol": 1e-10})
+    centre = float(res.x)
+    return centre - half_width, centre + half_width
+
+
+def tail_index_truth(dgp: Any) -> float:
+    """The tail index α of the upper tail of ``dgp`` (``P(X > x) ~ C x^(-α)``): the degrees
+    of freedom of a Student t (gansim's or scipy's), else infinity -- every other DGP here
+    has lighter than polynomial tails (the lognormal's is heavy, yet every moment is finite
+    and its index is infinite).
+
+    Examples
+    --------
+    >>> from gansim.study.dgp import StudentT, LogNormal
+    >>> tail_index_truth(StudentT(df=3.0)), tail_index_truth(LogNormal())
+    (3.0, inf)
+    """
+    if getattr(dgp, "name", None) == "t":
+        return float(dgp.df)
+    dist = getattr(dgp, "dist", None)
+    if getattr(dist, "name", None) == "t":
+        return float(dgp.kwds.get("df", dgp.args[0] if dgp.args else math.nan))
+    return math.inf
+
+
+class _Hill:
+    def __init__(self, fraction: float):
+        self.fraction = fraction
+
+    def k(self, size: int) -> int:
+        return int(min(size - 1, max(2, math.floor(self.fraction * size))))
+
+    def __call__(self, x: np.ndarray) -> float:
+        from gansim.gan.latent import hill_tail_index
+
+        return float(hill_tail_index(x, self.k(x.size)))
+
+
+class TailIndex(Functional):
+    """Hill's estimate of the upper tail index α of a sample, from its ``k = ⌊fraction · m⌋``
+    largest points (m the sample's size; :func:`gansim.gan.latent.hill_tail_index`); its
+    truth :func:`tail_index_truth` (unknown, so no bias is reported, where it is infinite).
+
+    With m = 10^6 draws and ``fraction = 0.001`` it measures a generator's tail beyond its
+    0.999 quantile: about α for a Pareto-type tail, large for a light one (and growing with
+    m); F_n's draws give the data's own estimate at the same k/m.  The (k+1)-th largest point
+    must be positive (the six DGPs' 0.999 quantiles are), else the estimate is NaN.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> f = TailIndex(0.01)
+    >>> est = f.evaluate(rng.pareto(3.0, size=(1, 100_000)) + 1, n=100)["estimate"][0]
+    >>> bool(abs(est - 3.0) < 3 * 3.0 / 1000 ** 0.5)   # within 3 standard errors (k = 1,000)
+    True
+    """
+
+    def __init__(self, fraction: float = 0.001):
+        fraction = float(fraction)
+        if not 0 < fraction < 1:
+            raise ValueError(f"`fraction` must be in (0, 1), got {fraction!r}.")
+        super().__init__(fn=_Hill(fraction), truth=tail_index_truth,
+                         description=f"Hill's tail index from the top {fraction:.3g} of the "
+                                     "draws")
+
+    def evaluate(self, samples, n):
+        from gansim.gan.latent import hill_tail_index
+
+        x = np.asarray(samples, dtype=np.float64)
+        est = np.full(x.shape[0], np.nan)
+        finite = np.isfinite(x).all(axis=1)
+        if finite.any():
+            est[finite] = hill_tail_index(x[finite], self.fn.k(x.shape[1]))
+        return {"estimate": est, **{f: np.full(x.shape[0], np.nan)
+                                    for f in ESTIMATE_FIELDS[1:]}}
