@@ -79,3 +79,25 @@ def test_new_dgps_are_usable_by_the_study():
     for dgp in (Uniform(), Gamma(), Normal()):
         assert rates_floor.KSFirst(dgp, 5)(dgp.ppf(np.array([0.1, 0.3, 0.5, 0.7, 0.9]))) \
             == pytest.approx(0.1)
+
+
+def test_too_few_sample_sizes_for_the_floor_fit_are_refused_before_any_work(tmp_path, capsys):
+    # a + b n^(-c) has three parameters: three sizes leave nothing to test the fit with.
+    from gansim.cli import main
+
+    code = main(["rates_floor", "--ns", "50", "100", "200", "--out", str(tmp_path / "rf"),
+                 "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "`--ns` must hold at least 4 distinct sample sizes" in err, err
+    assert not (tmp_path / "rf" / "parts").exists()
+
+
+def test_floor_fits_without_enough_sizes_keeps_its_columns():
+    import pandas as pd
+
+    from gansim.summary.convergence import floor_fits
+
+    s = pd.DataFrame({"dgp": "x", "n": [50, 100], "method": "m", "quantity": "ks",
+                      "stat": "mean", "est": [0.1, 0.07], "mcse": 1e-3})
+    fits = floor_fits(s)
+    assert fits.empty and {"dgp", "method", "quantity", "a", "c", "n_min"} <= set(fits.columns)

@@ -195,6 +195,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> str:
     """Run the parts in turn (each resumable), then write the combined outputs."""
+    if len(set(args.ns)) < 4:
+        # Checked before any work: a + b n^(-c) has three parameters, and its fit (and the
+        # test of a = 0 at c = 1/2 beside it) needs a fourth size to leave a residual.
+        raise ValueError(f"`--ns` must hold at least 4 distinct sample sizes for the floor "
+                         f"fit a + b·n^(-c), got {sorted(set(args.ns))}.")
     out = Path(args.out)
     results, walls = [], {}
     for dgp in args.dgps:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -421,7 +421,9 @@ def floor_fits(summary: pd.DataFrame, quantity: str = "ks", *, by: Sequence[str]
         fit = floor_fit(g.n.to_numpy(), g.est.to_numpy(), g.mcse.to_numpy(), c=c, level=level)
         out.append({**dict(zip([*by, "method"], key, strict=True)), "quantity": quantity,
                     **fit.__dict__, "n_min": int(g.n.min()), "n_max": int(g.n.max())})
-    return pd.DataFrame(out)
+    # The same columns when no group had enough sizes, so callers can select from it.
+    columns = [*by, "method", "quantity", *(f.name for f in fields(FloorFit)), "n_min", "n_max"]
+    return pd.DataFrame(out, columns=columns)
 
 
 @validate_params(summary=_FRAME, level=_LEVEL)
