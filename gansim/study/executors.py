@@ -336,8 +336,9 @@ class DaskExecutor:
         from distributed.scheduler import KilledWorker
 
         if isinstance(exc, KilledWorker):
-            return (f"a block killed {self.retries + 1} workers of the dask cluster at "
-                    f"{self.address} in turn (out of memory, say): {exc.args[0]}.")
+            # The scheduler gives up on a task whose workers died under it too often.
+            return (f"the workers of the dask cluster at {self.address} computing block "
+                    f"{exc.args[0]} died {exc.args[2] + 1} times (out of memory, say).")
         if isinstance(exc, CancelledError | AsyncCancelled | CommClosedError | OSError
                       | TimeoutError) or self.client.status != "running":
             reason = getattr(exc, "reason", None) or type(exc).__name__
@@ -352,6 +353,7 @@ class DaskExecutor:
         from gansim.study._dask_plugin import SetupPlugin, plugin_result
 
         self._topic = f"gansim-setup-{uuid.uuid4().hex[:12]}"
+        self._check_dask_versions()
         present = self._present = set(self.client.nthreads())
         self.client.register_plugin(SetupPlugin(check, present, self._topic),
                                     name=self._topic)
@@ -381,6 +383,28 @@ class DaskExecutor:
                     f"the dask cluster at {self.address} got {len(self.workers)} of the "
                     f"{need} checked workers waited for in {self.timeout:g} s{refused}.")
             time.sleep(0.2)
+
+    def _check_dask_versions(self) -> None:
+        """Refuse, in one line, a scheduler or worker whose Python or dask's own packages
+        differ from this process's (what ``client.get_versions(check=True)`` checks, there
+        as a table): the tasks would not unpickle alike there."""
+        from distributed.versions import required_packages
+
+        versions = self.client.get_versions()
+        mine = versions["client"]
+        others = {"the scheduler": versions["scheduler"],
+                  **{f"worker {a}": v for a, v in versions["workers"].items()
+                     if isinstance(v, dict)}}
+        wanted = {"python": mine["host"]["python"],
+                  **{k: mine["packages"].get(k) for k in required_packages}}
+        for who, v in others.items():
+            have = {"python": v.get("host", {}).get("python"), **v.get("packages", {})}
+            differ = [f"{k} {have.get(k)} (here {want})" for k, want in wanted.items()
+                      if have.get(k) != want]
+            if differ:
+                raise ValueError(f"{who} of the dask cluster at {self.address} runs other "
+                                 f"versions than this process: {', '.join(differ)}; use one "
+                                 "environment for the driver and the cluster.")
 
     def _checked(self) -> dict[str, dict]:
         """Update :attr:`workers` (fit, still present) and :attr:`refused` from the plugin's
