@@ -67,6 +67,13 @@ html_theme_options = {
 }
 html_show_sourcelink = False
 
+# Formulas are typeset by MathJax, loaded by the reader's browser from its CDN;
+# GANSIM_DOCS_MATHJAX_PATH points to a local copy instead (an offline build's screenshots).
+# (Debian's libjs-mathjax is MathJax 2, which MyST's MathJax 3 settings would switch off.)
+if os.environ.get("GANSIM_DOCS_MATHJAX_PATH"):
+    mathjax_path = os.environ["GANSIM_DOCS_MATHJAX_PATH"]
+    myst_update_mathjax = False
+
 # Markdown pages: $...$ maths, ::: fences, and anchors for headings down to ###.
 myst_enable_extensions = ["dollarmath", "colon_fence"]
 myst_heading_anchors = 3

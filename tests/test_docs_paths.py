@@ -1,5 +1,6 @@
-"""The README cannot name what does not exist: every repository path it names resolves,
-and its module table lists every module of the package (and nothing else)."""
+"""The README and the documentation's pages cannot name what does not exist: every
+repository path they name resolves, and the module table ("How it is built",
+docs/guide/layout.md) lists every module of the package (and nothing else)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,18 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 import gansim
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+LAYOUT = ROOT / "docs" / "guide" / "layout.md"
+# The hand-written pages (the generated ones are copies of committed files, or the gallery's).
+PAGES = ["README.md", *sorted(
+    p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md")
+    if not p.relative_to(ROOT / "docs").as_posix().startswith(
+        ("_build", "api/generated", "results/generated", "auto_examples")))]
 
 # `gansim/x.py`, `results/poc/`, `benchmarks/results/engine.md`, ... in backticks or links.
 _PATH = re.compile(r"(?<![\w/.])((?:gansim|results|benchmarks|scripts|examples|studies|tests)"
@@ -27,19 +36,28 @@ def _named_paths(text: str) -> set[str]:
     return out
 
 
-def test_every_path_the_readme_names_exists():
+@pytest.mark.parametrize("page", PAGES)
+def test_every_path_a_page_names_exists(page):
+    text = (ROOT / page).read_text(encoding="utf-8")
+    # {doc}`...` and toctree entries name pages of the documentation, not repository paths;
+    # code other than shell commands names folders a run will write and prints output.
+    text = re.sub(r"\{doc\}`[^`]*`", "", text)
+    text = re.sub(r"^```([^\n]*)\n(.*?)^```",
+                  lambda m: m.group(2) if m.group(1).split()[-1:] == ["bash"] else "", text,
+                  flags=re.S | re.M)
     missing = []
-    for path in sorted(_named_paths(README)):
+    for path in sorted(_named_paths(text)):
         if "*" in path:
             if not list(ROOT.glob(path)):
                 missing.append(path)
         elif not (ROOT / path).exists():
             missing.append(path)
-    assert not missing, f"README.md names paths that do not exist: {missing}"
+    assert not missing, f"{page} names paths that do not exist: {missing}"
 
 
 def _table_modules() -> set[str]:
-    section = README.split("## How it is built", 1)[1].split("\n\n", 2)[1]
+    text = LAYOUT.read_text(encoding="utf-8")
+    section = text.split("\n| module | what |", 1)[1].split("\n\n", 1)[0]
     out = set()
     for cell in re.findall(r"^\| ([^|]+) \|", section, flags=re.M):
         folder = ""
@@ -61,11 +79,11 @@ def test_the_module_table_lists_every_module():
             "/*.py" if entry.endswith("/") else ""))}
     modules = {str(p.relative_to(ROOT)) for p in (ROOT / "gansim").rglob("*.py")
                if p.name != "__init__.py" and "__pycache__" not in p.parts}
-    assert modules - covered == set(), f"modules missing from README's table: " \
+    assert modules - covered == set(), f"modules missing from {LAYOUT.name}'s table: " \
                                        f"{sorted(modules - covered)}"
     stale = {e for e in table if e.startswith("gansim") and not list(ROOT.glob(
         e.rstrip("/")))}
-    assert not stale, f"README's table names what does not exist: {sorted(stale)}"
+    assert not stale, f"{LAYOUT.name}'s table names what does not exist: {sorted(stale)}"
 
 
 def test_docstrings_name_existing_gansim_modules():
