@@ -359,7 +359,11 @@ class DaskExecutor:
                                     name=self._topic)
         results = self.client.run(plugin_result, self._topic, workers=list(present),
                                   on_error="return") if present else {}
-        self.workers = {a: r for a, r in results.items() if isinstance(r, dict)}
+        # A worker whose setup did not report (it raised there: another gansim, say) is
+        # unfit like one whose check failed.
+        self.workers = {a: r if isinstance(r, dict) else
+                        {"host": a, "gansim": None, "error": f"its setup failed ({r!r:.200})"}
+                        for a, r in results.items()}
         unfit = {addr: w for addr, w in self.workers.items() if w["error"]}
         if unfit:
             addr, first = next(iter(unfit.items()))

@@ -96,6 +96,22 @@ def reusing_blocks(policy: str | None):
         _REUSE_DEFAULT.reset(token)
 
 
+def _check_wait(wait_for_workers, timeout) -> tuple[int, float | None]:
+    from gansim._validation import check_int
+
+    wait_for_workers = check_int(wait_for_workers, "wait_for_workers", 0)
+    if timeout is not None:
+        try:
+            ok = float(timeout) > 0 and not isinstance(timeout, bool)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"`timeout` must be a number of seconds > 0 or None; got "
+                             f"{timeout!r}.")
+        timeout = float(timeout)
+    return wait_for_workers, timeout
+
+
 def _check_reuse(policy) -> str:
     if policy not in REUSE_BLOCKS:
         raise ValueError(f"`reuse_blocks` must be one of {list(REUSE_BLOCKS)}; got {policy!r}.")
@@ -442,6 +458,7 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     """
     t0 = time.perf_counter()
     reuse = _check_reuse(_REUSE_DEFAULT.get() if reuse_blocks is None else reuse_blocks)
+    wait_for_workers, timeout = _check_wait(wait_for_workers, timeout)
     code = code_identity()
     done: dict[tuple[str, int], pd.DataFrame] = {}
     todo: list[tuple[Condition, int, int]] = []
