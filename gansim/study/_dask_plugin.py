@@ -76,9 +76,15 @@ _INSTALLED = {"gansim", "numpy", "scipy", "pandas", "torch", "distributed", "das
 
 
 def _library_dirs() -> list[Path]:
+    """Where installed code lives: the standard library and every site-packages folder
+    (the interpreter's, the user's, a virtual environment's)."""
+    import site
+
     paths = sysconfig.get_paths()
-    return [Path(paths[k]).resolve() for k in ("stdlib", "platstdlib", "purelib", "platlib")
-            if k in paths]
+    dirs = [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
+    dirs += [*getattr(site, "getsitepackages", list)(), site.getusersitepackages()]
+    dirs += [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    return [Path(d).resolve() for d in dirs if d]
 
 
 def _is_user_module(name: str) -> bool:
