@@ -66,6 +66,8 @@ STUDIES = {
     "recipe": "gansim.studies.recipe",
     "coverage": "gansim.studies.coverage",
     "rates_floor": "gansim.studies.rates_floor",
+    "generators_tuning": "gansim.studies.generators_tuning",
+    "generators": "gansim.studies.generators",
 }
 
 
