@@ -317,7 +317,7 @@ def train_fused(real: torch.Tensor, config, g_params: torch.Tensor, d_params: to
 def philox_normals_c(keys, t0: int, n_steps: int, draws: int, count: int, config=None):
     """The latent normals :func:`gansim.gan.noise.philox_normals` defines, computed by the
     compiled kernel (about 30x faster on the CPU than in PyTorch): (n_steps, draws, R, count)
-    float32 for steps ``t0 .. t0 + n_steps - 1``.  Raises :class:`FusedUnavailable` without a
+    float32 for steps ``t0`` to ``t0 + n_steps - 1``.  Raises :class:`FusedUnavailable` without a
     C compiler."""
     from gansim._validation import check_int
     from gansim.gan.config import GANConfig
