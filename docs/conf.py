@@ -16,7 +16,6 @@ follow the code and the committed results instead of being kept by hand:
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
 import pkgutil
 import re
@@ -118,13 +117,22 @@ PACKAGES = ["gansim.study", "gansim.inference", "gansim.summary", "gansim.gan", 
 
 
 def _public_names(module) -> list[str]:
-    """``__all__``; without one, the names defined in the package (not its submodules)."""
+    """``__all__`` (dunder names left out); without one, the names that the package's
+    public modules export and define themselves, as ``module.name`` (a module that only
+    re-exports names defined elsewhere, a facade, adds none)."""
     names = getattr(module, "__all__", None)
-    if names is None:
-        names = [n for n, v in vars(module).items() if not n.startswith("_")
-                 and not inspect.ismodule(v)
-                 and getattr(v, "__module__", "").startswith(module.__name__)]
-    return [n for n in names if not (n.startswith("__") and n.endswith("__"))]
+    if names is not None:
+        return [n for n in names if not (n.startswith("__") and n.endswith("__"))]
+    out = []
+    for sub in _modules(module):
+        sub_module = importlib.import_module(sub)
+        exported = getattr(sub_module, "__all__", [])
+        homes = {getattr(getattr(sub_module, n), "__module__", None) for n in exported}
+        if exported and homes - {None} and sub not in homes:
+            continue  # a facade
+        out += [f"{sub.rsplit('.', 1)[1]}.{n}" for n in exported
+                if getattr(getattr(sub_module, n), "__module__", sub) == sub]
+    return out
 
 
 def _modules(package) -> list[str]:
@@ -166,7 +174,11 @@ def _top_page() -> str:
     for pkg in PACKAGES:
         module = importlib.import_module(pkg)
         for n in _public_names(module):
-            owners.setdefault(id(getattr(module, n)), f"{pkg}.{n}")
+            obj = module
+            for part in n.split("."):
+                obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(
+                    f"{obj.__name__}.{part}")
+            owners.setdefault(id(obj), f"{pkg}.{n}")
     rows, own = [], []
     for n in _public_names(gansim):
         target = owners.get(id(getattr(gansim, n)))
