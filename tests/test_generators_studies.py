@@ -3,6 +3,7 @@ smoke run of each on tiny settings (``--quick``) through the command line."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,3 +60,16 @@ def test_quick_runs_of_both_studies(tmp_path):
     tail = summary[(summary.quantity == "tail_index") & (summary.stat == "mean")]
     assert set(tail.method) >= {"ecdf", "gan", "gan_pareto", "gan_best"}
     assert json.loads((out / "chosen.json").read_text()) == chosen
+
+
+def test_latent_tail_on_the_data_is_the_index_the_gans_trained_with():
+    from gansim.gan.train import train_gans
+    from gansim.rng import replication_streams
+
+    streams = [replication_streams(3, rep=r) for r in range(2)]
+    x = np.stack([s.data_rng().standard_t(3, 100) * 5 + 2 for s in streams])
+    block = train_gans(x, GANConfig(steps=1, latent="pareto", engine="torch"),
+                       init_seeds=[s.init for s in streams],
+                       noise_seeds=[s.noise for s in streams])
+    got = [generators.LatentTail()(row) for row in x]
+    assert got == pytest.approx(block.latent_tails.numpy(), rel=1e-12)

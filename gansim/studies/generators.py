@@ -15,12 +15,13 @@ Measured per replication: KS at m = 10^6 draws and of their first 10^4 (``ks_m1e
 paired factor at no training cost); the five functionals (mean, median, sd, q10, q90); the
 tail index of the draws by Hill's estimator on their ⌈√m⌉ largest excesses over their
 median (``tail_index``: the top 0.1% at m = 10^6; F_n's from the data; against the DGP's:
-3 for t3, infinite otherwise); for the bimodal mixture the probability in its gap,
-the density minimum ± a quarter of the distance between the modes (``gap_mass``).  From
-these the outputs: the share of replications where each GAN's KS beats F_n's, with its
-exact (Clopper-Pearson) 95% interval; paired differences with MCSEs; floors a + b·n^−c
-with F_n as the positive control (its c must come out ½ within its interval, else that
-DGP's fits are not trusted) and a test of a = 0 with c fixed at ½.
+3 for t3, infinite otherwise); the Pareto latent's tail index estimated from each data set
+(``latent_tail``, on F_n's row: the index its GANs trained with); for the bimodal mixture
+the probability in its gap, the density minimum ± a quarter of the distance between the
+modes (``gap_mass``).  From these the outputs: the share of replications where each GAN's
+KS beats F_n's, with its exact (Clopper-Pearson) 95% interval; paired differences with
+MCSEs; floors a + b·n^−c with F_n as the positive control (its c must come out ½ within its
+interval, else that DGP's fits are not trusted) and a test of a = 0 with c fixed at ½.
 
 Design: the six DGPs (gansim.study.dgp defaults), n = 50, 100, 200, 400, 800, 1600, 3200,
 B = 200 per condition, seed 2202 (the tuning uses 2201; no other shipped study uses
@@ -45,6 +46,7 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -68,7 +70,7 @@ from gansim.study.methods import GAN, EmpiricalCDF, SmoothedBootstrap
 from gansim.summary import convergence
 from gansim.summary.simsum import summarise
 
-__all__ = ["DEFAULTS", "DESCRIPTION", "UNTUNED", "add_arguments", "build_part",
+__all__ = ["DEFAULTS", "DESCRIPTION", "LatentTail", "UNTUNED", "add_arguments", "build_part",
            "floors", "gan_options", "main", "methods", "plan", "shares", "write_outputs"]
 
 DESCRIPTION = __doc__
@@ -144,6 +146,9 @@ def build_part(dgp: str, ns, options: dict[str, dict], *, scale: float = 1.0, m:
     functionals["ks_m1e4"] = Functional(KSFirst(truth, small), truth=None,
                                         description=f"KS of the first {small:,} draws")
     functionals["tail_index"] = TailIndex()
+    functionals["latent_tail"] = Functional(
+        LatentTail(), truth=None, description="the Pareto latent's Hill tail index of the "
+        "standardised sample (F_n's row: the index the GANs trained with)")
     if dgp == "mixture":
         functionals["gap_mass"] = GapMass(*mixture_gap(truth))
     engine = "fused" if device == "cpu" else "torch"
@@ -152,6 +157,31 @@ def build_part(dgp: str, ns, options: dict[str, dict], *, scale: float = 1.0, m:
                          width_large=width_large, engine=engine),
                  design=design, m=m, functionals=functionals, distances=("ks",),
                  block_size=10, device=device, name="generators")
+
+
+class LatentTail:
+    """The tail index ``GANConfig(latent="pareto", latent_tail="hill")`` takes from a
+    sample (:func:`gansim.gan.latent.latent_tails` of the standardised sample): on F_n's
+    row (the data) the index that replication's Pareto-latent GANs trained with (picklable,
+    for worker processes).
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).standard_t(3, 400)
+    >>> 1.0 <= LatentTail()(x) <= 50.0
+    True
+    """
+
+    def __call__(self, x: np.ndarray) -> float:
+        from gansim.gan.config import GANConfig
+        from gansim.gan.latent import latent_tails
+
+        x = np.asarray(x, dtype=np.float64)
+        z = (x - x.mean()) / x.std(ddof=1)
+        return float(latent_tails(GANConfig(latent="pareto"), z[None, :])[0])
+
+    def __repr__(self) -> str:
+        return "LatentTail()"
 
 
 def _parts(ns) -> list[tuple[str, list[int]]]:
