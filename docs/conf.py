@@ -51,7 +51,8 @@ except ImportError:
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "gallery/GALLERY_HEADER.rst", "**.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build", "gallery/GALLERY_HEADER.rst", "guide/generated", "**.ipynb_checkpoints"]
 html_static_path = ["_static"]
 html_css_files = ["gansim.css"]
 
@@ -328,5 +329,26 @@ def setup(app):
     app.connect("source-read", _root_links)
 
 
+# --------------------------------------------------------------------------------------------
+# The command line's studies, as `python -m gansim --help` lists them.
+
+
+def _generate_studies() -> None:
+    """``guide/generated/studies.md``: a table of the shipped studies, each with the first
+    sentence of its description and its results page; included by guide/cli.md."""
+    from gansim.cli import STUDIES, first_sentence
+    from gansim.render import REPORTS
+
+    rows = ["| study | what it runs | results |", "|---|---|---|"]
+    for name, module_name in STUDIES.items():
+        text = first_sentence(importlib.import_module(module_name).DESCRIPTION)
+        page = f"{{doc}}`/results/generated/{name}`" if name in REPORTS else ""
+        rows.append(f"| `{name}` | {text.replace('|', chr(92) + '|')} | {page} |")
+    out = DOCS / "guide" / "generated"
+    out.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(out / "studies.md", "\n".join(rows) + "\n")
+
+
 _generate_api()
 _generate_results()
+_generate_studies()
