@@ -304,3 +304,16 @@ def test_tail_index_functional_against_its_truth():
     assert TailIndex(k=50).evaluate(x[:1], n=100)["estimate"][0] == pytest.approx(
         hill_tail_index(x[0] - np.median(x[0]), 50))
     assert np.isnan(f.evaluate(np.array([[1.0, np.inf, 2.0]]), n=3)["estimate"][0])
+
+
+def test_one_data_set_inference_with_the_new_generators():
+    """GANEstimator trains, samples and bootstraps with a Pareto mixture latent (its draws
+    come from the tail index of each bootstrap data set)."""
+    from gansim import GANEstimator
+
+    x = np.random.default_rng(0).standard_t(3, 60)
+    est = GANEstimator(GANConfig(steps=20, latent="pareto", latent_components=2,
+                                 engine="torch"), m=500, seed=1).fit(x)
+    assert np.isfinite(est.draws_).all()
+    ci = est.conf_int("median", method="percentile", R=3)
+    assert ci.lower <= ci.upper

@@ -585,8 +585,9 @@ def _sample(block: GANBlock, m: int, gens) -> np.ndarray:
     out = np.empty((R, m))
     for s in range(0, R, _SAMPLE_ROWS):
         e = min(s + _SAMPLE_ROWS, R)
+        tails = None if block.latent_tails is None else block.latent_tails[s:e]
         sub = GANBlock(block.config, block.generator[s:e], block.discriminator[s:e],
-                       block.center[s:e], block.scale[s:e])
+                       block.center[s:e], block.scale[s:e], latent_tails=tails)
         out[s:e] = sub.sample(m, gens[s:e]).cpu().numpy()
     return out
 
