@@ -93,9 +93,12 @@ CONFIGS = [
     GANConfig(steps=30, dtype="float64", loss="minimax", fake_ratio=3, lr_d=5e-4),
     GANConfig(steps=30, dtype="float64", loss="wasserstein", gp_one_sided=True,
               standardize=True),
+    GANConfig(steps=20, dtype="float64", latent="pareto", latent_components=3,
+              steps_power=0.5, budget_n0=15, standardize=False),
 ]
 IDS = ["default", "minimax-std", "small", "lsgan-smooth", "wgan-gp-k2",
-       "ns-k3-smooth-ttur-r1-fakes2", "minimax-fakes3-ttur", "wgan-gp-one-sided-std"]
+       "ns-k3-smooth-ttur-r1-fakes2", "minimax-fakes3-ttur", "wgan-gp-one-sided-std",
+       "pareto-hill-mixture3-grow-raw"]
 
 
 @pytest.mark.parametrize("cfg", CONFIGS, ids=IDS)

@@ -15,6 +15,7 @@ from torch import nn
 from gansim.gan.config import GANConfig
 from gansim.gan.fused import philox_normals_c_or_none
 from gansim.gan.games import get_loss
+from gansim.gan.latent import latent_tails
 from gansim.gan.mlp import (
     MLPLayout,
     discriminator_layout,
@@ -91,15 +92,18 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
         engine's layout.
     discriminator : Tensor, shape (P_D,)
     """
-    cfg = config
+    raw = np.asarray(data, dtype=float)
+    cfg = config.at_n(raw.size)     # a budget that grows with n: this n's
     dtype = torch_dtype(cfg)
     loss = get_loss(cfg.loss)
     target = 1.0 - cfg.label_smoothing
-    x = torch.as_tensor(np.asarray(data, dtype=float), dtype=dtype)
+    x = torch.as_tensor(raw, dtype=dtype)
     if cfg.standardize:
         x = (x - x.mean()) / x.std()
     real = x.reshape(-1, 1)
     n = real.shape[0]
+    # The Pareto latent's tail index, from the standardised data in float64 (as train_gans).
+    tails = latent_tails(cfg, ((raw - raw.mean()) / raw.std(ddof=1))[None, :])
     gan = ReferenceGAN(cfg, init_seed)
     G, D = gan.G, gan.D
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.eps,
@@ -108,7 +112,7 @@ def train_gan_reference(data, config: GANConfig, *, init_seed, noise_seed):
                              foreach=False)
     k, wgan = cfg.d_steps, cfg.loss == "wasserstein"
     noise = latent_noise(cfg, [noise_seed], n=cfg.fake_ratio * n, dtype=dtype, device="cpu",
-                         cpu_normals=philox_normals_c_or_none, draws=k + 1,
+                         cpu_normals=philox_normals_c_or_none, tails=tails, draws=k + 1,
                          uniforms=k if wgan else 0, n_uniform=n if wgan else 0)
     ema = None
     for t in range(cfg.steps):
