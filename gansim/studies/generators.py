@@ -1,7 +1,7 @@
 """The GAN beyond the normal latent, reported: the default recipe, the large budget, each
 new generator option and the best combination (all chosen beforehand by
 ``python -m gansim generators_tuning``, on its own seed and designs) against F_n and two
-smoothed bootstraps, on six DGPs and n = 50 ... 3,200.
+smoothed bootstraps, on six DGPs and n = 50 to 3,200.
 
 Methods: ``ecdf`` (F_n, evaluated exactly), ``smoothed`` (the smoothed bootstrap, nrd0
 bandwidth), ``smoothed_cdf`` (variance-corrected, cdf bandwidth ∝ n^(-1/3)), ``gan`` (the
