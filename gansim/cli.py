@@ -27,6 +27,7 @@ import importlib
 import json
 import re
 import sys
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -160,6 +161,15 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
         cluster.add_argument("--scheduler-file", metavar="PATH", type=_scheduler_file,
                              help="as --scheduler-address, the scheduler named by the file "
                                   "of `dask scheduler --scheduler-file PATH`")
+        common.add_argument("--wait-for-workers", metavar="N", type=_wait_for_workers,
+                            default=0,
+                            help="on a dask cluster, wait (up to 10 minutes) for N workers "
+                                 "checked to run the same gansim code, for a cluster that "
+                                 "starts them on demand (default: one present at the start)")
+        common.add_argument("--reuse-blocks-from-other-code", action="store_true",
+                            help="resume from finished blocks in --out even when another "
+                                 "gansim source, torch, numpy or C compiler computed them "
+                                 "(refused otherwise)")
         module.add_arguments(p)
         p.set_defaults(_module=module)
     # Listed for --help only: main() hands `report` to gansim.render before parsing.
@@ -172,9 +182,57 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
 _FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
+#: Exit code of a run that the cluster failed (its scheduler lost, no workers, every worker
+#: gone): the finished blocks are saved and the same command resumes from them.
+EXIT_CLUSTER = 3
+#: Seconds ``--wait-for-workers`` waits for them.
+WAIT_FOR_WORKERS_S = 600.0
+
+
+def _wait_for_workers(text: str) -> int:
+    """An argparse ``type``: a number of workers, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of workers, 0 or more; "
+                                         f"got {text!r}")
+    return value
+
+
+@contextmanager
+def quiet_cluster_logs(executor):
+    """On a cluster, only errors of dask's own loggers reach the terminal during the run:
+    a lost scheduler is then the command's one line, not the client's reconnection
+    attempts."""
+    if not executor:
+        yield
+        return
+    import logging
+
+    try:  # first: importing it configures its loggers
+        import distributed  # noqa: F401
+    except ImportError:  # as_executor says what to install
+        pass
+    # dask's configuration gives some of its loggers levels of their own: each is set.
+    names = [n for n in [*logging.root.manager.loggerDict, "distributed", "tornado"]
+             if n.split(".")[0] in ("distributed", "tornado")]
+    levels = {n: logging.getLogger(n).level for n in names}
+    for n in names:
+        logging.getLogger(n).setLevel(logging.CRITICAL)
+    yield
+    # Left quiet after a failure: the client's reconnection attempts may still log while
+    # the process exits.
+    for n, level in levels.items():
+        logging.getLogger(n).setLevel(level)
+
+
 def main(argv=None) -> int:
     """Parse ``argv``, run the study, print its report; returns the exit code."""
     from gansim.study.core import StudyError, hold_locks
+    from gansim.study.executors import Cluster, ClusterError
+    from gansim.study.runner import reusing_blocks
 
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
@@ -189,13 +247,20 @@ def main(argv=None) -> int:
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
     args.executor = args.scheduler_address or args.scheduler_file
+    if args.executor and args.wait_for_workers:
+        args.executor = Cluster(args.executor, wait_for_workers=args.wait_for_workers,
+                                timeout=WAIT_FOR_WORKERS_S)
     try:
         # The output folder stays locked until the command's last file is written.
-        with hold_locks(args.out):
+        with hold_locks(args.out), quiet_cluster_logs(args.executor), reusing_blocks(
+                "any-code" if args.reuse_blocks_from_other_code else None):
             text = args._module.main(args)
     except StudyError as exc:
         print(f"gansim {args.study}: {exc}", file=sys.stderr)
         return 1
+    except ClusterError as exc:  # before OSError: the scheduler lost is not a user error
+        print(f"gansim {args.study}: cluster: {exc}", file=sys.stderr)
+        return EXIT_CLUSTER
     except (ValueError, TypeError) as exc:
         print(f"gansim {args.study}: error: {exc}", file=sys.stderr)
         return 2
