@@ -1,6 +1,6 @@
-"""What a study writes reads into R as it is, and the README's R lines run and refit
-gansim's rates: a small study's tidy CSV read with ``read.csv`` (a mean compared with
-pandas') and the README snippet's ``lm`` slopes compared with
+"""What a study writes reads into R as it is, and the documentation's R lines
+(docs/guide/tables_plots.md) run and refit gansim's rates: a small study's tidy CSV read
+with ``read.csv`` (a mean compared with pandas') and the snippet's ``lm`` slopes compared with
 :func:`gansim.summary.convergence.rate_slopes`.
 Skipped where ``Rscript`` is not on PATH."""
 
@@ -61,14 +61,14 @@ def test_read_csv_gives_pandas_numbers(result, tmp_path):
     assert float(mean) == pytest.approx(d["estimate"].mean(), rel=1e-14)
 
 
-def test_readme_r_snippet_refits_the_rates_slopes(result, tmp_path):
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_r_snippet_refits_the_rates_slopes(result, tmp_path):
+    text = (ROOT / "docs" / "guide" / "tables_plots.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```r\n(.*?)```", text, flags=re.S)
-    assert blocks, "README.md has no ```r block"
+    assert blocks, "docs/guide/tables_plots.md has no ```r block"
     snippet = blocks[0]
     path = tmp_path / "replications.csv.gz"
     write_csv(result.tidy, path)
-    # The README reads the rates study's file; here the small study's.
+    # The page reads the rates study's file; here the small study's.
     snippet, k = re.subn(r'path <- ".*?"', f'path <- "{path}"', snippet)
     assert k == 1
     out = rscript(snippet + f'\nwrite.csv(data.frame(term = names(slopes), slope = slopes), '
