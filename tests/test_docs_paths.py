@@ -22,15 +22,17 @@ PAGES = ["README.md", *sorted(
         ("_build", "api/generated", "results/generated", "auto_examples")))]
 
 # `gansim/x.py`, `results/poc/`, `benchmarks/results/engine.md`, ... in backticks or links.
-_PATH = re.compile(r"(?<![\w/.])((?:gansim|results|benchmarks|scripts|examples|studies|tests)"
+_PATH = re.compile(r"(?<![\w/.])((?:gansim|results|benchmarks|scripts|examples|studies|tests|docs)"
                    r"/[\w./*-]*)")
+# Folders that a build creates (the documentation's site), named but not committed.
+_BUILT = ("docs/_build",)
 
 
 def _named_paths(text: str) -> set[str]:
     out = set()
     for m in _PATH.finditer(text):
         path = m.group(1).rstrip(".,;:)")
-        if "<" in path or path.endswith("/STUDY.py"):
+        if "<" in path or path.endswith("/STUDY.py") or path.startswith(_BUILT):
             continue
         out.add(path)
     return out
