@@ -360,10 +360,12 @@ class DaskExecutor:
         results = self.client.run(plugin_result, self._topic, workers=list(present),
                                   on_error="return") if present else {}
         # A worker whose setup did not report (it raised there: another gansim, say) is
-        # unfit like one whose check failed.
+        # unfit like one whose check failed, unless it has left meanwhile.
+        still = set(self.client.nthreads()) if not all(
+            isinstance(r, dict) for r in results.values()) else set(results)
         self.workers = {a: r if isinstance(r, dict) else
                         {"host": a, "gansim": None, "error": f"its setup failed ({r!r:.200})"}
-                        for a, r in results.items()}
+                        for a, r in results.items() if isinstance(r, dict) or a in still}
         unfit = {addr: w for addr, w in self.workers.items() if w["error"]}
         if unfit:
             addr, first = next(iter(unfit.items()))
