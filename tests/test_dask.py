@@ -34,7 +34,7 @@ TINY = dict(replications=8, n=20, m=200, gan=GANConfig(steps=20), block_size=4)
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address="127.0.0.1:0", silence_logs=40)
     c = distributed.Client(cluster)
     try:
         yield c
