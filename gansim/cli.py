@@ -247,6 +247,10 @@ def main(argv=None) -> int:
     args.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     # Where the blocks run, for run_study(executor=...): None is this machine's processes.
     args.executor = args.scheduler_address or args.scheduler_file
+    if args.wait_for_workers and not args.executor:
+        print(f"gansim {args.study}: error: --wait-for-workers needs a dask cluster "
+              "(--scheduler-address or --scheduler-file)", file=sys.stderr)
+        return 2
     if args.executor and args.wait_for_workers:
         args.executor = Cluster(args.executor, wait_for_workers=args.wait_for_workers,
                                 timeout=WAIT_FOR_WORKERS_S)

@@ -189,3 +189,10 @@ def test_wait_for_workers_on_the_command_line_is_a_count(capsys):
         cli.main(["poc", "--wait-for-workers", "-1"])
     assert caught.value.code == 2
     assert "--wait-for-workers: must be a whole number of workers" in capsys.readouterr().err
+
+
+def test_wait_for_workers_needs_a_cluster(capsys):
+    from gansim import cli
+
+    assert cli.main(["poc", "--wait-for-workers", "2"]) == 2
+    assert "--wait-for-workers needs a dask cluster" in capsys.readouterr().err
