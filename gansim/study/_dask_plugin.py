@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import pickletools
+import socket
 import sys
 import sysconfig
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cloudpickle
 from distributed.diagnostics.plugin import WorkerPlugin
+
+from gansim._platform import code_identity, gansim_version, tune_malloc
 
 __all__ = ["SetupPlugin", "by_value", "plugin_result", "user_modules"]
 
@@ -50,9 +54,8 @@ class SetupPlugin(WorkerPlugin):
         self.result: dict | None = None
 
     def setup(self, worker) -> None:
-        from gansim.study.executors import _setup_worker
 
-        result = {**_setup_worker(self.check), "address": worker.address}
+        result = {**setup_worker(self.check), "address": worker.address}
         self.result = result
         worker.log_event(self.topic, result)
         if result["error"] and worker.address not in self.present:
@@ -148,3 +151,22 @@ def by_value(obj) -> Iterator[set[str]]:
             if n in sys.modules:
                 with contextlib.suppress(ValueError):
                     cloudpickle.unregister_pickle_by_value(sys.modules[n])
+
+
+def setup_worker(check: Callable[[], None] | None) -> dict:
+    """Run once on every dask worker: one torch thread, the allocator tuned, the check
+    (code identity, the study's engine); returns what the run record keeps."""
+    import torch
+
+    tune_malloc()
+    # Two single-threaded processes beat one two-threaded one on these models; a worker
+    # started with --nthreads 1 then runs one block at a time on one core.
+    torch.set_num_threads(1)
+    out = {"host": socket.gethostname(), "pid": os.getpid(), "gansim": gansim_version(),
+           "digest": code_identity()["digest"], "error": None}
+    if check is not None:
+        try:
+            check()
+        except Exception as exc:  # returned, so that the driver names every unfit host
+            out["error"] = f"{type(exc).__name__}: {exc}"
+    return out

@@ -29,15 +29,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-
-from gansim._platform import gansim_version, tune_malloc
 
 __all__ = ["INFRASTRUCTURE_ERRORS", "Cluster", "ClusterError", "DaskExecutor",
            "LocalExecutor", "WorkerCheck", "as_executor", "block_key"]
@@ -189,27 +186,6 @@ class WorkerCheck:
             raise ValueError(f"its code differs from the driver's: {'; '.join(differ)}")
         if self.check is not None:
             self.check()
-
-
-def _setup_worker(check: Callable[[], None] | None) -> dict:
-    """Run once on every dask worker: one torch thread, the allocator tuned, the check
-    (code identity, the study's engine); returns what the run record keeps."""
-    import torch
-
-    tune_malloc()
-    # Two single-threaded processes beat one two-threaded one on these models; a worker
-    # started with --nthreads 1 then runs one block at a time on one core.
-    torch.set_num_threads(1)
-    from gansim._platform import code_identity
-
-    out = {"host": socket.gethostname(), "pid": os.getpid(), "gansim": gansim_version(),
-           "digest": code_identity()["digest"], "error": None}
-    if check is not None:
-        try:
-            check()
-        except Exception as exc:  # returned, so that the driver names every unfit host
-            out["error"] = f"{type(exc).__name__}: {exc}"
-    return out
 
 
 #: Seconds between the driver's looks at the cluster while it waits for blocks.
