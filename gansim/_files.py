@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,14 +41,16 @@ def read_json(path: Path, what: str):
 
 
 def write_atomic(path: Path, write: Callable[[Path], object], *, sync: bool = True) -> None:
-    """Write ``path`` through a temporary name of this process, then rename it into place.
+    """Write ``path`` through a temporary name of this call, then rename it into place.
 
     ``write(tmp)`` writes the temporary file; with ``sync`` its data is on disk before the
     rename, so a crash leaves the old file or the new one, never half of one.  When the write
     fails (a full disk, say) the temporary file is removed and the OSError names ``path``.
     """
-    # A leading ".": a dataset reader of the folder skips a file being written.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A leading ".": a dataset reader of the folder skips a file being written.  The name is
+    # this call's own (process id and a random part), so two threads or processes writing
+    # the same file never write into one temporary file.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         write(tmp)
         if sync:

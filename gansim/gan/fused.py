@@ -26,7 +26,6 @@ import os
 import platform
 import stat
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -167,21 +166,18 @@ def _build_once(g_sizes: tuple[int, ...], d_sizes: tuple[int, ...]) -> ctypes.CD
     path = _cache_dir() / f"fused-{key.hexdigest()[:20]}.so"
     if not _trusted(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Compile beside the target and rename: concurrent workers never load a partial file.
-        fd, tmp = tempfile.mkstemp(suffix=".so", dir=path.parent)
-        os.close(fd)
-        try:
-            proc = subprocess.run([cc, *_FLAGS, *defines, str(_SOURCE), "-o", tmp, "-lm"],
+        # Compiled into a temporary name beside the target and renamed (the one writer):
+        # concurrent workers never load a partial file.
+
+        def compile_to(tmp: Path) -> None:
+            proc = subprocess.run([cc, *_FLAGS, *defines, str(_SOURCE), "-o", str(tmp), "-lm"],
                                   capture_output=True, text=True)
             if proc.returncode != 0:
                 raise FusedUnavailable(f"compiling {_SOURCE.name} with `{cc}` failed:\n"
                                        f"{proc.stderr.strip()}")
-            digest = _sha256(Path(tmp))
-            _write_digest(path, digest)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            _write_digest(path, _sha256(tmp))
+
+        write_atomic(path, compile_to, sync=False)
         if not _trusted(path):
             raise _Unverified(f"the compiled library {path} could not be verified after "
                                    "building it (another process replaced it?)")
