@@ -144,11 +144,12 @@ class Real(Constraint):
         if self.low is not None and self.high is not None:
             return (f"{self.what} in {'[' if lo_in else '('}{self.low:g}, "
                     f"{self.high:g}{']' if hi_in else ')'}{hint}")
+        noun = "a finite real number" if self.what == "a number" else self.what
         if self.low is not None:
-            return f"a finite real number {'>=' if lo_in else '>'} {self.low:g}{hint}"
+            return f"{noun} {'>=' if lo_in else '>'} {self.low:g}{hint}"
         if self.high is not None:
-            return f"a finite real number {'<=' if hi_in else '<'} {self.high:g}{hint}"
-        return f"a finite real number{hint}"
+            return f"{noun} {'<=' if hi_in else '<'} {self.high:g}{hint}"
+        return f"{noun}{hint}"
 
     def check(self, value: Any, name: str) -> float:
         if not _is_real(value):
@@ -316,7 +317,12 @@ class NoneOr(Constraint):
         return f"None or {self.inner.describe()}"
 
     def check(self, value: Any, name: str) -> Any:
-        return None if value is None else self.inner.check(value, name)
+        if value is None:
+            return None
+        try:
+            return self.inner.check(value, name)
+        except (TypeError, ValueError):
+            self._fail(value, name)
 
     def invalid(self) -> list[Any]:
         return [v for v in self.inner.invalid() if v is not None]

@@ -94,7 +94,7 @@ def test_reuse_blocks_any_code_keeps_them_with_a_warning(tmp_path):
     _recorded_by_other_code(tmp_path, digest="2" * 64)
     with reusing_blocks("any-code"), pytest.warns(RuntimeWarning, match="reused as asked"):
         run_study(_study(), seed=1, progress=False, out_dir=tmp_path)
-    with pytest.raises(ValueError, match="`reuse_blocks` must be one of"):
+    with pytest.raises(ValueError, match="`reuse_blocks` must be None or one of"):
         run_study(_study(), seed=1, progress=False, out_dir=tmp_path, reuse_blocks="yes")
 
 
@@ -139,8 +139,8 @@ def test_the_command_line_refuses_and_opts_in(tmp_path, capsys):
 @pytest.mark.parametrize("kwargs, message", [
     ({"wait_for_workers": -1}, "`wait_for_workers` must be an integer >= 0"),
     ({"wait_for_workers": 1.5}, "`wait_for_workers` must be an integer >= 0"),
-    ({"timeout": 0}, "`timeout` must be a number of seconds > 0 or None"),
-    ({"timeout": "long"}, "`timeout` must be a number of seconds > 0 or None"),
+    ({"timeout": 0}, "`timeout` must be None or a number of seconds > 0"),
+    ({"timeout": "long"}, "`timeout` must be None or a number of seconds > 0"),
 ])
 def test_the_cluster_arguments_are_checked_before_any_work(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -77,6 +77,8 @@ EXTRA = {
     "gansim.inference.estimator.GANEstimator.conf_int": {"T": "mean"},
     "gansim.inference.estimator.GANEstimator.as_method": {"T": "mean"},
     "gansim.summary.simsum.simsum": {"estimate": "x"},
+    "gansim.study.core.run_study": {"study": gansim.Study(["ecdf"], dgp="normal",
+                                                          replications=2, n=5)},
     "gansim.summary.convergence.fit_rates": {"formula": "y ~ x"},
     "gansim.summary.convergence.floor_fit": {"n": [10, 20, 40, 80],
                                              "mean": [0.3, 0.2, 0.15, 0.1], "mcse": [0.01] * 4},

@@ -52,7 +52,19 @@ import numpy as np
 import pandas as pd
 
 from gansim._platform import code_identity
-from gansim._validation import SD_RANGE, check_int, check_scale
+from gansim._validation import (
+    SD_RANGE,
+    AnyOf,
+    Boolean,
+    Instance,
+    Integer,
+    NoneOr,
+    Options,
+    Real,
+    check_int,
+    check_scale,
+    validate_params,
+)
 from gansim.rng import replication_streams
 from gansim.study.analysis import Block, capture, filler
 from gansim.study.design import Condition, check_conditions
@@ -66,7 +78,7 @@ from gansim.study.functionals import (
 )
 from gansim.study.identity import callable_id, differences, object_id
 from gansim.study.methods import Method, as_method
-from gansim.study.runner import ERROR, reraised, run_blocks
+from gansim.study.runner import ERROR, REUSE_BLOCKS, reraised, run_blocks
 
 __all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "auto_block_size", "replay",
            "run_study"]
@@ -499,6 +511,11 @@ class StudyResult:
 # Running.
 
 
+@validate_params(
+    study=Instance(Study, "a gansim Study"), seed=Integer(0, 2**63 - 1),
+    n_jobs=AnyOf(Integer(1), Options(-1)), progress=Boolean(), overwrite=Boolean(),
+    reuse_blocks=NoneOr(Options(*REUSE_BLOCKS)), wait_for_workers=Integer(0),
+    timeout=NoneOr(Real(0, closed="neither", what="a number of seconds")))
 def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progress: bool = True,
               overwrite: bool = False, executor=None, reuse_blocks: str | None = None,
               wait_for_workers: int = 0, timeout: float | None = 60.0) -> StudyResult:
@@ -547,7 +564,6 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         The cluster failed the run (its scheduler lost, no workers, every worker gone): one
         line saying how many blocks are saved; the same call resumes from them.
     """
-    seed, n_jobs = _run_iv(study, seed, n_jobs)
     out_dir = check_out_dir(out_dir, allow_none=True)
     t0 = time.perf_counter()
     conditions = study.conditions
@@ -1076,16 +1092,6 @@ def auto_block_size(study: Study) -> int:
 #: The sample size :func:`auto_block_size` assumes when a `generate` function draws the data
 #: and no condition names n.
 DEFAULT_N = 100
-
-
-def _run_iv(study, seed, n_jobs):
-    if not isinstance(study, Study):
-        raise TypeError(f"`study` must be a gansim Study, got {type(study).__name__}.")
-    seed = check_int(seed, "seed", 0)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 \
-            or n_jobs < -1:
-        raise ValueError(f"`n_jobs` must be a positive integer or -1, got {n_jobs!r}.")
-    return seed, int(n_jobs)
 
 
 def _check_dgp_scale(dgp: Any) -> None:
