@@ -173,8 +173,8 @@ def build_parser(study: str | None = None) -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.set_defaults(_module=module)
     # Listed for --help only: main() hands `report` to gansim.render before parsing.
-    sub.add_parser("report", help="render every results README from the committed files "
-                                  "(--check: only say whether they agree)", add_help=False)
+    sub.add_parser("report", help="Render every results README from the committed files "
+                                  "(--check: only say whether they agree).", add_help=False)
     return parser
 
 

@@ -26,13 +26,14 @@ interval, else that DGP's fits are not trusted) and a test of a = 0 with c fixed
 Design: the six DGPs (gansim.study.dgp defaults), n = 50, 100, 200, 400, 800, 1600, 3200,
 B = 200 per condition, seed 2202 (the tuning uses 2201; no other shipped study uses
 either).  Parts, each resumable in ``<out>/parts/<dgp>-<small|large>/``: per DGP the
-sample sizes up to 400 (all methods) and from 800 (without ``gan_large``).  Wall time at
-the issue's figures (the fused engine trains ~110 GANs of 2,000 steps per second at n = 100
-on 2 cores, linear in n, steps and width²; m = 10^6 draws with their KS ~0.1 s per sampled
-method and replication), from :func:`plan`: about 16 minutes per small part and 28 per
-large part (n = 3,200 is most of it), about 4.4 hours in all -- over the 2.5 hours the
-issue plans for; ``--scale`` and ``--ns`` trade B and the grid against time, and
-:func:`plan` says what a choice costs.
+sample sizes up to 400 (all methods) and from 800 (without ``gan_large``).  Wall time,
+estimated by :func:`plan` (the fused engine trains ~110 GANs of 2,000 steps per second at
+n = 100 on 2 cores, linear in n, steps and width²; m = 10^6 draws with their KS ~0.1 s per
+sampled method and replication): about 16 minutes per small part and 28 per large part
+(n = 3,200 is most of it), about 4.4 hours in all; ``--scale`` and ``--ns`` trade B and the
+grid against time, and :func:`plan` says what a choice costs.  Writes replications.csv.gz,
+summary.csv, paired.csv, shares.csv, floor.csv, chosen.json and run.json, by default into
+results/generators/.
 
     python -m gansim generators --n-jobs 2 --no-progress   # after the tuning study
     python -m gansim generators --quick --untuned --out /tmp/g   # a smoke run (seconds)

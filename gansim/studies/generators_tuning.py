@@ -22,8 +22,10 @@ winners) with the smallest score.  Both stages are resumable parts (``<out>/part
 Design: the six DGPs at the tuning sample sizes n = 100 and 800, B = 50 per condition,
 KS at m = 10^5 draws (ranks need less precision than the reported KS: kstwo(10^5)'s mean,
 0.0027, is below the differences that decide), seed 2201 (the reporting study uses 2202).
-Wall time at the issue's figures (the fused engine: ~110 GANs of 2,000 steps per second at
-n = 100 on 2 cores, linear in n and steps): about 10 minutes for stage 1, 5 for stage 2.
+Wall time, estimated (the fused engine: ~110 GANs of 2,000 steps per second at n = 100 on
+2 cores, linear in n and steps): about 10 minutes for stage 1, 5 for stage 2.  Writes
+replications.csv.gz, summary.csv, scores.csv, chosen.json and run.json, by default into
+results/generators_tuning/.
 
     python -m gansim generators_tuning --n-jobs 2 --no-progress   # the full tuning
     python -m gansim generators_tuning --quick --out /tmp/gt      # a smoke run (seconds)

@@ -6,9 +6,10 @@ Every condition (DGP x n) draws its data once per replication and all methods se
 data (paired comparisons).  Writes to --out: replications.parquet and replications.csv.gz
 (the tidy frame, one row per condition x replication x method x quantity), summary.csv,
 paired.csv (the GAN against each competitor), slopes.csv, tables.md and tables.tex, ks.png,
-w1.png, cvm.png, slopes.png, answers.md and run.json.  Rerunning resumes from finished blocks.
+w1.png, cvm.png, slopes.png, answers.md and run.json (by default into results/rates/, the
+committed files).  Rerunning resumes from finished blocks.
 
-    python -m gansim rates                   # the committed study (about 35 min on 2 cores)
+    python -m gansim rates                   # the committed study (about 20 min on 2 cores)
     python -m gansim rates --scale 0.1 --steps 500 --out /tmp/rates   # a quick look
 """
 

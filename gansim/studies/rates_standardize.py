@@ -1,7 +1,8 @@
-"""Pilot for the rates study: the GAN trained on the raw data against the GAN trained on the
-standardised data (``GANConfig(standardize=True)``), paired on the same data, initial weights
-and training noise, at one n for the four DGPs.  Writes to --out: replications.csv (the tidy
-frame), table.md and run.json.
+"""Pilot for the rates study: the GAN trained on raw against standardised data, at one n for
+the four DGPs.  The two GANs (``GANConfig(standardize=False)`` and ``True``) are paired on the
+same data, initial weights and training noise.  Writes to --out: replications.csv (the tidy
+frame), table.md and run.json (by default into results/rates_standardize/, the committed
+files).
 
     python -m gansim rates_standardize       # B = 200 per DGP at n = 100, about 2 minutes
 """
