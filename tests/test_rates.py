@@ -378,7 +378,7 @@ def test_committed_rates_floor_numbers_of_issue_12():
     ({"n": [1, 2, 3]}, "`n`, `mean` and `mcse` must be 1-D arrays of the same length"),
     ({"mcse": [0.1, 0.1, 0.0, 0.1]}, "`mcse` must hold finite standard errors > 0"),
     ({"n": [10, 10, 20, 40]}, "`n` must hold at least 4 distinct sample sizes"),
-    ({"c": -1.0}, "`c` must be a finite real number > 0"),
+    ({"c": -1.0}, "`c` must be None or a finite real number > 0"),
     ({"level": 95}, "`level` must be a probability"),
     ({"mean": [0.1, np.nan, 0.1, 0.1]}, "`mean` must be finite"),
 ])
