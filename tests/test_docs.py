@@ -65,3 +65,12 @@ def test_pages_with_code_are_found():
     pages = _pages()
     assert "docs/getting_started.md" in pages
     assert any(p.startswith("docs/guide/") for p in pages)
+
+
+def test_the_performance_page_holds_the_rendered_engine_table():
+    # The report layer renders the benchmark's table into the page (python -m gansim report).
+    from gansim.render import apply_fragments, benchmarks, default_results_dir
+
+    text = (DOCS / "guide" / "performance.md").read_text(encoding="utf-8")
+    assert "<!-- gansim report: engine-table -->" in text
+    assert apply_fragments(text, benchmarks.fragments(default_results_dir())) == text

@@ -6,8 +6,8 @@ its Markdown files, keyed by their path relative to the results folder, computed
 time from the data files in it (``summary.csv``, ``replications.csv.gz``, ``run.json``, …):
 no figure of the text is typed by hand, and every comparative word comes from
 :mod:`gansim.summary.rules`. A module may also provide ``fragments(results)``: named pieces
-of Markdown for the top-level README, written between the markers
-``<!-- gansim report: NAME -->`` and ``<!-- /gansim report -->``.
+of Markdown for the top-level README and the documentation's pages (``docs/``), written
+between the markers ``<!-- gansim report: NAME -->`` and ``<!-- /gansim report -->``.
 
 ``python -m gansim report`` writes them; ``python -m gansim report --check`` renders into
 memory and lists each file that differs from the one on disk (exit 1), so that a hand edit
@@ -87,8 +87,8 @@ def apply_fragments(text: str, fragments: dict[str, str], *, source: str = "READ
 def render(results=None, studies=None) -> dict[Path, str]:
     """Every rendered file: path -> text, from the committed files under ``results``.
 
-    The top-level README (``results/../README.md``) is included when it exists and has
-    markers of the rendered fragments.
+    The top-level README (``results/../README.md``) and the documentation's pages
+    (``results/../docs/**/*.md``) are included when they have markers of the fragments.
     """
     results = Path(results) if results is not None else default_results_dir()
     if not results.is_dir():
@@ -106,13 +106,23 @@ def render(results=None, studies=None) -> dict[Path, str]:
     if not studies:
         for name in FRAGMENTS:
             fragments.update(importlib.import_module(name).fragments(results))
-    readme = results.parent / "README.md"
-    if fragments and readme.is_file():
-        old = readme.read_text()
+    for page in _fragment_pages(results.parent) if fragments else []:
+        old = page.read_text()
         new = apply_fragments(old, fragments)
         if new != old or _MARKER.search(old):
-            out[readme] = new
+            out[page] = new
     return out
+
+
+def _fragment_pages(root: Path) -> list[Path]:
+    """The top README and the documentation's hand-written pages under ``root``: the files
+    that may hold fragments (the documentation's generated folders left out)."""
+    pages = [root / "README.md"]
+    docs = root / "docs"
+    if docs.is_dir():
+        pages += sorted(p for p in docs.rglob("*.md") if not {"_build", "generated",
+                        "auto_examples"} & set(p.relative_to(docs).parts[:-1]))
+    return [p for p in pages if p.is_file()]
 
 
 def check(rendered: dict[Path, str]) -> list[Path]:
