@@ -1,5 +1,6 @@
-"""The top README's performance table, rendered from the engine benchmark's last output
-(``benchmarks/results/engine.json``, written by ``python benchmarks/bench_engine.py``)."""
+"""The performance table of the documentation's performance page (docs/guide/performance.md),
+rendered from the engine benchmark's last output (``benchmarks/results/engine.json``,
+written by ``python benchmarks/bench_engine.py``)."""
 
 from __future__ import annotations
 
