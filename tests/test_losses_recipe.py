@@ -1,12 +1,11 @@
 """The losses and recipe studies on the Study stack (gansim/studies/losses.py, recipe.py).
 
-The reproduction tests rerun the first block (replications 0-99, seed 2020, B = 100, the
-full 2,000-step recipe, n_jobs=1) of the cheapest variants and compare every per-replication
-number with the committed results/losses and results/recipe, which the previous code (commit
-1ed3375, one run_poc call per variant) wrote.  The study's blocks of 100 are the previous
-code's blocks, so each GAN is trained on the same data with the same block arithmetic: the
-numbers must agree to the last bit, up to the CSV's rounding, which we reproduce by writing
-ours through to_csv/read_csv exactly as the committed file was written.
+The reproduction tests rerun the first 40 replications (seed 2020, the full 2,000-step
+recipe, n_jobs=1) of the cheapest variants and compare every per-replication number with the
+committed results/losses and results/recipe (B = 100, blocks of 100).  A replication's
+numbers depend on its seeds only, not on the block it is computed in, so these 40 must agree
+with the committed ones to the last bit, up to the CSV's rounding, which we reproduce by
+writing ours through to_csv/read_csv exactly as the committed file was written.
 """
 
 from __future__ import annotations
@@ -55,16 +54,16 @@ def _assert_tidy_same(ours: pd.DataFrame, committed: pd.DataFrame, what: str) ->
 
 
 def test_losses_reproduces_committed_replications(losses_committed):
-    """Non-saturating and minimax (the cheapest games, k = 1): the first 100 replications of
+    """Non-saturating and minimax (the cheapest games, k = 1): the first 40 replications of
     results/losses, bit for bit, from one study with both as methods.  A GAN drawing from its
     own stream (the Study default), another condition id or another block composition would
     change X̄*, KS* and the diagnostics; any slip in the data stream would change X̄."""
     variants = ["nonsaturating", "minimax"]
-    study = losses.losses_study(variants, replications=100)
+    study = losses.losses_study(variants, replications=40)
     res = run_study(study, seed=2020, n_jobs=1, progress=False)
     assert set(res.tidy["condition"]) == {0}
     committed = losses_committed[losses_committed["method"].isin(["ecdf", *variants])
-                                 & (losses_committed["rep"] < 100)]
+                                 & (losses_committed["rep"] < 40)]
     _assert_tidy_same(res.tidy, committed, "losses")
     # The two games differ (the comparison above is not vacuous).
     a, b = (losses.legacy_replications(res.tidy, v)["xbar_star"] for v in variants)
@@ -73,17 +72,17 @@ def test_losses_reproduces_committed_replications(losses_committed):
 
 @pytest.mark.parametrize("dgp", list(recipe.DGPS))
 def test_recipe_reproduces_committed_replications(dgp, recipe_committed):
-    """The standardised recipe at each DGP: the first 100 replications of results/recipe (the
+    """The standardised recipe at each DGP: the first 40 replications of results/recipe (the
     study's tidy rows), bit for bit.  One study per DGP, each condition 0."""
-    results = recipe.run_recipes(["standardize"], seed=2020, dgps=[dgp], replications=100,
+    results = recipe.run_recipes(["standardize"], seed=2020, dgps=[dgp], replications=40,
                                  progress=False)
     ours = _through_csv(results[dgp].tidy)
     committed = recipe_committed[(recipe_committed["dgp"] == dgp)
                                  & recipe_committed["method"].isin(["ecdf", "standardize"])
-                                 & (recipe_committed["rep"] < 100)]
+                                 & (recipe_committed["rep"] < 40)]
     keys = ["rep", "method", "quantity"]
     both = ours.merge(committed, on=keys, suffixes=("", "_c"), validate="one_to_one")
-    assert len(both) == len(ours) == 100 * (3 + 3 + 5)
+    assert len(both) == len(ours) == 40 * (3 + 3 + 5)
     assert (both["status"] == "ok").all() and (both["status_c"] == "ok").all()
     for col in ("estimate", "se", "lower", "upper", "truth"):
         np.testing.assert_array_equal(both[col].to_numpy(), both[f"{col}_c"].to_numpy(),
@@ -93,7 +92,7 @@ def test_recipe_reproduces_committed_replications(dgp, recipe_committed):
         base = recipe_committed[(recipe_committed["dgp"] == "N(0,1)")
                                 & (recipe_committed["method"] == "ecdf")
                                 & (recipe_committed["quantity"] == "mean")
-                                & (recipe_committed["rep"] < 100)]
+                                & (recipe_committed["rep"] < 40)]
         mine = both[(both["method"] == "ecdf") & (both["quantity"] == "mean")]
         np.testing.assert_allclose(mine["estimate"], 5 + 2 * base["estimate"].to_numpy(),
                                    rtol=1e-6)
