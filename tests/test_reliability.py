@@ -106,7 +106,8 @@ def _alive(pid: int) -> bool:
 # gansim (while the workers start, or in the first blocks); "block" once k block files are
 # written (k drawn in 1..8 of 16), 0-20 ms later: inside the training of the next blocks,
 # whatever the speed of the machine.
-KILL_TRIALS = [(1, "start"), (2, "block"), (3, "block"), (4, "start"), (5, "block")]
+# Three trials (two anchors) keep the suite within its time; each is a different kill time.
+KILL_TRIALS = [(1, "start"), (2, "block"), (3, "block")]
 
 
 @pytest.mark.slow
