@@ -283,10 +283,13 @@ def test_editing_any_number_in_a_results_readme_fails_the_check(tmp_path, render
             readme.write_text(text)
 
 
-def test_report_check_command_line(tmp_path):
+def test_report_check_command_line(tmp_path, capsys):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # The whole check runs in-process above (test_committed_results_equal_their_rendering);
-    # here the command line itself, on one study to keep the suite short.
+    # here the command line itself, on one study to keep the suite short: once through
+    # `python -m gansim`, then through its main function.
+    from gansim.cli import main
+
     ok = subprocess.run([sys.executable, "-m", "gansim", "report", "poc", "--check"],
                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
@@ -295,13 +298,9 @@ def test_report_check_command_line(tmp_path):
     res = _copy_for_edit(tmp_path)
     readme = res / "poc" / "README.md"
     readme.write_text(readme.read_text() + "\nA hand-typed 0.95.\n")
-    bad = subprocess.run([sys.executable, "-m", "gansim", "report", "poc", "--check", "--results",
-                          str(res)], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert bad.returncode == 1
-    assert str(readme) in bad.stderr
+    assert main(["report", "poc", "--check", "--results", str(res)]) == 1
+    assert str(readme) in capsys.readouterr().err
     # An unknown study or folder: one line, exit 2.
-    err = subprocess.run([sys.executable, "-m", "gansim", "report", "nosuch"], cwd=ROOT,
-                         env=env, capture_output=True, text=True, timeout=60)
-    assert err.returncode == 2 and "unknown study 'nosuch'" in err.stderr
-    assert "Traceback" not in err.stderr
+    assert main(["report", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown study 'nosuch'" in err and "Traceback" not in err
