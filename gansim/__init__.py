@@ -23,8 +23,7 @@ stay in their modules, one idea each:
   line (``python -m gansim``, :mod:`gansim.cli`).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from gansim._platform import gansim_version
 from gansim.gan.config import GANConfig
 from gansim.inference.estimator import GANEstimator
 from gansim.study.core import Study, StudyError, StudyResult, replay, run_study
@@ -45,10 +44,7 @@ from gansim.summary.plots import autoplot
 from gansim.summary.simsum import simsum, summarise
 from gansim.summary.tables import summary_table
 
-try:
-    __version__ = version("gansim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0+unknown"
+__version__ = gansim_version()  # 0+unknown from a source tree never installed
 
 __all__ = [
     "Bootstrap",

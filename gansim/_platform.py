@@ -28,10 +28,7 @@ PACKAGES = ("gansim", "torch", "numpy", "scipy", "pandas", "joblib", "statsmodel
 def gansim_version() -> str:
     """gansim's version from the installed package's metadata (``0+unknown`` when it runs
     from a source tree that was never installed)."""
-    try:
-        return metadata.version("gansim")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+    return _package_version("gansim") or "0+unknown"
 
 
 def compiler() -> str | None:
@@ -53,14 +50,16 @@ def compiler_version() -> str | None:
 def versions() -> dict:
     """Versions of Python, of the packages results depend on and of the C compiler (the
     fused engine's results depend on the compiler that built it)."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    out["cc"] = compiler_version()
-    return out
+    return {"python": platform.python_version(),
+            **{name: _package_version(name) for name in PACKAGES}, "cc": compiler_version()}
+
+
+def _package_version(name: str) -> str | None:
+    """The installed version of package ``name``, None when it is not installed."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 #: The packages whose versions are part of :func:`code_identity` (the numbers depend on
@@ -85,14 +84,9 @@ def code_identity() -> dict:
     dict
         ``{"digest": str, "torch": str | None, "numpy": str | None, "cc": str | None}``.
     """
-    out = {"digest": source_digest(Path(__file__).resolve().parent)}
-    for name in IDENTITY_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    out["cc"] = compiler_version()
-    return out
+    return {"digest": source_digest(Path(__file__).resolve().parent),
+            **{name: _package_version(name) for name in IDENTITY_PACKAGES},
+            "cc": compiler_version()}
 
 
 def source_digest(root: Path) -> str:

@@ -60,7 +60,6 @@ from gansim._validation import (
     Integer,
     NoneOr,
     Options,
-    Real,
     check_int,
     check_scale,
     validate_params,
@@ -78,7 +77,14 @@ from gansim.study.functionals import (
 )
 from gansim.study.identity import callable_id, differences, object_id
 from gansim.study.methods import Method, as_method
-from gansim.study.runner import ERROR, REUSE_BLOCKS, reraised, run_blocks
+from gansim.study.runner import (
+    ERROR,
+    REUSE,
+    TIMEOUT,
+    WAIT_FOR_WORKERS,
+    reraised,
+    run_blocks,
+)
 
 __all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "auto_block_size", "replay",
            "run_study"]
@@ -514,8 +520,7 @@ class StudyResult:
 @validate_params(
     study=Instance(Study, "a gansim Study"), seed=Integer(0, 2**63 - 1),
     n_jobs=AnyOf(Integer(1), Options(-1)), progress=Boolean(), overwrite=Boolean(),
-    reuse_blocks=NoneOr(Options(*REUSE_BLOCKS)), wait_for_workers=Integer(0),
-    timeout=NoneOr(Real(0, closed="neither", what="a number of seconds")))
+    reuse_blocks=NoneOr(REUSE), wait_for_workers=WAIT_FOR_WORKERS, timeout=TIMEOUT)
 def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progress: bool = True,
               overwrite: bool = False, executor=None, reuse_blocks: str | None = None,
               wait_for_workers: int = 0, timeout: float | None = 60.0) -> StudyResult:

@@ -59,6 +59,7 @@ from tqdm.auto import tqdm
 
 from gansim._files import read_json, write_atomic
 from gansim._platform import code_differences, code_identity, tune_malloc
+from gansim._validation import Integer, NoneOr, Options, Real
 from gansim.rng import replication_streams
 from gansim.study.design import Condition
 from gansim.study.executors import ClusterError, as_executor, block_key
@@ -76,6 +77,10 @@ ERROR = "error"
 #: source digest, torch, numpy, the C compiler: :func:`gansim._platform.code_identity`), or
 #: those of any code (an explicit opt-in, e.g. after a change known not to alter numbers).
 REUSE_BLOCKS = ("same-code", "any-code")
+#: The arguments' constraints, which :func:`gansim.study.core.run_study` declares too.
+REUSE = Options(*REUSE_BLOCKS)
+WAIT_FOR_WORKERS = Integer(0)
+TIMEOUT = NoneOr(Real(0, closed="neither", what="a number of seconds"))
 
 #: The policy when a run does not name one (the command line's
 #: ``--reuse-blocks-from-other-code`` sets it for the runs of one command).
@@ -89,33 +94,11 @@ def reusing_blocks(policy: str | None):
     if policy is None:
         yield
         return
-    token = _REUSE_DEFAULT.set(_check_reuse(policy))
+    token = _REUSE_DEFAULT.set(REUSE.check(policy, "reuse_blocks"))
     try:
         yield
     finally:
         _REUSE_DEFAULT.reset(token)
-
-
-def _check_wait(wait_for_workers, timeout) -> tuple[int, float | None]:
-    from gansim._validation import check_int
-
-    wait_for_workers = check_int(wait_for_workers, "wait_for_workers", 0)
-    if timeout is not None:
-        try:
-            ok = float(timeout) > 0 and not isinstance(timeout, bool)
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            raise ValueError(f"`timeout` must be a number of seconds > 0 or None; got "
-                             f"{timeout!r}.")
-        timeout = float(timeout)
-    return wait_for_workers, timeout
-
-
-def _check_reuse(policy) -> str:
-    if policy not in REUSE_BLOCKS:
-        raise ValueError(f"`reuse_blocks` must be one of {list(REUSE_BLOCKS)}; got {policy!r}.")
-    return policy
 
 
 @dataclass(frozen=True)
@@ -457,8 +440,10 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     (5, 3)
     """
     t0 = time.perf_counter()
-    reuse = _check_reuse(_REUSE_DEFAULT.get() if reuse_blocks is None else reuse_blocks)
-    wait_for_workers, timeout = _check_wait(wait_for_workers, timeout)
+    reuse = REUSE.check(_REUSE_DEFAULT.get() if reuse_blocks is None else reuse_blocks,
+                        "reuse_blocks")
+    wait_for_workers = WAIT_FOR_WORKERS.check(wait_for_workers, "wait_for_workers")
+    timeout = TIMEOUT.check(timeout, "timeout")
     code = code_identity()
     done: dict[tuple[str, int], pd.DataFrame] = {}
     todo: list[tuple[Condition, int, int]] = []
