@@ -41,6 +41,8 @@ N_REF = 100
 GANS = ("gan", "gan_large", "gan_pareto", "gan_mixture", "gan_grow", "gan_best")
 #: Every method, in the order of the tables.
 METHODS = ("ecdf", "smoothed", "smoothed_cdf", *GANS)
+#: The largest exponent c the floor fits search (their bound: a + b·n^−c, c in (0, 5]).
+C_MAX = 5.0
 #: The name of the top README's fragment.
 FRAGMENT = "generators-answers"
 #: The majority words of :func:`rules.majority`, as the README says them.
@@ -189,7 +191,7 @@ def _design(f: _Facts) -> list[str]:
     L += [fill(
         f"Command recorded: `{run.get('command', 'not recorded')}`; seed {run.get('seed', '–')}, "
         f"started {run.get('started', '–')}, wall time {num(run.get('wall_time_s'), 0)} s in "
-        f"{run.get('n_jobs', '–')} worker processes on a "
+        f"{run.get('n_jobs', '–')} worker process{'' if run.get('n_jobs') == 1 else 'es'} on a "
         f"{run.get('machine', {}).get('cores', '?')}-core "
         f"{run.get('machine', {}).get('cpu', '?')} (cores not reserved: not a benchmark). "
         f"Each part is resumable in `parts/<dgp>-<small|large>/` (not committed); wall time per "
@@ -222,8 +224,11 @@ def _design(f: _Facts) -> list[str]:
                                     + (", draws rescaled to mean x̄ and variance s²"
                                        if c.get("shrink") else "")}.get(me, me)
         else:
+            opts = describe(cfg)
             what = (f"GAN, hidden widths {tuple(cfg.get('g_hidden', ()))}, "
-                    f"{num(cfg.get('steps'), 0)} steps; {describe(cfg)}")
+                    f"{num(cfg.get('steps'), 0)} steps; "
+                    + ("normal latent, the same budget at every n"
+                       if opts == "the default recipe" else opts))
         ns = [n for n in f.ns if any(f.has(g, n, me) for g in f.dgps)]
         rows.append({"method": f"`{me}`", "what": what,
                      "n": "all" if ns == f.ns else ", ".join(map(str, ns))})
@@ -374,14 +379,24 @@ def _fit_rows(fl: pd.DataFrame, dgp: str, gans) -> tuple[list[dict], bool | None
         if me not in free.index and me not in half.index:
             continue
         row = {"method": f"`{me}`"}
+        notes = []
         if me in free.index:
             r = free.loc[me]
-            row["a, c free: a [95%]"] = f"{num(r.a, 4)} {ci(r.a_low, r.a_high, 4)}"
-            c_txt = f"{num(r.c, 2)} {ci(r.c_low, r.c_high, 2)}"
-            row["c [95%]"] = c_txt + (" (c ≤ upper end: lower end on the search bound)"
-                                      if r.c_low <= cb + 1e-9 else "")
+            row["c free: a [95%]"] = f"{num(r.a, 4)} {ci(r.a_low, r.a_high, 4)}"
+            row["c [95%]"] = f"{num(r.c, 2)} {ci(r.c_low, r.c_high, 2)}"
+            if not bool(r.converged):
+                notes.append("free fit not converged")
+            if r.c_low <= cb + 1e-9 and r.c_high >= C_MAX - 1e-9:
+                notes.append("c and a not identified (c's interval spans the whole search "
+                             "range)")
+            else:
+                if r.c_low <= cb + 1e-9:
+                    notes.append(f"c ≤ {num(r.c_high, 2)} only (lower end on the search "
+                                 "bound)")
+                if r.a_low < 0:
+                    notes.append(f"a ≤ {num(r.a_high, 4)} only (interval reaches below 0)")
         else:
-            row["a, c free: a [95%]"] = row["c [95%]"] = "–"
+            row["c free: a [95%]"] = row["c [95%]"] = "–"
         if me in half.index:
             r = half.loc[me]
             row["c = ½: a [95%]"] = f"{num(r.a, 4)} {ci(r.a_low, r.a_high, 4)}"
@@ -391,6 +406,7 @@ def _fit_rows(fl: pd.DataFrame, dgp: str, gans) -> tuple[list[dict], bool | None
                                                unresolved="not resolved from 0").word
         else:
             row["c = ½: a [95%]"] = row["p (a = 0)"] = row["a against 0"] = "–"
+        row["reading"] = "; ".join(notes) or "—"
         rows.append(row)
     return rows, trusted
 
@@ -414,7 +430,7 @@ def _floors(f: _Facts) -> list[str]:
         head = {True: "F_n's c interval holds ½: the fits are trusted",
                 False: "F_n's c interval excludes ½: the fits are **not trusted**",
                 None: "no fit of F_n: the fits are not checked"}[trusted]
-        L += [f"**{dgp}** ({head})", "", md_table(pd.DataFrame(rows), align="lrrrrl"), ""]
+        L += [f"**{dgp}** ({head})", "", md_table(pd.DataFrame(rows), align="lrrrrll"), ""]
     return L
 
 
@@ -481,6 +497,33 @@ def _mechanism(f: _Facts) -> list[str]:
                          **{dgp: vpm(*v, 2) if math.isfinite(v[0]) else "–"
                             for dgp, v in e.items()}))
         L += [f"At n = {n}:", "", md_table(pd.DataFrame(rows), align="l" + "r" * len(f.dgps)),
+              ""]
+    return L
+
+
+#: The functionals the study measures, in the order of the table.
+FUNCTIONALS = ("mean", "median", "sd", "q10", "q90")
+
+
+def _functionals(f: _Facts) -> list[str]:
+    n = f.n_ref
+    present = [q for q in FUNCTIONALS
+               if any(f.has(d, n, "ecdf", q) for d in f.dgps)]
+    if not present:
+        return []
+    L = [f"## 5. The functionals at n = {n}", ""]
+    L += [fill(
+        "Bias (MCSE) of each method's plug-in estimate of the functional (the sampling "
+        "methods' from their m draws); F_n's is the sample's own:"), ""]
+    for dgp in f.dgps:
+        rows = []
+        for me in f.methods:
+            row = {"method": f"`{me}`"}
+            for q in present:
+                b, bm = f.s(dgp, n, me, q, "bias")
+                row[q] = spm(b, bm) if math.isfinite(b) else "–"
+            rows.append(row)
+        L += [f"**{dgp}**", "", md_table(pd.DataFrame(rows), align="l" + "r" * len(present)),
               ""]
     return L
 
@@ -587,6 +630,7 @@ def readme(d: dict) -> str:
     L += _mean_ks(f)
     L += _floors(f)
     L += _mechanism(f)
+    L += _functionals(f)
     L += ["## Files", "", md_table(pd.DataFrame([
         ("`replications.csv.gz`", "one row per condition × replication × method × quantity"),
         ("`summary.csv`", "`gansim.summarise` by dgp and n"),
