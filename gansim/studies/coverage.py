@@ -20,27 +20,53 @@ resumable study in its own folder under ``--out``, committed as it completes:
   bootstrap;
 - ``scratch``: the GAN bootstrap with bootstrap GANs trained from scratch (2,000 steps) on
   the mixture, n in {25, 100}, B = 500, where the warm start fails (part ``check``);
+- ``recipes``: the training recipe as a factor of the Wald part: the GAN's Wald interval for
+  the default recipe, the large budget (width 32, 8,000 steps) and the tuned best recipe
+  (the ``best`` of ``--tuned``, the chosen.json of ``python -m gansim generators_tuning``),
+  with Efron's BCa beside them (the wald part's, on the same resamples), on the Wald grid
+  with B = 200: the large budget trains 16 times the default's GAN per data set, and
+  B = 200 keeps the part under an hour;
+- ``scratch_best``: the GAN bootstrap (percentile, basic, BCa) with R = 200 bootstrap GANs
+  each trained from scratch, for the default and the best recipe, on t3, the lognormal and
+  the gamma(2) at n = 100, B = 200;
 - ``report``: the parts' summaries side by side (``summary.csv``, ``coverage.md``,
-  ``coverage.png``, ``wald_diagnosis.csv``, ``warm_vs_scratch.csv``); the README and
-  ``paired.md`` beside them are rendered from the committed files by
-  ``python -m gansim report coverage`` (:mod:`gansim.render.coverage`, with the tables
-  of this module).
+  ``coverage.png``, ``wald_diagnosis.csv``, ``warm_vs_scratch.csv``,
+  ``recipes_diagnosis.csv``); the README and ``paired.md`` beside them are rendered from
+  the committed files by ``python -m gansim report coverage``
+  (:mod:`gansim.render.coverage`, with the tables of this module).
+
+The three recipes of ``recipes`` and ``scratch_best`` train as the generators studies train
+(standardised data, the fused engine, counter-based Philox latent noise, which the Pareto
+and mixture latents need); the parts before them keep the latent noise they were computed
+with (``noise="generator"``, :data:`NOISE`), so their ``default`` recipe is the same recipe
+with other latent draws.
 
 Every part uses the same seed and condition ids, so a data set (and the GAN fitted to it) is
 the same in every part: the comparisons between parts are paired.
 
 Each part writes its tidy replications, summary, table.md and run.json into ``--out``/PART (by
 default under results/coverage/, the committed files); at the defaults, on 2 cores, ``wald``
-takes about 25 minutes, ``boot`` 30, ``check`` 15, ``scratch`` 30 and ``report`` seconds.
+took 24 minutes, ``boot`` 31, ``check`` 15, ``scratch`` 30 (their run.json), and ``report``
+takes seconds.  Estimated by :func:`plan` (``--plan`` prints it for the chosen recipe)
+from stated figures (110 GANs of 2,000 steps at width 16 per second at n = 100 on 2 cores,
+linear in n and steps, quadratic in width; 0.09 s per replication and recipe for a fitted
+GAN's draws and Wald SEs; 0.2 s per data set and recipe for the R = 200 bootstrap GANs'
+draws and functionals): ``recipes`` about 44 minutes, ``scratch_best`` about 41 (with the
+untuned stand-in for the best recipe; a best recipe whose budget grows faster with n costs
+more in ``recipes``).
 
-    python -m gansim coverage --part wald     # then boot, check, report
+    python -m gansim coverage --part wald     # then boot, check, scratch, report
+    python -m gansim coverage --part recipes --n-jobs 2 --no-progress   # then scratch_best
     python -m gansim coverage --part wald --scale 0.02 --steps 200 --out /tmp/cov  # a look
+    python -m gansim coverage --part recipes --quick --out /tmp/cov   # a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -52,7 +78,9 @@ from gansim._files import write_csv, write_figure, write_run_record, write_text
 from gansim.gan.config import GANConfig
 from gansim.inference.estimator import GANEstimator
 from gansim.inference.intervals import interval_method
-from gansim.studies._common import add_gan_arguments, run_options, scale_arg
+from gansim.studies._common import add_gan_arguments, run_options, scale_arg, steps_arg, width_arg
+from gansim.studies.generators import UNTUNED, gan_options
+from gansim.studies.generators_tuning import base_config
 from gansim.study.core import Study, StudyResult, run_study
 from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
@@ -63,14 +91,19 @@ from gansim.summary.simsum import summarise
 from gansim.summary.tables import summary_table
 from gansim.summary.text import md_table, num, num_range, paragraph, signed
 
-__all__ = ["DEFAULTS", "DESCRIPTION", "PARTS", "add_arguments", "build_study", "main",
+__all__ = ["DEFAULTS", "DESCRIPTION", "NEW_PARTS", "PARTS", "RECIPES", "add_arguments",
+           "build_study", "label_part", "main", "plan", "recipe_configs", "recipes_record",
            "write_part", "write_report"]
 
 DESCRIPTION = __doc__
 #: Seed 11 is used by no other committed study: the GAN's recipe was tuned on other seeds
 #: (results/recipe, seed 2020) and on N(0, 1) at n = 100 only.
 DEFAULTS = {"seed": 11, "out": "results/coverage"}
-PARTS = ("wald", "boot", "check", "scratch", "report")
+PARTS = ("wald", "boot", "check", "scratch", "recipes", "scratch_best", "report")
+#: The parts with the training recipe as a factor (see the module's description).
+NEW_PARTS = ("recipes", "scratch_best")
+#: The recipes of those parts: the default, the large budget, the tuned best.
+RECIPES = ("default", "large", "best")
 LEVEL = 0.95
 FUNCS = tuple(FUNCTIONALS)
 #: DGP factor levels -> objects: gansim's four and the gamma(2), on which nothing was tuned.
@@ -80,13 +113,19 @@ NS = (25, 50, 100, 200, 400)
 #: Each part's grid: DGPs, sample sizes, B.
 GRIDS = {"wald": (tuple(DGPS), NS, 500), "boot": (tuple(DGPS), (25, 100), 500),
          "check": (("normal", "lognormal", "mixture"), (25, 100), 50),
-         "scratch": (("mixture",), (25, 100), 500)}
+         "scratch": (("mixture",), (25, 100), 500),
+         # B = 200: the large budget's 16-fold training per data set, and R = 200 GANs
+         # from scratch per data set and recipe, within about an hour for both parts.
+         "recipes": (tuple(DGPS), NS, 200),
+         "scratch_best": (("t", "lognormal", "gamma"), (100,), 200)}
 #: Draws representing each fitted GAN (bootstrap GANs: min(M, max(10,000, 50 n))).
 M = 20_000
 #: Bootstrap resamples of the classical intervals and GANs of the GAN bootstrap.
 R_CLASSICAL, R_GAN = 1000, 200
 #: Training steps of a warm-started bootstrap GAN (from the fitted one).
 WARM_STEPS = 300
+#: The large budget of part ``recipes``: training steps and hidden width (both networks).
+STEPS_LARGE, WIDTH_LARGE = 8000, 32
 #: Replications per block: the GAN interval methods of a block share their fits (the
 #: estimator keeps its last 8), so blocks must not be larger.
 BLOCK = 8
@@ -115,10 +154,51 @@ def _classical(interval: str, smooth=None) -> FunctionMethod:
 NOISE = "generator"
 
 
-def methods(part: str, steps: int = GANConfig.steps, device: str = "cpu") -> list:
-    """The methods of one part (see the module's description); the GANs on ``device``."""
-    config = GANConfig(steps=steps, noise=NOISE)
+def recipe_configs(best: dict, *, steps: int = GANConfig.steps, steps_large: int = STEPS_LARGE,
+                   width_large: int = WIDTH_LARGE, device: str = "cpu") -> dict[str, GANConfig]:
+    """The recipes of the parts ``recipes`` and ``scratch_best``, as the generators studies
+    train them (:func:`gansim.studies.generators_tuning.base_config`: standardised data,
+    Philox noise; the fused engine on the CPU, the PyTorch one on a GPU): ``default`` with
+    ``steps`` steps, ``large`` with ``steps_large`` steps and hidden width ``width_large``,
+    ``best`` the default with the options ``best`` (GANConfig fields, e.g. the ``options``
+    of the tuning's best combination).
+
+    Examples
+    --------
+    >>> r = recipe_configs({"latent": "pareto"})
+    >>> r["large"].steps, r["large"].g_hidden, r["best"].latent, r["default"].noise
+    (8000, (32, 32), 'pareto', 'philox')
+    """
+    if not isinstance(best, dict):
+        raise ValueError(f"`best` must be a dict of GANConfig fields, got {best!r}.")
+    base = base_config(steps, "fused" if device == "cpu" else "torch")
+    return {"default": base,
+            "large": replace(base, steps=steps_large, g_hidden=(width_large,) * 2,
+                             d_hidden=(width_large,) * 2),
+            "best": replace(base, **best)}
+
+
+def methods(part: str, steps: int = GANConfig.steps, device: str = "cpu", *,
+            best: dict | None = None, steps_large: int = STEPS_LARGE,
+            width_large: int = WIDTH_LARGE) -> list:
+    """The methods of one part (see the module's description); the GANs on ``device``;
+    ``best``, ``steps_large`` and ``width_large`` are the recipes of the parts ``recipes``
+    and ``scratch_best`` (:func:`recipe_configs`)."""
     gan = partial(_gan, device=device)
+    if part in NEW_PARTS:
+        if best is None:
+            raise ValueError(f"part {part!r} needs the best recipe's options (`best`): the "
+                             "options of chosen.json's best, or UNTUNED's for a smoke run.")
+        recipes = recipe_configs(best, steps=steps, steps_large=steps_large,
+                                 width_large=width_large, device=device)
+        if part == "recipes":
+            # stream=None (in _gan and _classical): the same fit seed for every recipe, and
+            # boot_bca sees the wald part's resamples, so its intervals are the wald part's.
+            return [*(gan("wald", recipes[r], label=f"gan_wald_{r}") for r in RECIPES),
+                    _classical("bca")]
+        return [gan(k, recipes[r], bootstrap_steps=None, label=f"gan_scratch_{k}_{r}")
+                for r in ("default", "best") for k in ("percentile", "basic", "bca")]
+    config = GANConfig(steps=steps, noise=NOISE)
     if part == "wald":
         return [gan("wald", config), _classical("t"), _classical("percentile"),
                 _classical("bca"), _classical("percentile", smooth="nrd0")]
@@ -138,27 +218,39 @@ def methods(part: str, steps: int = GANConfig.steps, device: str = "cpu") -> lis
 
 
 def build_study(part: str, *, scale: float = 1.0, steps: int = GANConfig.steps,
-                device: str = "cpu") -> Study:
+                device: str = "cpu", best: dict | None = None,
+                steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE) -> Study:
     """One part of the coverage study as a :class:`~gansim.study.core.Study`.
 
     Parameters
     ----------
     part : str
-        ``"wald"``, ``"boot"`` or ``"check"``.
+        ``"wald"``, ``"boot"``, ``"check"``, ``"scratch"``, ``"recipes"`` or
+        ``"scratch_best"``.
     scale : float
         Multiplies B (> 0; at least 2 replications): a quick look with a small scale.
     steps : int
-        Training steps of the fitted GANs (bootstrap GANs from scratch too).
+        Training steps of the fitted GANs (bootstrap GANs from scratch too; the default and
+        best recipes of the new parts).
     device : str
         Torch device of the GANs' training (``"cpu"``, ``"cuda"``, ``"cuda:<index>"``).
+    best : dict, optional
+        The best recipe's options (GANConfig fields), needed by ``"recipes"`` and
+        ``"scratch_best"``.
+    steps_large, width_large : int
+        The large budget of ``"recipes"``.
 
     Examples
     --------
     >>> s = build_study("boot", scale=0.01)
     >>> len(s.conditions), s.conditions[0].replications, [m.label for m in s.methods]
     (10, 5, ['gan_percentile', 'gan_basic', 'gan_bca'])
+    >>> s = build_study("recipes", scale=0.01, best=UNTUNED["best"]["options"])
+    >>> len(s.conditions), s.conditions[0].replications, [m.label for m in s.methods]
+    (25, 2, ['gan_wald_default', 'gan_wald_large', 'gan_wald_best', 'boot_bca'])
     """
-    meths = methods(part, steps, device)
+    meths = methods(part, steps, device, best=best, steps_large=steps_large,
+                    width_large=width_large)
     if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
         raise ValueError(f"`scale` must be a positive number, got {scale!r}.")
     dgps, ns, B = GRIDS[part]
@@ -176,19 +268,151 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="multiply every B by this (a quick look; default 1)")
     add_gan_arguments(
         parser, steps_help="training steps of the fitted GANs (default: %(default)s)")
+    new = parser.add_argument_group("the parts recipes and scratch_best")
+    new.add_argument("--tuned", default="results/generators_tuning/chosen.json",
+                     help="the tuning study's chosen.json, whose best combination is the "
+                          "best recipe (default: %(default)s)")
+    new.add_argument("--untuned", action="store_true",
+                     help="use the stated untuned settings (generators.UNTUNED) as the best "
+                          "recipe instead of --tuned: for smoke runs, not for reporting")
+    new.add_argument("--steps-large", type=steps_arg, default=STEPS_LARGE,
+                     help="training steps of the large budget (default: %(default)s)")
+    new.add_argument("--width-large", type=width_arg, default=WIDTH_LARGE,
+                     help="hidden width of the large budget (default: %(default)s)")
+    new.add_argument("--plan", action="store_true",
+                     help="print the part's estimated wall time (plan()) and run nothing")
+    new.add_argument("--quick", action="store_true",
+                     help="a smoke run: --untuned, --scale 0.01, 30 steps (60 at width 8 for "
+                          "the large budget)")
+
+
+def _chosen(args) -> tuple[dict, str]:
+    """The tuning's chosen settings and where they came from."""
+    if args.untuned:
+        return UNTUNED, "untuned (generators.UNTUNED)"
+    path = Path(args.tuned)
+    if not path.is_file():
+        raise ValueError(f"no tuning results at {str(path)!r}: run `python -m gansim "
+                         "generators_tuning` first (or pass --tuned PATH; --untuned for a "
+                         "smoke run)")
+    return json.loads(path.read_text()), str(path)
 
 
 def main(args: argparse.Namespace) -> str:
     """Run one part (or the report) from parsed options; the text to print."""
     out = Path(args.out)
+    if getattr(args, "quick", False):
+        args.untuned, args.scale, args.steps = True, 0.01, 30
+        args.steps_large, args.width_large = 60, 8
     if args.part == "report":
         write_report(out)
         return f"report in {out}/coverage.md"
+    best, record = None, None
+    if args.part in NEW_PARTS:
+        chosen, source = _chosen(args)
+        best = gan_options(chosen)["gan_best"]
+        record = recipes_record(chosen, source, steps=args.steps, steps_large=args.steps_large,
+                                width_large=args.width_large,
+                                device=getattr(args, "device", "cpu"))
+        if args.plan:
+            p = plan(best, scale=args.scale, steps=args.steps, steps_large=args.steps_large,
+                     width_large=args.width_large)
+            p = p[p["part"] == args.part]
+            minutes = p["total_s"].sum() / 60
+            return (p.to_string(index=False)
+                    + f"\nestimated wall time {minutes:.0f} minutes on 2 cores")
+    elif getattr(args, "plan", False):
+        raise ValueError(f"--plan estimates the parts {' and '.join(NEW_PARTS)}; part "
+                         f"{args.part!r} took what its run.json records.")
     study = build_study(args.part, scale=args.scale, steps=args.steps,
-                        device=getattr(args, "device", "cpu"))
+                        device=getattr(args, "device", "cpu"), best=best,
+                        steps_large=getattr(args, "steps_large", STEPS_LARGE),
+                        width_large=getattr(args, "width_large", WIDTH_LARGE))
     result = run_study(study, **run_options(args, out_dir=out / args.part))
-    write_part(out / args.part, result, n_jobs=args.n_jobs, started=args.started)
+    write_part(out / args.part, result, n_jobs=args.n_jobs, started=args.started,
+               recipes=record)
     return f"wall time {result.wall_time:.1f} s; results in {out / args.part}/"
+
+
+def recipes_record(chosen: dict, source: str, *, steps: int = GANConfig.steps,
+                   steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE,
+                   device: str = "cpu") -> dict:
+    """What ``recipes.json`` records of the recipes of a new part: where the best recipe
+    came from, its label and options, and each recipe's GANConfig (its fields apart from
+    the defaults that :meth:`GANConfig.to_dict` leaves out).
+
+    Examples
+    --------
+    >>> r = recipes_record(UNTUNED, "untuned")
+    >>> r["best_label"], r["configs"]["large"]["steps"]
+    ('pareto_hill+mix_k2_s6+grow_s05', 8000)
+    """
+    best = gan_options(chosen)["gan_best"]
+    configs = recipe_configs(best, steps=steps, steps_large=steps_large,
+                             width_large=width_large, device=device)
+    return {"source": source, "best_label": str(chosen.get("best", {}).get("label", "")),
+            "best_options": best,
+            "configs": {k: json.loads(json.dumps(v.to_dict(), default=str))
+                        for k, v in configs.items()}}
+
+
+def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig.steps,
+         steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE, rate: float = 110.0,
+         wald_s: float = 0.09, boot_s: float = 0.2) -> pd.DataFrame:
+    """Estimated wall time on 2 cores, in seconds, of the parts ``recipes`` and
+    ``scratch_best`` from stated figures.
+
+    ``rate``: GANs of 2,000 steps at hidden width 16 trained per second at n = 100 (the
+    fused engine with Philox noise on 2 cores), a GAN's cost linear in n and in its steps
+    and quadratic in its width (:meth:`GANConfig.at_n` gives a growing budget's steps and
+    widths at n).  ``wald_s``: seconds per replication and recipe for everything but
+    training in ``recipes`` (the fitted GAN's m = 20,000 draws and its Wald SEs, whose
+    kernel density estimates are most of it): the wald part took 1,417 s for 12,500
+    replications, about 0.09 s each besides training its one GAN, a figure that also paid
+    for four classical intervals and so covers the one BCa here.
+    ``boot_s``: seconds per data set and recipe for the draws and functionals of the
+    R = 200 bootstrap GANs in ``scratch_best``: the boot part took 1,869 s for 5,000 data
+    sets, about 0.2 s each besides training.  ``best``: the best recipe's options (default:
+    the untuned stand-in, ``generators.UNTUNED``).
+
+    Returns
+    -------
+    DataFrame
+        One row per part: ``part, cells, B, train_s, other_s, total_s``.
+
+    Examples
+    --------
+    >>> p = plan()
+    >>> p[["part", "cells", "B"]].to_dict(orient="records")
+    [{'part': 'recipes', 'cells': 25, 'B': 200}, {'part': 'scratch_best', 'cells': 3, 'B': 200}]
+    >>> [round(t / 60) for t in p["total_s"]]
+    [44, 41]
+    """
+    best = UNTUNED["best"]["options"] if best is None else best
+    recipes = recipe_configs(best, steps=steps, steps_large=steps_large,
+                             width_large=width_large)
+
+    def train(cfg: GANConfig, n: int) -> float:
+        c = cfg.at_n(n)
+        return (n / 100) * (c.steps / 2000) * (max(c.g_hidden) / 16) ** 2 / rate
+
+    rows = []
+    for part in NEW_PARTS:
+        dgps, ns, B = GRIDS[part]
+        Bs = max(2, round(B * scale))
+        tr = other = 0.0
+        for n in ns:
+            if part == "recipes":
+                tr += len(dgps) * Bs * sum(train(recipes[r], n) for r in RECIPES)
+                other += len(dgps) * Bs * len(RECIPES) * wald_s
+            else:
+                tr += len(dgps) * Bs * sum((1 + R_GAN) * train(recipes[r], n)
+                                           for r in ("default", "best"))
+                other += len(dgps) * Bs * 2 * boot_s
+        rows.append({"part": part, "cells": len(dgps) * len(ns), "B": Bs,
+                     "train_s": round(tr), "other_s": round(other),
+                     "total_s": round(tr + other)})
+    return pd.DataFrame(rows)
 
 
 def _summary(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -197,12 +421,16 @@ def _summary(tidy: pd.DataFrame) -> pd.DataFrame:
                                    "width"])]
 
 
-def write_part(out_dir, result: StudyResult, *, n_jobs: int, started: str) -> pd.DataFrame:
+def write_part(out_dir, result: StudyResult, *, n_jobs: int, started: str,
+               recipes: dict | None = None) -> pd.DataFrame:
     """Write one part's tidy results (``replications.csv.gz``), ``summary.csv`` (bias,
     EmpSE, ModSE, coverage and width by DGP, n, method and functional), ``table.md`` and
-    ``run.json``; returns the summary."""
+    ``run.json`` (and ``recipes.json``, :func:`recipes_record`, when ``recipes`` is given);
+    returns the summary."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if recipes is not None:
+        write_text(out / "recipes.json", json.dumps(recipes, indent=2) + "\n")
     tidy = result.tidy
     summary = _summary(tidy)
     write_csv(tidy, out / "replications.csv.gz")
@@ -224,12 +452,33 @@ def _tables(summary: pd.DataFrame, title: str) -> str:
     return tables(summary, title, LEVEL, FUNCS)
 
 
+def label_part(method: str, part: str) -> str:
+    """A method's label in the folder's summary: the ``check`` part's warm-started methods
+    get ``_warm`` (the ``boot`` part has them on B = 500) and the ``recipes`` part's BCa
+    ``_recipes`` (the ``wald`` part's on its first B data sets, at B = 500 there).
+
+    Examples
+    --------
+    >>> label_part("gan_percentile", "check"), label_part("boot_bca", "recipes")
+    ('gan_percentile_warm', 'boot_bca_recipes')
+    >>> label_part("gan_percentile_scratch", "check"), label_part("boot_bca", "wald")
+    ('gan_percentile_scratch', 'boot_bca')
+    """
+    if part == "check" and not method.endswith(("_scratch", "_parametric")):
+        return method + "_warm"
+    if part == "recipes" and not method.startswith("gan_"):
+        return method + "_recipes"
+    return method
+
+
 def write_report(out_dir) -> pd.DataFrame:
     """The finished parts' summaries side by side: ``summary.csv``, ``coverage.md``
     (coverage and width by functional, DGP and n, one column per method of every part; the
     band counts; the Wald diagnosis; warm against scratch), ``wald_diagnosis.csv``,
-    ``warm_vs_scratch.csv`` and ``coverage.png`` (coverage against n, a panel per functional
-    and DGP)."""
+    ``warm_vs_scratch.csv``, ``recipes_diagnosis.csv`` (the Wald diagnosis of each recipe of
+    part ``recipes``, when it is there) and ``coverage.png`` (coverage against n, a panel per
+    functional and DGP; without the BCa repeated in ``recipes`` and without
+    ``scratch_best``'s single n)."""
     out = Path(out_dir)
     frames = []
     for p in PARTS[:-1]:
@@ -243,11 +492,10 @@ def write_report(out_dir) -> pd.DataFrame:
     if not frames:
         raise FileNotFoundError(f"no finished part in {out}: run --part wald first.")
     summary = pd.concat(frames, ignore_index=True)
-    # The check part repeats boot's warm-started methods on a subset: label them apart.
-    check = summary["part"] == "check"
-    summary.loc[check, "method"] = summary.loc[check, "method"].where(
-        summary.loc[check, "method"].str.endswith(("_scratch", "_parametric")),
-        summary.loc[check, "method"] + "_warm")
+    # The check part repeats boot's warm-started methods on a subset, the recipes part the
+    # wald part's BCa: label them apart.
+    summary["method"] = [label_part(m, p) for m, p in zip(summary["method"], summary["part"],
+                                                            strict=True)]
     summary = summary.drop(columns="part")
     write_csv(summary, out / "summary.csv")
     diag = wald_diagnosis(summary)
@@ -256,10 +504,25 @@ def write_report(out_dir) -> pd.DataFrame:
     if (out / "check" / "replications.csv.gz").exists():
         warm = warm_vs_scratch(pd.read_csv(out / "check" / "replications.csv.gz"))
         write_csv(warm, out / "warm_vs_scratch.csv")
+    if (out / "recipes" / "replications.csv.gz").exists():
+        write_csv(recipes_diagnosis(summary), out / "recipes_diagnosis.csv")
     write_text(out / "coverage.md", coverage_md(summary, diag, warm, LEVEL, FUNCS))
     cover = summary[summary["stat"] == "cover"]
+    # scratch_best has one n (a point, not a line) and recipes' BCa repeats the wald part's.
+    cover = cover[~cover["method"].str.fullmatch(r"gan_scratch_\w+_(default|best)")
+                  & (cover["method"] != "boot_bca_recipes")]
     write_figure(out / "coverage.png", _cover_figure(cover))
     return summary
+
+
+def recipes_diagnosis(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`wald_diagnosis` of each recipe's Wald interval of part ``recipes`` (B = 200;
+    EmpSE(T(F_n)) from the wald part's ``boot_percentile``, B = 500), with a ``recipe``
+    column first."""
+    frames = [wald_diagnosis(summary, gan=f"gan_wald_{r}").assign(recipe=r) for r in RECIPES
+              if (summary["method"] == f"gan_wald_{r}").any()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["recipe", *[c for c in out.columns if c != "recipe"]]]
 
 
 def wald_diagnosis(summary: pd.DataFrame, gan: str = "gan_wald",
