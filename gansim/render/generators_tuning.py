@@ -258,6 +258,13 @@ def readme(base: Path) -> str:
         "default recipe's. Smallest score first:"), ""]
     table1, stats1 = _score_table(t1, wide, conf1, base_cfg, family=True)
     L += [table1, ""]
+    words1 = [score_word(r.score, stats1[r.method]["mcse"]) for r in t1.itertuples()]
+    L += [fill(
+        f"Resolved against the default: {words1.count('beats the default')} beat it, "
+        f"{words1.count('worse than the default')} are worse, "
+        f"{words1.count(rules.UNRESOLVED)} not resolved, of {len(words1)}; were no candidate "
+        f"different from the default, {rules.chance_resolved(len(words1)).sentence()} "
+        "resolved either way."), ""]
     labels1 = list(t1.method)
     L += [fill("Per cell: the mean KS of F_n and of the default recipe, then each candidate's "
                "log(mean KS / the default's) (negative: closer than the default):"), "",
