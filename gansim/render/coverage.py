@@ -5,7 +5,10 @@ method, band counts, the Wald diagnosis, warm against scratch), ``coverage/paire
 paired comparisons) and each part's ``table.md`` from the committed files: every part's
 ``summary.csv``, ``run.json``, ``study.json`` and ``replications.csv.gz`` (the interval ends
 only, for the paired comparisons), and the folder's ``summary.csv``,
-``wald_diagnosis.csv`` and ``warm_vs_scratch.csv``.
+``wald_diagnosis.csv`` and ``warm_vs_scratch.csv``.  The parts with the training recipe as
+a factor (``recipes``, ``scratch_best``: their ``recipes.json`` too, and the folder's
+``recipes_diagnosis.csv``) add a section to the README, pairs to ``paired.md`` and their own
+``table.md`` only when their folders are there; without them the files render as before.
 
 Comparative words come from :mod:`gansim.summary.rules`, among them:
 
@@ -20,6 +23,7 @@ Comparative words come from :mod:`gansim.summary.rules`, among them:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -29,11 +33,14 @@ import pandas as pd
 
 from gansim.render.common import read_csv, read_json, versions_line
 from gansim.studies.coverage import (
+    NEW_PARTS,
+    RECIPES,
     counts_table,
     cover_frame,
     cover_rows,
     coverage_md,
     diagnosis_table,
+    label_part,
     tables,
     warm_table,
     warm_word,
@@ -53,6 +60,10 @@ PARTS = ("wald", "boot", "check", "scratch")
 P_RESOLVED_BY_CHANCE = rules.P_RESOLVED_BY_CHANCE
 #: The reference interval of the paired comparisons: Efron's BCa on the same data sets.
 REF = "boot_bca"
+#: The same BCa as computed again in part ``recipes`` (its label in the folder's summary).
+RECIPES_REF = label_part(REF, "recipes")
+#: The GAN bootstrap's intervals.
+BOOT_KINDS = ("percentile", "basic", "bca")
 NR = rules.UNRESOLVED
 HLN, LHN, NWN = ("higher", "lower", NR), ("lower", "higher", NR), ("narrower", "wider", NR)
 
@@ -61,11 +72,10 @@ HLN, LHN, NWN = ("higher", "lower", NR), ("lower", "higher", NR), ("narrower", "
 
 
 def _part_label(method: str, part: str) -> str:
-    """The ``check`` part's warm-started methods are labelled ``_warm`` in the folder's
-    summary (the ``boot`` part has the same methods on B = 500)."""
-    if part == "check" and not method.endswith(("_scratch", "_parametric")):
-        return method + "_warm"
-    return method
+    """A part's method as the folder's summary labels it (:func:`gansim.studies.coverage.
+    label_part`: the ``check`` part's warm-started methods ``_warm``, the ``recipes``
+    part's BCa ``_recipes``)."""
+    return label_part(method, part)
 
 
 def load(results) -> dict:
@@ -78,7 +88,9 @@ def load(results) -> dict:
     summary = data["summary"]
     dgp_code = {d: i for i, d in enumerate(dict.fromkeys(summary["dgp"]))}
     q_code = {q: i for i, q in enumerate(dict.fromkeys(summary["quantity"]))}
-    for p in PARTS:
+    # The parts with the recipe as a factor, where their folders are there.
+    data["new"] = [p for p in NEW_PARTS if (base / p / "replications.csv.gz").is_file()]
+    for p in (*PARTS, *data["new"]):
         reps = read_csv(base / p / "replications.csv.gz", usecols=cols)
         labels = {m: _part_label(m, p) for m in reps["method"].unique()}
         reps["method"] = reps["method"].map(labels)
@@ -90,6 +102,10 @@ def load(results) -> dict:
                             "run": read_json(base / p / "run.json"),
                             "study": read_json(base / p / "study.json"),
                             "reps": reps}
+        if p in NEW_PARTS:
+            data["parts"][p]["recipes"] = read_json(base / p / "recipes.json")
+    if "recipes" in data["new"]:
+        data["rdiag"] = read_csv(base / "recipes_diagnosis.csv")
     data["cf"] = cover_frame(data["summary"])
     return data
 
@@ -174,7 +190,7 @@ def _order(frame: pd.DataFrame, dgps, funcs) -> pd.DataFrame:
 def _design(data) -> dict:
     """Design facts read from the parts' study.json and run.json."""
     d = {"parts": {}}
-    for p in PARTS:
+    for p in (*PARTS, *data.get("new", ())):
         part = data["parts"][p]
         conds = pd.DataFrame(part["run"]["conditions"])
         settings = part["study"]["settings"]
@@ -257,9 +273,10 @@ def _counts_sentence(cf: pd.DataFrame, method: str, level: float, what="cells",
 
 
 def _provenance(data, design) -> str:
-    runs = {p: data["parts"][p]["run"] for p in PARTS}
+    parts = (*PARTS, *data.get("new", ()))
+    runs = {p: data["parts"][p]["run"] for p in parts}
     rows = []
-    for p in PARTS:
+    for p in parts:
         r, dp = runs[p], design["parts"][p]
         rows.append({
             "part": f"`{p}`",
@@ -274,7 +291,7 @@ def _provenance(data, design) -> str:
             for r in runs.values()}
     mach = {(r["machine"]["cores"], r["machine"]["cpu"], r["versions"].get("cc", ""))
             for r in runs.values()}
-    cmds = "\n".join(runs[p]["command"] for p in PARTS)
+    cmds = "\n".join(runs[p]["command"] for p in parts)
     out = ["## What was run", "",
            paragraph("The parts were run by these commands (as each part's `run.json` records "
                  "them); then `python -m gansim coverage --part report` wrote the folder's "
@@ -293,6 +310,10 @@ def _provenance(data, design) -> str:
                      "in every part: comparisons between parts are paired by data set.")
     if len(vers) == 1:
         facts.append(f"Versions: {vers.pop()} (every part's `run.json`).")
+    else:
+        facts.append("Versions, per part (its `run.json`): " + "; ".join(
+            f"`{p}` " + versions_line(runs[p], ("python", "torch", "numpy", "scipy", "pandas",
+                                                "statsmodels")) for p in parts) + ".")
     if len(mach) == 1:
         cores, cpu, cc = mach.pop()
         facts.append(f"Machine: {cores}-core {cpu}, CPU only" + (f"; C compiler {cc}" if cc
@@ -412,7 +433,7 @@ def _rules_section(design) -> str:
 
 def comparisons(data) -> pd.DataFrame:
     """Every paired comparison of the report: (label, A, B) on the parts' replications."""
-    P = {p: data["parts"][p]["reps"] for p in PARTS}
+    P = {p: data["parts"][p]["reps"] for p in (*PARTS, *data.get("new", ()))}
     spec = [("wald", "gan_wald", "wald", REF),
             *[("boot", f"gan_{k}", "wald", REF) for k in ("percentile", "basic", "bca")],
             ("boot", "gan_percentile", "wald", "gan_wald"),
@@ -421,6 +442,16 @@ def comparisons(data) -> pd.DataFrame:
             ("scratch", "gan_scratch_percentile", "boot", "gan_percentile"),
             ("check", "gan_percentile_warm", "check", "gan_percentile_scratch"),
             ("check", "gan_percentile_parametric", "check", "gan_percentile_scratch")]
+    if "recipes" in P:
+        spec += [*[("recipes", f"gan_wald_{r}", "recipes", RECIPES_REF) for r in RECIPES],
+                 ("recipes", "gan_wald_large", "recipes", "gan_wald_default"),
+                 ("recipes", "gan_wald_best", "recipes", "gan_wald_default"),
+                 ("recipes", "gan_wald_default", "wald", "gan_wald")]
+    if "scratch_best" in P:
+        spec += [("scratch_best", f"gan_scratch_{k}_{r}", "wald", REF)
+                 for r in ("default", "best") for k in BOOT_KINDS]
+        spec += [("scratch_best", f"gan_scratch_{k}_best", "scratch_best",
+                  f"gan_scratch_{k}_default") for k in BOOT_KINDS]
     frames = [paired(P[pa], a, P[pb], b).assign(part=pa) for pa, a, pb, b in spec]
     return pd.concat(frames, ignore_index=True)
 
@@ -784,9 +815,20 @@ def _limits_section(design) -> str:
         f"parametric GAN bootstrap, on {', '.join(parts['check']['dgps'])} with B = "
         f"{'/'.join(num(b, 0) for b in parts['check']['B'])} (`check`), where coverage "
         "differences of a few hundredths are not resolved."))
-    lines.append(_bullet(
-        "One GAN recipe (the default); a GAN with more capacity or training may have a "
-        "smaller limit bias (`results/rates_floor` asks that of the KS distance)."))
+    if "recipes" in parts:
+        lines.append(_bullet(
+            "The large budget and the best recipe were run with the Wald interval on the "
+            f"whole grid at B = {'/'.join(num(b, 0) for b in parts['recipes']['B'])} only"
+            + (", and with the GAN bootstrap from scratch on "
+               + ", ".join(parts["scratch_best"]["dgps"]) + " at n = "
+               + "/".join(map(str, parts["scratch_best"]["ns"]))
+               if "scratch_best" in parts else "")
+            + "; the warm-started GAN bootstrap and the check were run for the default "
+            "recipe only."))
+    else:
+        lines.append(_bullet(
+            "One GAN recipe (the default); a GAN with more capacity or training may have a "
+            "smaller limit bias (`results/rates_floor` asks that of the KS distance)."))
     lines.append(_bullet(
         "Coverage is two-sided; which end misses is in the tidy rows (`lower`, `upper`, "
         "`truth`) but not summarised here."))
@@ -830,7 +872,328 @@ def _short_section(data, design, pairs) -> str:
             f"{_counts_sentence(cf, 'gan_scratch_percentile', level, name=False)}"
             f", and wider than BCa's in {int((ps['width_word'] == 'wider').sum())} of "
             f"{len(ps)} (width ratio {num_range(ps['width_ratio'], 2)})."))
+    if "recipes" in data.get("new", ()):
+        rc = cf[cf["method"].str.fullmatch(r"gan_wald_\w+|" + RECIPES_REF)]
+        out.append(_bullet(
+            "By recipe (part `recipes`, the Wald interval on the same grid at B = "
+            + "/".join(num(b, 0) for b in design["parts"]["recipes"]["B"]) + "): at nominal "
+            + "; ".join(_counts_sentence(rc, m, level)
+                        for m in (*[f"gan_wald_{r}" for r in RECIPES], RECIPES_REF)
+                        if (rc["method"] == m).any())
+            + " (the section on the training recipe below)."))
     return "\n".join(out) + "\n"
+
+
+# -------------------------------------------------- the training recipe as a factor
+
+
+def _steps(c: dict) -> str:
+    return f"width {max(c['g_hidden'])}, {int(c['steps']):,} steps"
+
+
+def _options(options: dict) -> str:
+    return ", ".join(f"`{k}={v!r}`" for k, v in options.items()) or "no options"
+
+
+def _counts_cells(g: pd.DataFrame, level: float) -> rules.CoverageCounts:
+    return rules.coverage_counts(g["est"], g["B_ok"].to_numpy(), level)
+
+
+def _hln(words) -> str:
+    words = list(words)
+    return " / ".join(str(sum(w == k for w in words)) for k in HLN)
+
+
+def _recipes_intro(data, design) -> str:
+    new = data["new"]
+    recs = {p: data["parts"][p]["recipes"] for p in new}
+    rec = recs[new[0]]
+    cfg = rec["configs"]
+    d, lg = cfg["default"], cfg["large"]
+    ratio = (lg["steps"] / d["steps"]) * (max(lg["g_hidden"]) / max(d["g_hidden"])) ** 2
+    label, opts = rec["best_label"], _options(rec["best_options"])
+    if rec["source"].startswith("untuned"):
+        best = (f"**the untuned stand-in** `{label}` ({opts}): these files come from a smoke "
+                "run, not from the tuning study, and say nothing about the tuned recipe")
+    else:
+        best = (f"the tuning study's best combination `{label}` ({opts}), chosen on that "
+                "study's own seed and designs ([`results/generators_tuning`]"
+                f"(../generators_tuning/README.md); read from `{rec['source']}`)")
+    names = " and ".join(f"`{p}`" for p in new)
+    B = sorted({b for p in new for b in design["parts"][p]["B"]})
+    level = design["level"]
+    band = rules.coverage_band(B[0], level)
+    facts = [
+        f"The GAN of the parts above is the default recipe. The part{'s' * (len(new) > 1)} "
+        f"{names} train{'s' * (len(new) == 1)} other recipes on the same data sets (the seed "
+        f"and condition ids above): `default` ({_steps(d)}, the normal latent), `large` "
+        f"({_steps(lg)}: {ratio:g} times the default's training per data set) and "
+        f"`best`, {best}.",
+        "Every recipe here trains on the standardised data with the fused engine and "
+        "counter-based (Philox) latent noise; the parts above drew their latent noise from "
+        "one generator per replication, so their `gan_wald` is the `default` recipe with "
+        "other latent draws (compared below).",
+        f"B = {'/'.join(num(b, 0) for b in B)} per condition (fewer than the parts above: "
+        "the large budget's training and the bootstrap GANs from scratch cost most of the "
+        "time; `plan()` in `gansim/studies/coverage.py` states the estimate): a coverage near "
+        f"{level:g} has an MCSE of about {num(math.sqrt(level * (1 - level) / B[0]))} and "
+        f"is at nominal inside {band.rule()}."]
+    if len({_json_key(r) for r in recs.values()}) > 1:
+        facts.append("The parts' `recipes.json` differ: " + "; ".join(
+            f"`{p}` best `{r['best_label']}` ({_options(r['best_options'])}, from "
+            f"`{r['source']}`)" for p, r in recs.items()) + ".")
+    return paragraph(*facts)
+
+
+def _json_key(rec: dict) -> str:
+    """A recipes record's recipes, as one comparable string."""
+    return json.dumps(rec["configs"], sort_keys=True)
+
+
+def _recipes_wald(data, design, pairs) -> str:
+    level = design["level"]
+    cf = data["cf"]
+    rp = design["parts"]["recipes"]
+    cells = cf[cf["dgp"].isin(rp["dgps"]) & cf["n"].isin(rp["ns"])]
+    total = len(rp["dgps"]) * len(rp["ns"]) * len(rp["funcs"])
+    B = "/".join(num(b, 0) for b in rp["B"])
+    out = [f"### The Wald interval by recipe (part `recipes`, B = {B})", ""]
+    methods = [("gan_wald", "default, part `wald` (other latent draws)", REF, "wald"),
+               *[(f"gan_wald_{r}", r, RECIPES_REF, "recipes") for r in RECIPES],
+               (RECIPES_REF, "Efron's BCa, part `recipes`", None, None)]
+    rows = []
+    for m, what, ref, part in methods:
+        g = cells[cells["method"] == m]
+        if g.empty:
+            continue
+        c = _counts_cells(g, level)
+        ch = c.chance_outside
+        row = {"method": f"`{m}`", "recipe": what, "B": num_range(g["B"], 0),
+               "cells": str(c.total), "at nominal": str(c.at), "under": str(c.under),
+               "over": str(c.over), "chance outside": f"{ch.expected:.1f} ({ch.lo}–{ch.hi})",
+               "coverage vs BCa: higher / lower / n.r.": "–",
+               "width vs BCa: narrower / wider / n.r.": "–"}
+        if ref is not None:
+            pv = pairs[(pairs["a"] == m) & (pairs["b"] == ref) & (pairs["part"] == part)]
+            row["coverage vs BCa: higher / lower / n.r."] = _hln(pv["cover_word"])
+            row["width vs BCa: narrower / wider / n.r."] = _nwn(pv["width_word"])
+        rows.append(row)
+    out.append(paragraph(
+        f"Cells at nominal of the {total} ({len(rp['dgps'])} DGPs × {len(rp['ns'])} n × "
+        f"{len(rp['funcs'])} functionals) per recipe, with what chance gives outside the band "
+        "for a correct interval, and each GAN interval paired against Efron's BCa on the same "
+        "data sets (`gan_wald` of part `wald` against the wald part's `boot_bca`, B = 500; "
+        f"the recipes against `{RECIPES_REF}`; per cell in [`paired.md`](paired.md)):"))
+    out += ["", md_table(pd.DataFrame(rows), align="llrrrrrrrr"), ""]
+    # The BCa computed again: the same data sets and resamples give the same intervals.
+    r = data["parts"]["recipes"]["reps"]
+    w = data["parts"]["wald"]["reps"]
+    both = r.loc[r["method"] == RECIPES_REF, ["key", "lower", "upper"]].merge(
+        w.loc[w["method"] == REF, ["key", "lower", "upper"]], on="key", suffixes=("", "_w"))
+    same = sum(((both[c] == both[f"{c}_w"]) | (both[c].isna() & both[f"{c}_w"].isna()))
+               .to_numpy() for c in ("lower", "upper")) == 2
+    out.append(_bullet(
+        f"`{RECIPES_REF}` is the wald part's `{REF}` computed again on the same data sets "
+        f"and resamples: its interval is identical in {int(same.sum())} of {len(both)} "
+        "(data set, functional) pairs, so the recipes are compared with BCa on exactly the "
+        "data sets they saw."))
+    n_pairs = len(pairs[(pairs["a"] == "gan_wald_default") & (pairs["b"] == RECIPES_REF)])
+    out.append(_bullet(
+        f"Each paired column counts {n_pairs} cells; {_chance_resolved(n_pairs)}."))
+    for a in ("gan_wald_large", "gan_wald_best"):
+        pv = pairs[(pairs["a"] == a) & (pairs["b"] == "gan_wald_default")]
+        if pv.empty:
+            continue
+        out.append(_bullet(
+            f"`{a}` against `gan_wald_default`, paired: coverage "
+            f"{_word_counts(pv['cover_word'], HLN)} of {len(pv)} cells (median difference "
+            f"{signed(pv['d_cover'].median())}); width "
+            f"{_word_counts(pv['width_word'], NWN)}."))
+    pc = pairs[(pairs["a"] == "gan_wald_default") & (pairs["b"] == "gan_wald")]
+    if not pc.empty:
+        out.append(_bullet(
+            f"The control: `gan_wald_default` against the wald part's `gan_wald` (the same "
+            f"recipe with other latent draws, on the first {num_range(pc['pairs'], 0)} data "
+            f"sets of each cell): coverage {_word_counts(pc['cover_word'], HLN)} of "
+            f"{len(pc)} cells; {_chance_resolved(len(pc))}: more than that would say the "
+            "source of the latent noise matters."))
+    rd = data.get("rdiag")
+    if rd is not None and not rd.empty:
+        parts = []
+        for rname, g in rd.groupby("recipe", sort=False):
+            gw = cells[cells["method"] == f"gan_wald_{rname}"].set_index(
+                ["dgp", "n", "quantity"])["B_ok"]
+            under = g[[rules.coverage_verdict(c, int(gw[(d, n, q)]), level) == "under"
+                       for c, d, n, q in zip(g["cover"], g["dgp"], g["n"], g["quantity"],
+                                             strict=True)]]
+            if under.empty:
+                parts.append(f"`{rname}` no cell under the band")
+                continue
+            parts.append(
+                f"`{rname}` {len(under)} cells under, median |bias|/EmpSE "
+                f"{num(under['bias_over_empse'].abs().median(), 2)}, median ModSE/EmpSE "
+                f"{num(under['modse_over_empse'].median(), 2)}")
+        out.append(_bullet(
+            "Why the recipes' Wald intervals miss ([`recipes_diagnosis.csv`]"
+            "(recipes_diagnosis.csv); reference quantities, over each recipe's cells under "
+            "the band, as for `gan_wald` above): " + "; ".join(parts) + ". A bias that more "
+            "training or another latent removes lowers |bias|/EmpSE; an SE that leaves out "
+            "the GAN's own variance keeps ModSE/EmpSE below 1."))
+    half = math.ceil(total / 2)
+    gans = [f"gan_wald_{r}" for r in RECIPES]
+    at = {m: _counts_cells(cells[cells["method"] == m], level).at for m in gans
+          if (cells["method"] == m).any()}
+    met = [m for m, k in at.items() if k >= half]
+    top = max(at, key=at.get) if at else None
+    out.append(_bullet(
+        f"The aim of a GAN interval at nominal in at least half of the {total} cells "
+        f"({half}; the default's `gan_wald`: "
+        f"{_counts_cells(cells[cells['method'] == 'gan_wald'], level).at}): "
+        + (("met by " + ", ".join(f"`{m}` ({at[m]})" for m in met)) if met else
+           f"met by no recipe's Wald interval (the most: `{top}`, {at.get(top, 0)})")
+        + "."))
+    return "\n".join(out) + "\n"
+
+
+def _scratch_best(data, design, pairs) -> str:
+    level = design["level"]
+    sp = design["parts"]["scratch_best"]
+    B = "/".join(num(b, 0) for b in sp["B"])
+    R = "/".join(map(str, sp["R"]))
+    ns = ", ".join(map(str, sp["ns"]))
+    out = [f"### The GAN bootstrap from scratch by recipe (part `scratch_best`, n ∈ {{{ns}}}, "
+           f"B = {B})", ""]
+    meths = [f"gan_scratch_{k}_{r}" for r in ("default", "best") for k in BOOT_KINDS]
+    vs = pairs[pairs["a"].isin(meths) & (pairs["b"] == REF)]
+    out.append(paragraph(
+        f"The GAN bootstrap with R = {R} bootstrap GANs per data set, each trained from "
+        f"scratch with the recipe of the fitted GAN (`default` or `best`), on "
+        f"{', '.join(sp['dgps'])}; coverage per cell (↓ below the band, ↑ above it) beside "
+        f"the wald part's `{REF}` on the same data sets:"))
+    rows = []
+    ref = vs[vs["a"] == meths[0]].set_index(["dgp", "n", "quantity"])
+    for d in sp["dgps"]:
+        for n in sp["ns"]:
+            for q in sp["funcs"]:
+                key = (d, n, q)
+                if key not in ref.index:
+                    continue
+                row = {"dgp": d, "n": str(n), "functional": q,
+                       f"`{REF}`": _mark(ref.loc[key, "cover_b"], ref.loc[key, "pairs"], level)}
+                for m in meths:
+                    r = vs[(vs["a"] == m) & (vs["dgp"] == d) & (vs["n"] == n)
+                           & (vs["quantity"] == q)]
+                    row[m.removeprefix("gan_scratch_")] = (
+                        _mark(r["cover_a"].item(), r["pairs"].item(), level) if len(r) else "–")
+                rows.append(row)
+    out += ["", md_table(pd.DataFrame(rows), align="lll" + "r" * (len(rows[0]) - 3)
+                         if rows else "l"), ""]
+    rows = []
+    cf = data["cf"]
+    cells = cf[cf["dgp"].isin(sp["dgps"]) & cf["n"].isin(sp["ns"])]
+    for m in meths:
+        g = cells[cells["method"] == m]
+        pv = vs[vs["a"] == m]
+        if g.empty:
+            continue
+        c = _counts_cells(g, level)
+        rows.append({"method": f"`{m}`", "cells": str(c.total), "at nominal": str(c.at),
+                     "under": str(c.under), "over": str(c.over),
+                     "coverage vs BCa: higher / lower / n.r.": _hln(pv["cover_word"]),
+                     "width / BCa's": num_range(pv["width_ratio"], 2),
+                     "width vs BCa: narrower / wider / n.r.": _nwn(pv["width_word"])})
+    cref = rules.coverage_counts(ref["cover_b"], ref["pairs"].to_numpy(), level)
+    rows.append({"method": f"`{REF}` (same data sets)", "cells": str(cref.total),
+                 "at nominal": str(cref.at), "under": str(cref.under),
+                 "over": str(cref.over), "coverage vs BCa: higher / lower / n.r.": "–",
+                 "width / BCa's": "–", "width vs BCa: narrower / wider / n.r.": "–"})
+    out.append(paragraph(
+        "Per method: cells at nominal, and paired against BCa on the same data sets (the "
+        f"width ratio is of mean widths; in each column {_chance_resolved(len(ref))}):"))
+    out += ["", md_table(pd.DataFrame(rows), align="lrrrrrrr"), ""]
+    for k in BOOT_KINDS:
+        pv = pairs[(pairs["a"] == f"gan_scratch_{k}_best")
+                   & (pairs["b"] == f"gan_scratch_{k}_default")]
+        if pv.empty:
+            continue
+        out.append(_bullet(
+            f"`gan_scratch_{k}_best` against `gan_scratch_{k}_default`, paired: coverage "
+            f"{_word_counts(pv['cover_word'], HLN)} of {len(pv)} cells; width "
+            f"{_word_counts(pv['width_word'], NWN)}."))
+    return "\n".join(out) + "\n"
+
+
+def _covers_by_dgp(data, design) -> str:
+    """Per DGP: does one of the GAN's intervals cover? (The rule is stated in the text.)"""
+    level = design["level"]
+    cf = data["cf"]
+    present = set(cf["method"])
+    walds = [m for m in ("gan_wald", *[f"gan_wald_{r}" for r in RECIPES]) if m in present]
+    # The GAN bootstrap per recipe: warm-started (boot) and from scratch (scratch,
+    # scratch_best); the check part's B = 50 is left out.
+    boots = {"default": [*(f"gan_{k}" for k in BOOT_KINDS),
+                         *(f"gan_scratch_{k}" for k in BOOT_KINDS),
+                         *(f"gan_scratch_{k}_default" for k in BOOT_KINDS)],
+             "best": [f"gan_scratch_{k}_best" for k in BOOT_KINDS]}
+    boots = {r: [m for m in ms if m in present] for r, ms in boots.items()}
+    all_ns = sorted(set(cf["n"]))
+    rows = []
+    for d in design["dgps"]:
+        row, cands = {"dgp": d}, []
+
+        def tally(m, d=d):
+            g = cf[(cf["method"] == m) & (cf["dgp"] == d)]
+            if g.empty:
+                return None
+            c = _counts_cells(g, level)
+            ns = sorted(set(g["n"]))
+            where = "" if ns == all_ns else f" (n = {'/'.join(map(str, ns))})"
+            return (c.at / c.total, c.at, c.total, m, where)
+
+        for m in walds:
+            t = tally(m)
+            row[f"`{m}`"] = count(t[1], t[2]) if t else "–"
+            cands += [t] if t else []
+        for r, ms in boots.items():
+            if not ms:
+                continue
+            found = [t for t in map(tally, ms) if t]
+            top = max(found) if found else None
+            row[f"GAN bootstrap, {r} recipe (most at nominal)"] = (
+                f"{count(top[1], top[2])}{top[4]} (`{top[3]}`)" if top else "–")
+            cands += found
+        c = _counts_cells(cf[(cf["method"] == RECIPES_REF) & (cf["dgp"] == d)], level)
+        row[f"`{RECIPES_REF}`"] = count(c.at, c.total) if c.total else "–"
+        if not cands:
+            row["covers?"] = "–"
+        else:
+            _, k, n, m, where = max(cands)
+            row["covers?"] = (f"yes: `{m}` {count(k, n)}{where}" if k >= n / 2
+                              else f"no (the most: `{m}`, {count(k, n)}{where})")
+        rows.append(row)
+    out = ["### Do the GAN's intervals cover? Per DGP", "",
+           paragraph("Cells at nominal per DGP and GAN interval (each of that DGP's n and "
+                     "functionals the interval was run on; for the GAN bootstrap, the one of "
+                     "percentile, basic and BCa, warm-started or from scratch, with the most; "
+                     "the check part's B = 50 left out). A DGP's answer is *yes* when one of "
+                     "the GAN's intervals is at nominal in at least half of its cells for that "
+                     "DGP (the aim's threshold, per DGP), else *no*, with the interval closest "
+                     "to it; BCa of part `recipes` on the same data sets beside them:"), "",
+           md_table(pd.DataFrame(rows), align="l" + "r" * (len(rows[0]) - 1)), ""]
+    return "\n".join(out)
+
+
+def _recipes_section(data, design, pairs) -> str:
+    """The section of the parts with the recipe as a factor (only when they are there)."""
+    out = ["## The training recipe as a factor (parts "
+           + " and ".join(f"`{p}`" for p in data["new"]) + ")", "",
+           _recipes_intro(data, design), ""]
+    if "recipes" in data["new"]:
+        out.append(_recipes_wald(data, design, pairs))
+    if "scratch_best" in data["new"]:
+        out.append(_scratch_best(data, design, pairs))
+    out.append(_covers_by_dgp(data, design))
+    return "\n".join(out)
 
 
 def _readme(data, design, pairs) -> str:
@@ -855,6 +1218,7 @@ def _readme(data, design, pairs) -> str:
         _by_dgp_section(data, design),
         _wald_section(data, design, pairs), _boot_section(data, design, pairs),
         _scratch_section(data, design, pairs), _check_section(data, design, pairs),
+        *([_recipes_section(data, design, pairs)] if data["new"] else []),
         _limits_section(design)]).rstrip("\n") + "\n"
 
 
@@ -868,7 +1232,7 @@ def render(results) -> dict[str, str]:
            f"{FOLDER}/coverage.md": coverage_md(data["summary"], data["diag"], data["warm"],
                                                 level, funcs),
            f"{FOLDER}/paired.md": paired_md(pairs, design["dgps"], funcs)}
-    for p in PARTS:
+    for p in (*PARTS, *data["new"]):
         out[f"{FOLDER}/{p}/table.md"] = tables(data["parts"][p]["summary"], f"coverage-{p}",
                                                level, funcs)
     return out
