@@ -1,7 +1,9 @@
 """The coverage study (gansim.studies.coverage): its parts run end to end through the study
 machinery, and a coverage it reports is the closed form's where one exists."""
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +14,8 @@ from gansim.inference.intervals import interval_method
 from gansim.studies import coverage
 from gansim.study.core import Study
 from gansim.study.methods import FunctionMethod
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 def test_t_interval_coverage_through_the_study_is_nominal():
@@ -96,3 +100,70 @@ def test_poc_table_labels_references_and_adds_the_gan_bootstrap(tmp_path):
     assert table.count("| coverage(X̄), MC-calibrated (*reference*) |") == 1
     assert "GAN bootstrap percentile: `GANEstimator`, first 4 data sets" in table
     assert (tmp_path / "gan_bootstrap" / "replications.csv.gz").exists()
+
+
+def test_new_parts_through_the_cli(tmp_path, monkeypatch):
+    # Tiny runs of the parts with the recipe as a factor, through the command line, with the
+    # committed seed (11) and condition ids: the data sets are the wald part's.
+    from gansim import cli
+    from gansim.studies.generators import UNTUNED
+
+    monkeypatch.setitem(coverage.GRIDS, "recipes", (("gamma", "t"), (25,), 200))
+    monkeypatch.setitem(coverage.GRIDS, "scratch_best", (("lognormal",), (100,), 200))
+    monkeypatch.setattr(coverage, "R_GAN", 10)
+    small = ["--untuned", "--scale", "0.01", "--steps", "30", "--steps-large", "60",
+             "--width-large", "8", "--out", str(tmp_path), "--n-jobs", "1", "--no-progress"]
+    for part in ("recipes", "scratch_best"):
+        assert cli.main(["coverage", "--part", part, *small]) == 0
+    rec = pd.read_csv(tmp_path / "recipes" / "replications.csv.gz")
+    assert (rec["status"] == "ok").all() and rec["rep"].nunique() == 2
+    assert set(rec["method"]) == {"gan_wald_default", "gan_wald_large", "gan_wald_best",
+                                  "boot_bca"}
+    # Efron's BCa on the same data sets and resamples: exactly the committed wald part's.
+    wald = pd.read_csv(RESULTS / "coverage" / "wald" / "replications.csv.gz")
+    key = ["dgp", "n", "rep", "quantity"]
+    mine = rec[rec["method"] == "boot_bca"].set_index(key).sort_index()
+    theirs = wald[(wald["method"] == "boot_bca")].set_index(key).loc[mine.index]
+    for col in ("estimate", "se", "lower", "upper", "truth", "spawn_key"):
+        assert mine[col].equals(theirs[col]), col
+    # The three recipes are three different GANs fitted to the same data sets.
+    est = rec[rec["method"].str.startswith("gan")].pivot_table(
+        index=key, columns="method", values="estimate")
+    assert (est.nunique(axis=1) == 3).all()
+    record = json.loads((tmp_path / "recipes" / "recipes.json").read_text())
+    assert record["best_options"] == UNTUNED["best"]["options"]
+    assert record["configs"]["large"]["steps"] == 60
+    assert record["configs"]["large"]["g_hidden"] == [8, 8]
+    assert record["configs"]["best"]["latent"] == "pareto"
+    sb = pd.read_csv(tmp_path / "scratch_best" / "replications.csv.gz")
+    assert (sb["status"] == "ok").all() and sb["rep"].nunique() == 2
+    assert set(sb["method"]) == {f"gan_scratch_{k}_{r}" for k in ("percentile", "basic", "bca")
+                                 for r in ("default", "best")}
+    # The percentile interval is the replicates' quantiles: the default and the best recipe
+    # give different intervals on the same data set.
+    pct = sb[sb["method"].str.startswith("gan_scratch_percentile")].pivot_table(
+        index=key, columns="method", values="lower")
+    assert (pct.nunique(axis=1) == 2).all()
+    summary = coverage.write_report(tmp_path)
+    assert {"boot_bca_recipes", "gan_wald_best", "gan_scratch_bca_best"} <= set(
+        summary["method"])
+    assert "boot_bca" not in set(summary["method"])
+    diag = pd.read_csv(tmp_path / "recipes_diagnosis.csv")
+    assert list(diag["recipe"].unique()) == ["default", "large", "best"]
+    assert len(diag) == 3 * 2 * 5
+
+
+def test_plan_and_the_stated_times():
+    p = coverage.plan().set_index("part")
+    # recipes: 5 DGPs x 200 at each n; training the default, large (16x) and untuned best
+    # recipes (steps x sqrt(n/100)) at 110 GANs/s, plus 0.09 s per replication and recipe.
+    ns = np.array(coverage.NS) / 100
+    train = 1000 * (ns.sum() * (1 + 16) + (ns ** 1.5).sum()) / 110
+    assert p.loc["recipes", "total_s"] == round(train + 5000 * 3 * 0.09)
+    # scratch_best: 3 DGPs x 200 data sets x 2 recipes x (1 + 200) GANs, 0.2 s each besides.
+    assert p.loc["scratch_best", "total_s"] == round(1200 * 201 / 110 + 1200 * 0.2)
+    minutes = [round(t / 60) for t in p["total_s"]]
+    assert (f"``recipes`` about {minutes[0]} minutes, ``scratch_best`` about {minutes[1]}"
+            in " ".join(coverage.DESCRIPTION.split()))
+    with pytest.raises(ValueError, match="needs the best recipe"):
+        coverage.build_study("recipes")
