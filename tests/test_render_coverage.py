@@ -2,6 +2,7 @@
 gansim.render.coverage_tuning): they reproduce the committed files, and a changed figure in
 the data changes the words the rules give it."""
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -165,3 +166,164 @@ def test_tuning_output_is_parsed_whole():
     assert set(out["summary"]["variant"]) == set(out["sets"]["variant"])
     with pytest.raises(ValueError, match="no summary lines"):
         tuning.parse_output("seed 1 data set 0: scratch [0.1]\n")
+
+
+# ------------------------------------------------- the parts with the recipe as a factor
+
+#: Data sets per cell of the synthetic new parts.
+B_NEW = 40
+
+
+def _band_counts(covers_and_B) -> tuple[int, int, int]:
+    """(at, under, over) against 0.95 ± 1.96·√(0.95·0.05/B), written out by hand."""
+    at = under = over = 0
+    for c, b in covers_and_B:
+        half = 1.96 * math.sqrt(0.95 * 0.05 / b)
+        if c < 0.95 - half - 1e-12:
+            under += 1
+        elif c > 0.95 + half + 1e-12:
+            over += 1
+        else:
+            at += 1
+    return at, under, over
+
+
+def _cells(tidy: pd.DataFrame, method: str):
+    """Per cell, the coverage over the computable intervals and their number."""
+    g = tidy[(tidy["method"] == method) & tidy["lower"].notna()]
+    hit = (g["lower"] <= g["truth"]) & (g["truth"] <= g["upper"])
+    out = hit.groupby([g["dgp"], g["n"], g["quantity"]]).agg(["mean", "size"])
+    return list(out.itertuples(index=False, name=None))
+
+
+@pytest.fixture(scope="module")
+def with_new_parts(tmp_path_factory):
+    """results/coverage with the parts recipes and scratch_best made of committed rows,
+    relabelled (no training), on the first B_NEW data sets of each cell: recipes'
+    gan_wald_default, _large and _best are the wald part's gan_wald, boot_percentile and
+    smooth_percentile, its boot_bca the wald part's; scratch_best's default intervals are
+    the boot part's warm-started ones, its best ones the wald part's boot_percentile,
+    smooth_percentile and boot_bca. The folder's summary.csv gains their rows as
+    `--part report` would add them."""
+    from gansim.studies import coverage as study
+    from gansim.studies.generators import UNTUNED
+
+    tmp_path = tmp_path_factory.mktemp("new")
+    results = _mirror(tmp_path, "coverage", copy=("summary.csv",))
+    base = results / "coverage"
+    wald = pd.read_csv(base / "wald" / "replications.csv.gz")
+    boot = pd.read_csv(base / "boot" / "replications.csv.gz")
+    wald, boot = wald[wald["rep"] < B_NEW], boot[boot["rep"] < B_NEW]
+    maps = {"recipes": {"gan_wald": "gan_wald_default", "boot_percentile": "gan_wald_large",
+                        "smooth_percentile": "gan_wald_best", "boot_bca": "boot_bca"},
+            "scratch_best": {"boot_percentile": "gan_scratch_percentile_best",
+                             "smooth_percentile": "gan_scratch_basic_best",
+                             "boot_bca": "gan_scratch_bca_best",
+                             **{f"gan_{k}": f"gan_scratch_{k}_default"
+                                for k in ("percentile", "basic", "bca")}}}
+    sb = pd.concat([boot, wald])
+    sb = sb[sb["dgp"].isin(["t", "lognormal", "gamma"]) & (sb["n"] == 100)]
+    tidies = {"recipes": wald, "scratch_best": sb}
+    summary = pd.read_csv(base / "summary.csv")
+    for part, tidy in tidies.items():
+        tidy = tidy[tidy["method"].isin(maps[part])].assign(
+            method=lambda f, m=maps[part]: f["method"].map(m))
+        tidies[part] = tidy
+        d = base / part
+        d.mkdir()
+        tidy.to_csv(d / "replications.csv.gz", index=False)
+        study.part_summary(tidy).to_csv(d / "summary.csv", index=False)
+        cells = set(zip(tidy["dgp"], tidy["n"], strict=True))
+        run = json.loads((base / "wald" / "run.json").read_text())
+        run["command"] = f"python -m gansim coverage --part {part}"
+        run["conditions"] = [dict(c, B=B_NEW) for c in run["conditions"]
+                             if (c["dgp"], c["n"]) in cells]
+        (d / "run.json").write_text(json.dumps(run))
+        spec = json.loads((base / "boot" / "study.json").read_text())
+        spec["settings"] = {
+            k: dict(v, methods=[dict(v["methods"][0], label=lab)
+                                for lab in dict.fromkeys(maps[part].values())])
+            for k, v in spec["settings"].items()
+            if (v["condition"]["dgp"], v["condition"]["n"]) in cells}
+        (d / "study.json").write_text(json.dumps(spec))
+        (d / "recipes.json").write_text(json.dumps(
+            study.recipes_record(UNTUNED, "untuned (generators.UNTUNED)")))
+        rows = study.part_summary(tidy)
+        rows["method"] = [study.label_part(m, part) for m in rows["method"]]
+        summary = pd.concat([summary, rows], ignore_index=True)
+    summary.to_csv(base / "summary.csv", index=False)
+    study.recipes_diagnosis(summary).to_csv(base / "recipes_diagnosis.csv", index=False)
+    return {"out": cov.render(results), "tidy": tidies}
+
+
+def _section(text: str, head: str) -> str:
+    start = text.index(head)
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end >= 0 else None]
+
+
+def test_new_parts_absent_render_nothing_new(rendered):
+    readme = rendered["coverage/README.md"]
+    assert "recipe as a factor" not in readme and "recipes" not in readme
+    assert "coverage/recipes/table.md" not in rendered
+    assert "gan_wald_best" not in rendered["coverage/paired.md"]
+
+
+def test_new_parts_leave_the_committed_sections_alone(rendered, with_new_parts):
+    new = with_new_parts["out"]
+    for part in ("wald", "boot", "check", "scratch"):
+        assert new[f"coverage/{part}/table.md"] == rendered[f"coverage/{part}/table.md"]
+    for head in ("## The GAN's Wald interval (part `wald`)", "## The GAN bootstrap (part",
+                 "## The GAN bootstrap from scratch on the mixture", "## Warm start against",
+                 "## At nominal, by DGP"):
+        assert _section(new["coverage/README.md"], head) == _section(
+            rendered["coverage/README.md"], head), head
+    assert new["coverage/paired.md"].startswith(rendered["coverage/paired.md"])
+    assert "coverage/recipes/table.md" in new and "coverage/scratch_best/table.md" in new
+
+
+def test_new_section_counts_and_pairs_by_hand(with_new_parts):
+    out, tidy = with_new_parts["out"], with_new_parts["tidy"]
+    text = out["coverage/README.md"]
+    sec = _section(text, "## The training recipe as a factor")
+    # gan_wald_large is the wald part's boot_percentile on its first 40 data sets: its
+    # cells against the band at B = 40, counted by hand.
+    rec = tidy["recipes"]
+    at, under, over = _band_counts(_cells(rec, "gan_wald_large"))
+    assert at + under + over == 125
+    assert (f"| `gan_wald_large` | large | 40 | 125 | {at} | {under} | {over} | 6.2 (2–11) |"
+            in sec)
+    # The BCa computed again is the wald part's: identical in every pair.
+    assert "identical in 5000 of 5000 (data set, functional) pairs" in " ".join(sec.split())
+    # A paired difference and its MCSE by numpy, in paired.md: the cell where the
+    # difference of coverage is largest in units of its MCSE.
+    key = ["dgp", "n", "quantity", "rep"]
+    wide = rec.assign(c=(rec["lower"] <= rec["truth"]) & (rec["truth"] <= rec["upper"])
+                      ).pivot_table(index=key, columns="method", values="c", aggfunc="first")
+    d = (wide["gan_wald_large"].astype(float) - wide["boot_bca"].astype(float)).dropna()
+    g = d.groupby(level=["dgp", "n", "quantity"])
+    z = (g.mean() / (g.std(ddof=1) / np.sqrt(g.size()))).replace(np.inf, np.nan).abs()
+    dgp, n, q = z.idxmax()
+    cell = d.loc[(dgp, n, q)].to_numpy()
+    mean, mcse = cell.mean(), cell.std(ddof=1) / math.sqrt(cell.size)
+    assert abs(mean) > 2 * mcse   # resolved: the word must say so
+    word = "higher" if mean > 0 else "lower"
+    table = out["coverage/paired.md"].split("## `gan_wald_large` against `boot_bca_recipes`")[1]
+    row = f"| {dgp} | {n} | {q} | {cell.size} |"
+    line = next(ln for ln in table.splitlines() if ln.startswith(row))
+    sign = "+" if mean > 0 else "−"
+    assert f"| {sign}{abs(mean):.3f} ({mcse:.3f}) | {word} |" in line
+    # scratch_best's BCa from the best recipe is the wald part's BCa: no paired difference,
+    # and the same cells at nominal as BCa on those data sets.
+    at, under, over = _band_counts(_cells(tidy["scratch_best"], "gan_scratch_bca_best"))
+    assert at + under + over == 15
+    assert (f"| `gan_scratch_bca_best` | 15 | {at} | {under} | {over} | 0 / 0 / 15 | 1.00 | "
+            "0 / 0 / 15 |" in sec)
+    assert f"| `boot_bca` (same data sets) | 15 | {at} | {under} | {over} |" in sec
+    # Per DGP: the normal's row counts gan_wald_large's 25 cells of N(0, 1).
+    at_normal = _band_counts(_cells(rec[rec["dgp"] == "normal"], "gan_wald_large"))[0]
+    normal = next(ln for ln in sec.splitlines() if ln.startswith("| normal |"))
+    assert normal.split(" | ")[3] == f"{at_normal} of 25"
+    # The untuned stand-in is named as such, and the short answers count the recipes.
+    assert "**the untuned stand-in**" in sec
+    assert "- By recipe (part `recipes`" in text.split("## What was run")[0]
