@@ -1,19 +1,20 @@
 """The one writer: every file gansim writes goes through :func:`write_atomic` (whole or not at
-all), as text (:func:`write_text`), CSV that R reads as it is (:func:`write_csv`), a figure
-(:func:`write_figure`) or a run record (:func:`write_run_record`); JSON records are read back
-with a message naming the file (:func:`read_json`).
+all), as text (:func:`write_text`), CSV that R reads as it is (:func:`write_csv`, or part by
+part: :func:`write_csv_parts`), a figure (:func:`write_figure`) or a run record
+(:func:`write_run_record`); JSON records are read back with a message naming the file
+(:func:`read_json`).
 
 Imports nothing of gansim but :mod:`gansim._platform`, so writing a report needs no torch.
 """
 
 from __future__ import annotations
 
-import io
+import gzip
 import json
 import os
 import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,8 @@ import pandas as pd
 
 from gansim._platform import machine, versions
 
-__all__ = ["read_json", "write_atomic", "write_csv", "write_figure", "write_run_record",
-           "write_text"]
+__all__ = ["read_json", "write_atomic", "write_csv", "write_csv_parts", "write_figure",
+           "write_run_record", "write_text"]
 
 
 def read_json(path: Path, what: str):
@@ -78,7 +79,7 @@ def write_csv(frame: pd.DataFrame, path) -> None:
 
     Boolean columns become 0/1 (missing: an empty field, R's NA), since R reads pandas'
     ``True``/``False`` as text; a path ending in ``.gz`` is gzipped (``read.csv`` reads it
-    directly).
+    directly).  The same as :func:`write_csv_parts` with ``frame`` as its one part.
 
     Examples
     --------
@@ -92,7 +93,56 @@ def write_csv(frame: pd.DataFrame, path) -> None:
     0,1,1.0
     1,0,
     """
+    write_csv_parts([frame], path)
+
+
+def write_csv_parts(parts: Iterable[pd.DataFrame], path) -> None:
+    """Write the rows of ``parts``, one after the other, as :func:`write_csv` writes them
+    concatenated: the same bytes, gzipped or not, with only one part in memory at a time
+    (each is streamed into the temporary file).
+
+    The parts must have the same columns with the same types (the header is the first's);
+    boolean columns are turned into 0/1 part by part.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = pd.DataFrame({"rep": range(6), "x": [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]})
+    >>> with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    ...     write_csv(f, Path(a) / "x.csv.gz")
+    ...     write_csv_parts([f.iloc[:2], f.iloc[2:]], Path(b) / "x.csv.gz")
+    ...     (Path(a) / "x.csv.gz").read_bytes() == (Path(b) / "x.csv.gz").read_bytes()
+    True
+    """
     path = Path(path)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as raw:
+            # mtime 0 and the name "<name>.tmp" in the gzip header (as written before,
+            # whatever the temporary file's name): the same rows give the same bytes.  Without
+            # a flush, zlib's output does not depend on how its input is split into writes.
+            handle = (gzip.GzipFile(filename=f"{path.name}.tmp", mode="wb", fileobj=raw,
+                                    mtime=0) if path.suffix == ".gz" else raw)
+            try:
+                first = True
+                for part in parts:
+                    # As text, then bytes: handed a file, to_csv flushes it at its end, and a
+                    # gzip stream's flush (Z_SYNC_FLUSH) changes the bytes that follow.
+                    text = _r_ready(part).to_csv(index=False, header=first)
+                    handle.write(text.encode("utf-8"))
+                    first = False
+                if first:
+                    raise ValueError(f"no rows to write to {str(path)!r}: `parts` is empty.")
+                handle.flush()  # once, at the end, as to_csv did when handed the whole frame
+            finally:
+                if handle is not raw:
+                    handle.close()
+
+    write_atomic(path, write, sync=False)
+
+
+def _r_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its boolean columns (Python bools with None included) as Int8."""
     out = frame.copy(deep=False)
     for col in out.columns:
         values = out[col]
@@ -102,14 +152,7 @@ def write_csv(frame: pd.DataFrame, path) -> None:
                 values = values.astype("boolean")
         if pd.api.types.is_bool_dtype(values):
             out[col] = values.astype("Int8")
-    # mtime 0 and the name "<name>.tmp" in the gzip header (as written before, whatever the
-    # temporary file's name): the same rows give the same bytes.
-    gz = {"method": "gzip", "mtime": 0} if path.suffix == ".gz" else None
-    buffer = io.BytesIO()
-    buffer.name = f"{path.name}.tmp"
-    out.to_csv(buffer, index=False, compression=gz)
-    data = buffer.getvalue()
-    write_atomic(path, lambda tmp: tmp.write_bytes(data), sync=False)
+    return out
 
 
 def write_figure(path, fig, *, dpi: int = 120) -> None:

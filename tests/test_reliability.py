@@ -234,12 +234,13 @@ def test_interrupt_anywhere_then_resume_equals_one_run(B, block_size, two, data)
         assert len(stored) == k - 1  # every block before the interrupted one was kept
         assert all(BLOCK_NAME.fullmatch(f.name) for f in stored)
         resumed = _run(uniform_block, conds, out=d, block_size=block_size)
-    assert int(resumed.blocks.blocks_resumed.sum()) == k - 1
-    assert int(resumed.blocks.blocks_computed.sum()) == n_blocks - (k - 1)
-    assert resumed.frames.keys() == whole.frames.keys()
-    for label, frame in whole.frames.items():
-        pd.testing.assert_frame_equal(resumed.frames[label], frame, check_exact=True)
-        assert frame["rep"].tolist() == list(range(B))
+        # Inside: the rows of a run with `out` are read from its block files.
+        assert int(resumed.blocks.blocks_resumed.sum()) == k - 1
+        assert int(resumed.blocks.blocks_computed.sum()) == n_blocks - (k - 1)
+        assert resumed.frames.keys() == whole.frames.keys()
+        for label, frame in whole.frames.items():
+            pd.testing.assert_frame_equal(resumed.frames[label], frame, check_exact=True)
+            assert frame["rep"].tolist() == list(range(B))
 
 
 @PROPS
@@ -253,8 +254,8 @@ def test_replications_do_not_depend_on_B(B, block_size, data):
                                       check_exact=True)
         # More replications in the same folder reuse every block of the smaller run.
         more = _run(uniform_block, [Condition((), B)], out=d, block_size=block_size)
-    assert int(more.blocks.blocks_resumed.iloc[0]) == len(block_ranges(small, block_size))
-    pd.testing.assert_frame_equal(more.frames[""], big, check_exact=True)
+        assert int(more.blocks.blocks_resumed.iloc[0]) == len(block_ranges(small, block_size))
+        pd.testing.assert_frame_equal(more.frames[""], big, check_exact=True)
 
 
 # -- Property-based tests of the input validators ----------------------------------------------

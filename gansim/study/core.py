@@ -82,6 +82,9 @@ from gansim.study.runner import (
     REUSE,
     TIMEOUT,
     WAIT_FOR_WORKERS,
+    BlockFile,
+    read_block_file,
+    read_blocks,
     reraised,
     run_blocks,
 )
@@ -291,7 +294,7 @@ class Study:
         return list(self.design)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False, eq=False)
 class StudyResult:
     """What :func:`run_study` returns.
 
@@ -302,7 +305,9 @@ class StudyResult:
         then :data:`TIDY_COLUMNS` (``condition`` the condition's id as a signed 32-bit
         integer, :attr:`~gansim.study.design.Condition.key`, which R reads exactly; ``estimate``,
         ``se``, ``lower``, ``upper``, ``truth`` NaN where not given; ``status`` ``"ok"``,
-        ``"failed"`` or ``"error"``).
+        ``"failed"`` or ``"error"``).  When the run kept its blocks (``out_dir``), read
+        from the block files the first time it is used, and kept then; :meth:`summary`,
+        :meth:`save`, :meth:`failures`, :attr:`conditions` and ``print`` do not need it.
     conditions : DataFrame
         One row per condition: factors, ``condition`` (its key, as in ``tidy``), ``B``,
         ``blocks_computed``, ``blocks_resumed``, ``n_error``, ``n_failed``, ``n_warned``
@@ -330,13 +335,42 @@ class StudyResult:
     collapsed GANs, the notes.
     """
 
-    tidy: pd.DataFrame
     conditions: pd.DataFrame
     study: Study | None
     seed: int
     wall_time: float
     executor: dict = field(default_factory=dict)
     record: dict = field(default_factory=dict)
+
+    def __init__(self, tidy: pd.DataFrame, conditions: pd.DataFrame, study: Study | None,
+                 seed: int, wall_time: float, executor: dict | None = None,
+                 record: dict | None = None):
+        set_ = partial(object.__setattr__, self)
+        set_("_tidy", tidy)
+        set_("_rows", None)
+        set_("conditions", conditions)
+        set_("study", study)
+        set_("seed", seed)
+        set_("wall_time", wall_time)
+        set_("executor", {} if executor is None else executor)
+        set_("record", {} if record is None else record)
+
+    @classmethod
+    def _from_blocks(cls, rows: _BlockRows, conditions: pd.DataFrame, study: Study,
+                     seed: int, wall_time: float, executor: dict) -> StudyResult:
+        """A result whose rows stay in the run's block files (``rows``) until asked for."""
+        result = cls(None, conditions, study, seed, wall_time, executor)
+        object.__setattr__(result, "_rows", rows)
+        return result
+
+    @property
+    def tidy(self) -> pd.DataFrame:
+        """One row per (condition, replication, method, quantity): see the class's
+        attributes.  Read from the block files, all at once, the first time it is used when
+        the run kept them."""
+        if self._tidy is None:
+            object.__setattr__(self, "_tidy", self._rows.tidy())
+        return self._tidy
 
     def cluster_record(self) -> dict:
         """``{"executor": ...}`` for a run record when the blocks ran on a cluster, else
@@ -366,7 +400,9 @@ class StudyResult:
         ``summary.csv`` (:meth:`summary`), ``conditions.csv`` (:attr:`conditions`) and
         ``result.json`` (study name, seed, factors, methods, wall time, the settings of
         each condition); CSV that R's ``read.csv`` reads as it is
-        (:func:`gansim._files.write_csv`).  :meth:`load` reads them back.
+        (:func:`gansim._files.write_csv`).  :meth:`load` reads them back.  When the run kept
+        its blocks, the rows are written block by block, never all in memory, with the same
+        bytes.
 
         Parameters
         ----------
@@ -381,17 +417,20 @@ class StudyResult:
         """
         import json
 
-        from gansim._files import write_csv, write_text
+        from gansim._files import write_csv, write_csv_parts, write_text
 
         out = Path(check_out_dir(out_dir))
         if out.exists() and not out.is_dir():
             raise ValueError(f"`out_dir` {str(out)!r} exists and is not a folder.")
         out.mkdir(parents=True, exist_ok=True)
-        write_csv(self.tidy, out / REPLICATIONS_FILE)
+        if self._tidy is None:
+            write_csv_parts(self._rows.csv_parts(), out / REPLICATIONS_FILE)
+        else:
+            write_csv(self._tidy, out / REPLICATIONS_FILE)
         write_csv(self.summary(), out / SUMMARY_FILE)
         write_csv(self.conditions, out / CONDITIONS_FILE)
         record = {"study": self.name, "seed": self.seed, "factors": self.factors,
-                  "methods": list(pd.unique(self.tidy["method"])),
+                  "methods": self._overview().methods,
                   "wall_time_s": round(self.wall_time, 3), "executor": self.executor,
                   "settings": (self.record.get("settings", {}) if self.study is None else
                                {c.label: self.study.settings(c)
@@ -441,12 +480,20 @@ class StudyResult:
 
     # -- an overview ---------------------------------------------------------------------
 
+    def _overview(self) -> _Overview:
+        """What the overview counts, from the block files' scan or from :attr:`tidy`."""
+        if self._tidy is None:
+            return self._rows.overview
+        view = _Overview()
+        view.add(self._tidy)
+        return view
+
     def __str__(self) -> str:
-        t, c = self.tidy, self.conditions
+        view, c = self._overview(), self.conditions
         B = c["B"] if "B" in c else pd.Series(dtype=int)
-        # dropna: rows of a block that raised outside the methods have neither.
-        methods = [str(v) for v in pd.unique(t["method"].dropna())]
-        quantities = [str(v) for v in pd.unique(t["quantity"].dropna())]
+        # Not NaN: rows of a block that raised outside the methods have neither.
+        methods = [str(v) for v in view.methods if not _is_nan(v)]
+        quantities = [str(v) for v in view.quantities if not _is_nan(v)]
         lines = [f"Study {self.name!r}: seed {self.seed}, {len(c)} condition"
                  f"{'s' if len(c) != 1 else ''}"
                  + (f" ({' x '.join(self.factors)})" if self.factors else "")
@@ -454,9 +501,10 @@ class StudyResult:
                     else f", B = {int(B.min())} to {int(B.max())}" if len(B) else ""),
                  f"Methods: {', '.join(methods)}",
                  f"Quantities: {', '.join(quantities)}"]
-        counts = t["status"].value_counts()
-        bad = t[t["status"] != "ok"]
-        lines.append(f"Rows: {len(t):,} ({', '.join(f'{k} {int(v):,}' for k, v in counts.items())})"
+        counts = view.status_counts()
+        bad = self.failures()
+        by_status = ", ".join(f"{k} {int(v):,}" for k, v in counts.items())
+        lines.append(f"Rows: {view.rows:,} ({by_status})"
                      + (f"; {bad.groupby(['condition', 'rep']).ngroups:,} replications with a "
                         "row not ok" if len(bad) else ""))
         if len(bad):
@@ -478,7 +526,7 @@ class StudyResult:
             lines += [f"  {n}" for n in notes[:10]]
             if len(notes) > 10:
                 lines.append(f"  ... ({len(notes) - 10} more)")
-        lines.append(f"Wall time {self.wall_time:.1f} s; .tidy ({len(t):,} rows), "
+        lines.append(f"Wall time {self.wall_time:.1f} s; .tidy ({view.rows:,} rows), "
                      ".conditions, .summary(), .failures(), .save(dir)")
         return "\n".join(lines)
 
@@ -487,14 +535,22 @@ class StudyResult:
 
     def summary(self, *, ref: str | None = None, **kwargs) -> pd.DataFrame:
         """Performance measures with MCSE: :func:`gansim.summary.simsum.summarise` by the
-        factors."""
+        factors.  When the run kept its blocks, computed one condition and quantity at a time
+        from the block files (:func:`gansim.summary.simsum.summarise_parts`), the same to the
+        last bit."""
+        if self._tidy is None:
+            from gansim.summary.simsum import summarise_parts
+
+            return summarise_parts(self._rows.plan, self._rows.summary_parts(), ref=ref,
+                                   **kwargs)
         from gansim.summary.simsum import summarise
 
-        return summarise(self.tidy, by=self.factors, ref=ref, **kwargs)
+        return summarise(self._tidy, by=self.factors, ref=ref, **kwargs)
 
     def wide(self, field: str = "estimate") -> pd.DataFrame:
         """One row per (condition, replication, method), a column per quantity (rows with
-        status ok only): the shape statsmodels formulas want."""
+        status ok only): the shape statsmodels formulas want.  It needs :attr:`tidy` (read
+        from the block files when the run kept them)."""
         ok = self.tidy[self.tidy["status"] == "ok"]
         keys = [*self.factors, "condition", "rep", "method"]
         # Not pivot_table(dropna=False): it crosses the index levels, adding rows for
@@ -510,7 +566,9 @@ class StudyResult:
 
     def failures(self) -> pd.DataFrame:
         """Rows not ok, with the seed material to :func:`replay` each."""
-        return self.tidy[self.tidy["status"] != "ok"].reset_index(drop=True)
+        if self._tidy is None:
+            return self._rows.failures.copy()
+        return self._tidy[self._tidy["status"] != "ok"].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -535,6 +593,9 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
         Worker processes; -1 for all cores.
     out_dir : path, optional
         Keep finished blocks in ``out_dir/blocks/condition-<id>/`` and resume from them.
+        The result's rows then stay in those files (the conditions, summary, saved files
+        and failures are read from them a block at a time) until :attr:`StudyResult.tidy`
+        is used, so memory does not grow with B; without it, every row stays in memory.
     progress : bool
         A progress bar with the time left.
     overwrite : bool
@@ -582,38 +643,232 @@ def run_study(study: Study, *, seed: int, n_jobs: int = 1, out_dir=None, progres
                          reuse_blocks=reuse_blocks, wait_for_workers=wait_for_workers,
                          timeout=timeout)
     factors = [k for k, _ in conditions[0].factors]
-    frames, rows = [], []
+    if run.files:
+        # Kept on disk (out_dir): counted block by block, the rows read again when asked.
+        source = _BlockRows(conditions, factors, run.files)
+        tallies = source.tallies
+    else:
+        tallies = {}
+        for cond in conditions:
+            tallies[cond.label] = _Tally()
+            tallies[cond.label].add(_tidy_form(run.held[cond.label], cond, factors))
+    rows = []
     for cond, info in zip(conditions, run.blocks.itertuples(), strict=True):
-        frame = run.frames[cond.label]
-        if "method" not in frame:  # every block of the condition raised outside the methods
-            frame = frame.reindex(columns=TIDY_COLUMNS)
-        frame = frame.reindex(columns=[*factors, *TIDY_COLUMNS])
-        for k, v in cond.factors:
-            frame[k] = v
-        frame["condition"] = condition_column([cond.key] * len(frame))
-        frames.append(frame)
-        per_rep = frame.groupby("rep")
-        shares, collapse_notes = _collapsed_shares(frame)
+        tally = tallies[cond.label]
+        shares, collapse_notes = tally.collapsed_shares()
         rows.append({**cond.as_dict, "condition": cond.key, "B": cond.replications,
                      "blocks_computed": info.blocks_computed,
                      "blocks_resumed": info.blocks_resumed,
-                     "n_error": int(per_rep["status"].agg(lambda s: (s == ERROR).any()).sum()),
-                     "n_failed": int(per_rep["status"].agg(lambda s: (s == "failed").any()).sum()),
-                     "n_warned": int(per_rep["warnings"].agg(
-                         lambda s: (s.astype(object).fillna("") != "").any()).sum()),
-                     **shares,
+                     "n_error": tally.n_error, "n_failed": tally.n_failed,
+                     "n_warned": tally.n_warned, **shares,
                      "notes": "; ".join([*notes[cond.label], *collapse_notes])})
-    tidy = pd.concat(frames, ignore_index=True)
-    # As text first: a column of only missing values is float64, which "" cannot fill.
-    tidy["error"] = tidy["error"].astype("str").fillna("")
-    tidy["warnings"] = tidy["warnings"].astype("str").fillna("")
     conds = pd.DataFrame(rows)
     share_cols = [c for c in conds if c.startswith(COLLAPSED_PREFIX)]
     conds = conds[[c for c in conds if c not in share_cols and c != "notes"] + share_cols
                   + ["notes"]]
-    result = StudyResult(tidy, conds, study, seed, time.perf_counter() - t0, run.executor)
+    if run.files:
+        result = StudyResult._from_blocks(source, conds, study, seed,
+                                          time.perf_counter() - t0, run.executor)
+    else:
+        tidy = _assemble_tidy(conditions, factors, run.held)
+        result = StudyResult(tidy, conds, study, seed, time.perf_counter() - t0,
+                             run.executor)
     _check_failures(result)
     return result
+
+
+# ------------------------------------------------------------------------------------------
+# The tidy rows from the blocks' rows.
+
+
+def _tidy_form(frame: pd.DataFrame, cond: Condition, factors: list[str]) -> pd.DataFrame:
+    """A condition's rows (all, or a block's) with the tidy columns: the factors, the
+    condition's key, and :data:`TIDY_COLUMNS` (NaN where a block that raised outside the
+    methods has none)."""
+    frame = frame.reindex(columns=[*factors, *TIDY_COLUMNS])
+    for k, v in cond.factors:
+        frame[k] = v
+    frame["condition"] = condition_column([cond.key] * len(frame))
+    return frame
+
+
+def _text_columns(tidy: pd.DataFrame) -> pd.DataFrame:
+    """``error`` and ``warnings`` as text, empty where missing."""
+    # As text first: a column of only missing values is float64, which "" cannot fill.
+    tidy["error"] = tidy["error"].astype("str").fillna("")
+    tidy["warnings"] = tidy["warnings"].astype("str").fillna("")
+    return tidy
+
+
+def _assemble_tidy(conditions: list[Condition], factors: list[str],
+                   frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """:attr:`StudyResult.tidy` from each condition's rows (replications ``0 .. B-1`` in
+    block order), one frame for every condition."""
+    tidy = pd.concat([_tidy_form(frames[c.label], c, factors) for c in conditions],
+                     ignore_index=True)
+    return _text_columns(tidy)
+
+
+def _is_nan(value) -> bool:
+    """Whether ``value`` is a missing value (NaN, None, ``pd.NA``)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _first_seen(seen: list, values) -> list:
+    """``seen``, then each value of ``values`` not in it, in order (NaN once), as
+    ``pd.unique`` of the values concatenated."""
+    out = list(seen)
+    has_nan = any(_is_nan(v) for v in out)
+    known = {v for v in out if not _is_nan(v)}
+    for v in values:
+        if _is_nan(v):
+            if not has_nan:
+                out.append(v)
+                has_nan = True
+        elif v not in known:
+            known.add(v)
+            out.append(v)
+    return out
+
+
+class _Tally:
+    """A condition's counts for :attr:`StudyResult.conditions`, added part by part; a part
+    holds whole replications (a block does), so the counts of replications add up."""
+
+    def __init__(self):
+        self.n_error = self.n_failed = self.n_warned = 0
+        self.collapsed: dict[Any, list[int]] = {}  # method -> [fits with that row ok, flagged]
+
+    def add(self, frame: pd.DataFrame) -> None:
+        status, rep = frame["status"], frame["rep"]
+        self.n_error += int(rep[status == ERROR].nunique())
+        self.n_failed += int(rep[status == "failed"].nunique())
+        warned = frame["warnings"].astype(object).fillna("") != ""
+        self.n_warned += int(rep[warned].nunique())
+        rows = frame[frame["quantity"] == "collapsed"]
+        for method in pd.unique(rows["method"]):
+            flags = rows.loc[(rows["method"] == method) & (rows["status"] == "ok"), "estimate"]
+            entry = self.collapsed.setdefault(method, [0, 0])
+            entry[0] += len(flags)
+            entry[1] += int((flags == 1).sum())
+
+    def collapsed_shares(self) -> tuple[dict[str, float], list[str]]:
+        """Per method with a ``collapsed`` diagnostic: the share of its replications (with
+        that row ok) flagged collapsed, and a note for each share above
+        :data:`COLLAPSED_NOTE_SHARE`."""
+        shares, notes = {}, []
+        for method, (n, flagged) in self.collapsed.items():
+            # count / count: the mean of the 0/1 flags, to the last bit.
+            share = flagged / n if n else float("nan")
+            shares[f"{COLLAPSED_PREFIX}{method}"] = share
+            if n and share > COLLAPSED_NOTE_SHARE:
+                notes.append(f"{method}: {flagged} of {n} fits ({share:.0%}) collapsed "
+                             f"(diagnostic collapsed), more than {COLLAPSED_NOTE_SHARE:.0%}")
+        return shares, notes
+
+
+class _Overview:
+    """What ``print(result)`` and the saved record count of the rows, added part by part."""
+
+    def __init__(self):
+        self.rows = 0
+        self.methods: list = []  # in order of first appearance, NaN included
+        self.quantities: list = []
+        self._status: dict[str, int] = {}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.rows += len(frame)
+        self.methods = _first_seen(self.methods, pd.unique(frame["method"]))
+        self.quantities = _first_seen(self.quantities, pd.unique(frame["quantity"]))
+        counts = frame["status"].value_counts()
+        for status in pd.unique(frame["status"]):
+            self._status[status] = self._status.get(status, 0) + int(counts[status])
+
+    def status_counts(self) -> pd.Series:
+        """Rows per status, most first (ties in order of first appearance), as
+        ``value_counts``."""
+        return pd.Series(self._status, dtype="int64").sort_values(ascending=False,
+                                                                  kind="stable")
+
+
+class _BlockRows:
+    """A run's rows where it kept them, each condition's block files, read one block at a
+    time: scanned once (the conditions' counts, the rows not ok, the overview, the
+    summary's first pass) and read again for the summary and the saved CSV.  Only
+    :meth:`tidy` holds every row at once.
+
+    The rows not ok come with, from each block, one row where each column is not missing
+    (then dropped): assembled as the whole rows are, they get the columns' types the whole
+    rows get, which the parts of the CSV take too.
+    """
+
+    def __init__(self, conditions: list[Condition], factors: list[str],
+                 files: Mapping[str, list[BlockFile]]):
+        from gansim.summary.simsum import SummaryPlan
+
+        self.conditions, self.factors, self.files = conditions, factors, dict(files)
+        self.tallies = {c.label: _Tally() for c in conditions}
+        self.overview = _Overview()
+        self.plan = SummaryPlan(factors, columns=[*factors, *TIDY_COLUMNS])
+        kept = {}
+        for cond in conditions:
+            parts = []
+            for file in self.files[cond.label]:
+                raw = read_block_file(file)
+                parts.append(raw.take(_witnesses(raw, cond.replications)))
+                frame = _tidy_form(raw[raw["rep"] < cond.replications]
+                                   .reset_index(drop=True), cond, factors)
+                del raw
+                self.tallies[cond.label].add(frame)
+                self.overview.add(frame)
+                self.plan.add(frame)
+            part = pd.concat(parts, ignore_index=True)
+            kept[cond.label] = part[part["rep"] < cond.replications].reset_index(drop=True)
+        witnessed = _assemble_tidy(conditions, factors, kept)
+        self.dtypes = witnessed.dtypes
+        self.failures = witnessed[witnessed["status"] != "ok"].reset_index(drop=True)
+
+    def tidy(self) -> pd.DataFrame:
+        """Every row, assembled as a run without ``out_dir`` assembles them."""
+        return _assemble_tidy(self.conditions, self.factors,
+                              {c.label: read_blocks(self.files[c.label], c.replications)
+                               for c in self.conditions})
+
+    def _block_frames(self, cond: Condition, columns: list[str] | None = None):
+        for file in self.files[cond.label]:
+            raw = read_block_file(file, columns)
+            yield _tidy_form(raw[raw["rep"] < cond.replications].reset_index(drop=True),
+                             cond, self.factors)
+
+    def csv_parts(self):
+        """The tidy rows block by block, each with the columns' types of :meth:`tidy`."""
+        for cond in self.conditions:
+            for frame in self._block_frames(cond):
+                yield _text_columns(frame).astype(self.dtypes.to_dict())
+
+    def summary_parts(self):
+        """One condition's rows of one quantity at a time, with the columns the summary
+        needs (:meth:`gansim.summary.simsum.SummaryPlan.needs`)."""
+        for cond in self.conditions:
+            for quantity in self.plan.quantities:
+                needs = self.plan.needs(quantity)
+                parts = []
+                for frame in self._block_frames(cond, ["rep", *needs]):
+                    parts.append(frame.loc[frame["quantity"] == quantity, needs])
+                part = pd.concat(parts, ignore_index=True)
+                if len(part):
+                    yield part.astype(self.dtypes[needs].to_dict())
+
+
+def _witnesses(raw: pd.DataFrame, replications: int) -> np.ndarray:
+    """Positions of a block's rows not ok (of replications below ``replications``) and, for
+    each column, of its first row where the column is not missing."""
+    keep = (raw["status"] != "ok").to_numpy() & (raw["rep"] < replications).to_numpy()
+    for column in raw:
+        present = raw[column].notna().to_numpy()
+        if present.any():
+            keep[np.argmax(present)] = True
+    return np.flatnonzero(keep)
 
 
 #: The files :meth:`StudyResult.save` writes.
@@ -625,23 +880,6 @@ REPLICATIONS_FILE, SUMMARY_FILE, CONDITIONS_FILE, RESULT_FILE = (
 COLLAPSED_PREFIX = "collapsed_"
 #: Share of collapsed fits in a condition above which its notes say so.
 COLLAPSED_NOTE_SHARE = 0.1
-
-
-def _collapsed_shares(frame: pd.DataFrame) -> tuple[dict[str, float], list[str]]:
-    """Per method with a ``collapsed`` diagnostic: the share of its replications (with that
-    row ok) flagged collapsed, and a note for each share above
-    :data:`COLLAPSED_NOTE_SHARE`."""
-    rows = frame[(frame["quantity"] == "collapsed") & (frame["status"] == "ok")]
-    shares, notes = {}, []
-    for method in pd.unique(frame.loc[frame["quantity"] == "collapsed", "method"]):
-        flags = rows.loc[rows["method"] == method, "estimate"]
-        share = float((flags == 1).mean()) if len(flags) else float("nan")
-        shares[f"{COLLAPSED_PREFIX}{method}"] = share
-        if len(flags) and share > COLLAPSED_NOTE_SHARE:
-            notes.append(f"{method}: {int((flags == 1).sum())} of {len(flags)} fits "
-                         f"({share:.0%}) collapsed (diagnostic collapsed), more than "
-                         f"{COLLAPSED_NOTE_SHARE:.0%}")
-    return shares, notes
 
 
 def condition_column(keys) -> np.ndarray:
@@ -834,9 +1072,9 @@ def replay(study: Study, *, seed: int, rep: int, condition: int | None = None) -
 
 def _check_failures(result: StudyResult) -> None:
     study = result.study
+    failures = result.failures()
     for cond in study.conditions:
-        rows = result.tidy[result.tidy["condition"] == cond.key]
-        bad = rows[rows["status"] != "ok"]
+        bad = failures[failures["condition"] == cond.key]
         n_bad = bad["rep"].nunique()
         share = n_bad / cond.replications
         if n_bad == 0 or (share <= study.max_failure_share and n_bad < cond.replications):

@@ -28,8 +28,9 @@ returning at least one row per replication index in ``reps`` (with at least ``re
   (:func:`gansim._platform.code_identity`: gansim's source digest, torch, numpy and the C
   compiler) and refuses, in one line naming what differs, to resume from blocks of other
   code unless asked (``reuse_blocks="any-code"``); ``overwrite`` computes them again;
-- keeps no block in memory while the others are computed when it writes them, reading them
-  back once every block is done;
+- keeps no block in memory when it writes them: it returns the block files
+  (:attr:`BlockRun.files`, each with the checksum of its bytes), which the caller reads one
+  at a time (without ``out_dir`` the rows stay in memory, one frame per condition);
 - turns an exception raised by a block into rows with status ``"error"`` carrying the
   reason and the seed material, so the study goes on; a block holding such rows is
   computed again on resume (an error may be transient or fixed since), while rows with
@@ -64,8 +65,8 @@ from gansim.rng import replication_streams
 from gansim.study.design import Condition
 from gansim.study.executors import ClusterError, as_executor, block_key
 
-__all__ = ["BlockRun", "REUSE_BLOCKS", "run_blocks", "error_rows", "block_ranges",
-           "reraised", "reusing_blocks"]
+__all__ = ["BlockFile", "BlockRun", "REUSE_BLOCKS", "run_blocks", "error_rows",
+           "block_ranges", "read_block_file", "read_blocks", "reraised", "reusing_blocks"]
 
 BlockFn = Callable[[list[int], int, Condition], pd.DataFrame]
 
@@ -102,13 +103,20 @@ def reusing_blocks(policy: str | None):
 
 
 @dataclass(frozen=True)
+class BlockFile:
+    """A finished block kept on disk: its file and the sha256 of its bytes when the run
+    ended (:func:`read_block_file` refuses it if it changed since)."""
+
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
 class BlockRun:
     """What :func:`run_blocks` returns.
 
     Attributes
     ----------
-    frames : dict
-        Condition label -> its rows, replications ``0 .. B-1`` in block order.
     blocks : DataFrame
         One row per condition: ``label``, ``blocks_computed``, ``blocks_resumed``.
     wall_time : float
@@ -116,12 +124,60 @@ class BlockRun:
     executor : dict
         Where the blocks ran (:meth:`gansim.study.executors.LocalExecutor.info`: ``backend``,
         ``n_jobs``; on a cluster also the scheduler address, workers and their hosts).
+    files : dict
+        Condition label -> its block files in block order (:class:`BlockFile`), for the
+        conditions kept on disk (``out_dir`` given): their rows are not in memory.
+    held : dict
+        Condition label -> its rows, replications ``0 .. B-1`` in block order, for the
+        conditions kept in memory (no ``out_dir``).
+    replications : dict
+        Condition label -> its B (a block file may hold replications past it: the padding
+        of the last block).
     """
 
-    frames: dict[str, pd.DataFrame]
     blocks: pd.DataFrame
     wall_time: float
     executor: dict = field(default_factory=dict)
+    files: dict[str, list[BlockFile]] = field(default_factory=dict)
+    held: dict[str, pd.DataFrame] = field(default_factory=dict)
+    replications: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Condition label -> its rows, replications ``0 .. B-1`` in block order: those held
+        in memory, and those kept on disk read back now (every block of every condition in
+        memory at once: read :attr:`files` one by one to avoid that)."""
+        return {label: self.held[label] if label in self.held else
+                read_blocks(self.files[label], self.replications[label])
+                for label in self.replications}
+
+
+def read_block_file(file: BlockFile, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a finished block, after checking that its bytes are those the run left: a
+    block rewritten since (another run with ``overwrite`` on the same folder, say) is
+    refused rather than mixed in.
+
+    ``columns``: only those of them the block has (a block that raised outside the methods
+    has no ``method`` or ``estimate``), the others left out as when the whole block is read.
+    """
+    data = file.path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        raise ValueError(f"block file {str(file.path)!r} changed after its run ended (another "
+                         "run wrote into the same `out` folder?): the rows of that run can no "
+                         "longer be read from it; run it again.")
+    if columns is not None:
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(io.BytesIO(data)).names)
+        columns = [c for c in dict.fromkeys(columns) if c in names]
+    return pd.read_parquet(io.BytesIO(data), columns=columns)
+
+
+def read_blocks(files: list[BlockFile], replications: int) -> pd.DataFrame:
+    """A condition's rows from its block files (:attr:`BlockRun.files`), replications
+    ``0 .. replications-1`` in block order."""
+    frame = pd.concat([read_block_file(f) for f in files], ignore_index=True)
+    return frame[frame["rep"] < replications].reset_index(drop=True)
 
 
 def block_ranges(replications: int, block_size: int) -> list[tuple[int, int]]:
@@ -290,16 +346,18 @@ def _sha256_line(data: bytes, path: Path) -> str:
     return f"{hashlib.sha256(data).hexdigest()}  {path.name}\n"
 
 
-def _write_block(frame: pd.DataFrame, path: Path) -> None:
+def _write_block(frame: pd.DataFrame, path: Path) -> str:
     """Write-then-rename (:func:`write_atomic`), with the block's checksum written first:
     a crash between the two leaves a checksum that the old block (if any) does not match, so
-    the block is computed again, never reused unchecked."""
+    the block is computed again, never reused unchecked.  Returns the sha256 of its bytes."""
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     data = buffer.getvalue()
-    line = _sha256_line(data, path)
+    digest = hashlib.sha256(data).hexdigest()
+    line = f"{digest}  {path.name}\n"  # as _sha256_line, hashed once
     write_atomic(checksum_path(path), lambda tmp: tmp.write_text(line))
     write_atomic(path, lambda tmp: tmp.write_bytes(data))
+    return digest
 
 
 def _read_block(path: Path) -> tuple[pd.DataFrame | None, bytes]:
@@ -438,6 +496,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     ...                  settings=lambda c: {}, progress=False)
     >>> len(run.frames[""]), int(run.blocks.blocks_computed.sum())
     (5, 3)
+
+    With ``out_dir``, the rows stay in the block files (``run.files``) until read.
     """
     t0 = time.perf_counter()
     reuse = REUSE.check(_REUSE_DEFAULT.get() if reuse_blocks is None else reuse_blocks,
@@ -445,7 +505,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     wait_for_workers = WAIT_FOR_WORKERS.check(wait_for_workers, "wait_for_workers")
     timeout = TIMEOUT.check(timeout, "timeout")
     code = code_identity()
-    done: dict[tuple[str, int], pd.DataFrame] = {}
+    done: dict[tuple[str, int], pd.DataFrame | None] = {}
+    digests: dict[tuple[str, int], str] = {}  # of the blocks kept on disk
     todo: list[tuple[Condition, int, int]] = []
     dirs: dict[str, Path] = {}
     manifests: dict[str, dict] = {}
@@ -487,9 +548,10 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
                             "written): its replications are computed again.",
                             RuntimeWarning, stacklevel=2)
                     else:
-                        # Read again when the frames are assembled: the driver holds no
-                        # block it has on disk while the others are computed.
+                        # Read again by the caller, when it needs the rows: the driver
+                        # holds no block it has on disk.
                         done[cond.label, start] = None
+                        digests[cond.label, start] = hashlib.sha256(data).hexdigest()
                         resumed[cond.label] += 1
                         continue
             todo.append((cond, start, stop))
@@ -531,8 +593,8 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
             try:
                 for label, start, frame in results:
                     if label in dirs:
-                        _write_block(frame, _block_path(dirs[label], start,
-                                                        start + block_size))
+                        digests[label, start] = _write_block(
+                            frame, _block_path(dirs[label], start, start + block_size))
                     done[label, start] = None if label in dirs else frame
                     del frame
                     bar.update(kept[label, start])
@@ -542,16 +604,19 @@ def run_blocks(block_fn: BlockFn, conditions: list[Condition], *, seed: int, blo
     finally:
         bar.close()
         runner.close()
-    frames = {}
+    files, held = {}, {}
     for cond in conditions:
-        parts = [done[cond.label, a] if done[cond.label, a] is not None else
-                 pd.read_parquet(_block_path(dirs[cond.label], a, b))
-                 for a, b in block_ranges(cond.replications, block_size)]
-        frame = pd.concat(parts, ignore_index=True)
-        del parts
-        frames[cond.label] = frame[frame["rep"] < cond.replications].reset_index(drop=True)
+        ranges = block_ranges(cond.replications, block_size)
+        if cond.label in dirs:
+            files[cond.label] = [BlockFile(_block_path(dirs[cond.label], a, b),
+                                           digests[cond.label, a]) for a, b in ranges]
+            continue
+        frame = pd.concat([done[cond.label, a] for a, _ in ranges], ignore_index=True)
+        held[cond.label] = frame[frame["rep"] < cond.replications].reset_index(drop=True)
+        del frame
     computed = pd.Series([c.label for c, _, _ in todo]).value_counts()
     blocks = pd.DataFrame({"label": [c.label for c in conditions],
                            "blocks_computed": [int(computed.get(c.label, 0)) for c in conditions],
                            "blocks_resumed": [resumed[c.label] for c in conditions]})
-    return BlockRun(frames, blocks, time.perf_counter() - t0, info)
+    return BlockRun(blocks, time.perf_counter() - t0, info, files, held,
+                    {c.label: c.replications for c in conditions})

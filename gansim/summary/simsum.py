@@ -29,7 +29,8 @@ _FRAME = Instance(pd.DataFrame, "a pandas DataFrame", pd.DataFrame({"x": [0.0]})
 #: A confidence level.
 LEVEL = Real(0, 1, closed="neither")
 
-__all__ = ["STATS", "SUMMARY_COLUMNS", "simsum", "summarise"]
+__all__ = ["STATS", "SUMMARY_COLUMNS", "SummaryPlan", "simsum", "summarise",
+           "summarise_parts"]
 
 #: Columns of :func:`summarise`'s frame after the ``by`` columns.
 SUMMARY_COLUMNS = ["method", "quantity", "stat", "est", "mcse"]
@@ -176,6 +177,10 @@ def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str |
     DataFrame
         Columns ``[*by, "method", "quantity", "stat", "est", "mcse"]``.
 
+    Notes
+    -----
+    The same two passes as :func:`summarise_parts`, with the whole frame as its one part.
+
     Examples
     --------
     >>> tidy = pd.DataFrame({"rep": range(4), "method": "a", "quantity": "mean",
@@ -184,27 +189,183 @@ def summarise(tidy: pd.DataFrame, *, by: Sequence[str] | None = None, ref: str |
       method quantity   est
     3      a     mean  0.05
     """
-    by = _tidy_iv(tidy, by, ref)
-    d = tidy.copy()
-    d["estimate"] = d["estimate"].where(d["status"] == "ok")
-    ci = ("lower", "upper") if {"lower", "upper"} <= set(d) else None
-    parts = []
-    for q, g in d.groupby("quantity", sort=False):
-        # A quantity without SEs or bounds in any row has none: no Wald interval from NaN.
-        se = "se" if "se" in g and g["se"].notna().any() else None
-        has_ci = ci is not None and g["lower"].notna().any()
-        out = simsum(g, "estimate", "truth" if "truth" in g else None, se=se,
-                     methodvar="method", by=by, ref=ref if ref in set(g["method"]) else None,
-                     ci=ci if has_ci else None, level=level, null=null)
-        parts.append(out.assign(quantity=q))
-    if not parts:
+    by = _tidy_iv(tidy, by)
+    plan = SummaryPlan(by, columns=tidy.columns)
+    plan.add(tidy)
+    return summarise_parts(plan, [tidy], ref=ref, level=level, null=null)
+
+
+class SummaryPlan:
+    """What :func:`summarise` decides over all of a study's rows before any measure, gathered
+    part by part (each part holding every row of the replications it holds).
+
+    Per quantity: whether any row has an SE (``se`` not NaN; else no Wald interval) or a
+    bound (``lower`` not NaN), and which methods it has (``ref`` compared only where it is
+    one of them); the order of first appearance of the ``(by..., method)`` groups and of the
+    quantities, which orders the summary; and the checks of the rows themselves (a missing
+    method, a row repeating another's).
+
+    Parameters
+    ----------
+    by : list of str
+        Design factor columns.
+    columns : sequence of str
+        The columns of the rows (every part has them).
+
+    Examples
+    --------
+    >>> plan = SummaryPlan([], columns=["rep", "method", "quantity", "estimate", "status"])
+    >>> plan.add(pd.DataFrame({"rep": [0, 0], "method": "a", "quantity": ["x", "y"],
+    ...                        "estimate": [1.0, 2.0], "status": "ok"}))
+    >>> plan.quantities
+    ['x', 'y']
+    """
+
+    def __init__(self, by: Sequence[str], columns: Sequence[str]):
+        self.by = list(by)
+        self.columns = list(columns)
+        self._ci = {"lower", "upper"} <= set(self.columns)
+        #: quantity -> [has an SE, has bounds, its methods]
+        self._quantity: dict[Any, list] = {}
+        self._keys: dict[tuple, int] = {}
+        self._methods: list = []
+        self._missing_methods = 0
+        self._repeated = 0
+        keys = [*self.by, *[k for k in ("condition",) if k in self.columns], "rep", "method",
+                "quantity"]
+        self._unique = list(dict.fromkeys(keys)) if "rep" in self.columns else None
+
+    def add(self, rows: pd.DataFrame) -> None:
+        """Gather from ``rows``: the next part of the study's rows, in order."""
+        self._methods = _merge_unique(self._methods, pd.unique(rows["method"]))
+        self._missing_methods += int(rows["method"].isna().sum())
+        if self._unique is not None:
+            self._repeated += int(rows.duplicated(self._unique).sum())
+        keys = [*self.by, "method"]
+        for k in map(tuple, rows[keys].drop_duplicates().to_numpy()):
+            self._keys.setdefault(k, len(self._keys))
+        for q, g in rows.groupby("quantity", sort=False):
+            entry = self._quantity.setdefault(q, [False, False, set()])
+            entry[0] = entry[0] or ("se" in g and bool(g["se"].notna().any()))
+            entry[1] = entry[1] or (self._ci and bool(g["lower"].notna().any()))
+            entry[2].update(g["method"])
+
+    def check(self, ref: str | None) -> None:
+        """Refuse, as :func:`summarise` does, a ``ref`` that is no method, rows without a
+        method, and rows repeating another's (condition, replication, method, quantity)."""
+        if ref is not None and ref not in set(self._methods):
+            raise ValueError(f"`ref` must be one of the methods {list(self._methods)}; "
+                             f"got {ref!r}.")
+        if self._missing_methods:
+            raise ValueError(f"`tidy` column 'method' holds missing labels in "
+                             f"{self._missing_methods} rows; every row needs its method.")
+        if self._repeated:
+            # One row per (condition, replication, method, quantity): a repeated row (the
+            # same rows concatenated twice) would double nsim and shrink every MCSE.
+            raise ValueError(f"`tidy` has {self._repeated} rows repeating another's "
+                             f"{self._unique}; each replication's quantity must appear once "
+                             "per method.")
+
+    @property
+    def quantities(self) -> list:
+        """The quantities, in order of first appearance."""
+        return list(self._quantity)
+
+    def needs(self, quantity) -> list[str]:
+        """The columns a part of ``quantity``'s rows needs for :func:`summarise_parts`."""
+        has_se, has_ci, _ = self._quantity[quantity]
+        wanted = [*self.by, "condition", "rep", "method", "quantity", "estimate", "status",
+                  "truth", *(["se"] if has_se else []),
+                  *(["lower", "upper"] if has_ci else [])]
+        return [c for c in dict.fromkeys(wanted) if c in self.columns]
+
+
+def summarise_parts(plan: SummaryPlan, parts, *, ref: str | None = None,
+                    level: float = 0.95, null: float = 0.0) -> pd.DataFrame:
+    """:func:`summarise` of a study's rows given in parts, after a first pass (``plan``)
+    over all of them.
+
+    Each part must hold whole ``(by..., method, quantity)`` groups (one condition's rows of
+    one quantity, say) with the columns :meth:`SummaryPlan.needs` names; parts may hold
+    several groups.  The result is the same, to the last bit, as :func:`summarise` of the
+    parts concatenated, whatever the parts.
+
+    Parameters
+    ----------
+    plan : SummaryPlan
+        Gathered from every row (:meth:`SummaryPlan.add`).
+    parts : iterable of DataFrame
+        Read one at a time: only one part's rows are needed at once.
+    ref, level, null
+        As in :func:`summarise`.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`summarise`.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"rep": [0, 1, 0, 1], "method": "a",
+    ...                      "quantity": ["x", "x", "y", "y"], "estimate": [0.1, 0.3, 1., 2.],
+    ...                      "truth": 0.0, "status": "ok"})
+    >>> plan = SummaryPlan([], columns=tidy.columns)
+    >>> plan.add(tidy)
+    >>> parts = (tidy[tidy.quantity == q] for q in plan.quantities)
+    >>> summarise_parts(plan, parts).equals(summarise(tidy))
+    True
+    """
+    level = LEVEL.check(level, "level")
+    null = Real().check(null, "null")
+    plan.check(ref)
+    by = plan.by
+    out_parts = []
+    for part in parts:
+        d = part.copy()
+        d["estimate"] = d["estimate"].where(d["status"] == "ok")
+        for q, g in d.groupby("quantity", sort=False):
+            # Decided over every row of the quantity, not this part's: a quantity without SEs
+            # or bounds in any row has none (no Wald interval from NaN), and one with them
+            # somewhere has them in every group.
+            has_se, has_ci, methods = plan._quantity[q]
+            compare = ref if ref in methods and ref in set(g["method"]) else None
+            out = simsum(g, "estimate", "truth" if "truth" in g else None,
+                         se="se" if has_se else None, methodvar="method", by=by,
+                         ref=compare, ci=("lower", "upper") if has_ci else None,
+                         level=level, null=null)
+            out_parts.append(out.assign(quantity=q))
+    if not out_parts:
         return pd.DataFrame(columns=[*by, *SUMMARY_COLUMNS])
-    out = pd.concat(parts, ignore_index=True)[[*by, *SUMMARY_COLUMNS]]
-    # Conditions, then methods in order of appearance, then quantities, then stats.
+    out = pd.concat(out_parts, ignore_index=True)[[*by, *SUMMARY_COLUMNS]]
+    # Conditions, then methods in order of appearance, then quantities, then stats: the
+    # order of the rows, whichever part each came from.
     keys = [*by, "method"]
-    first = {k: i for i, k in enumerate(dict.fromkeys(map(tuple, d[keys].to_numpy())))}
-    out["_k"] = [first[tuple(r)] for r in out[keys].to_numpy()]
-    return out.sort_values("_k", kind="stable").drop(columns="_k").reset_index(drop=True)
+    quantity = {q: i for i, q in enumerate(plan.quantities)}
+    out["_k"] = [plan._keys[tuple(r)] for r in out[keys].to_numpy()]
+    out["_q"] = out["quantity"].map(quantity)
+    out["_s"] = out["stat"].map(_ORDER)
+    out = out.sort_values(["_k", "_q", "_s"], kind="stable")
+    return out.drop(columns=["_k", "_q", "_s"]).reset_index(drop=True)
+
+
+def _merge_unique(seen: list, values) -> list:
+    """``seen`` then the values of ``values`` not in it, in order (NaN once)."""
+    out = list(seen)
+    has_nan = any(_is_nan(v) for v in out)
+    known = {v for v in out if not _is_nan(v)}
+    for v in values:
+        if _is_nan(v):
+            if not has_nan:
+                out.append(v)
+                has_nan = True
+        elif v not in known:
+            known.add(v)
+            out.append(v)
+    return out
+
+
+def _is_nan(v) -> bool:
+    return isinstance(v, float) and v != v
 
 
 # ------------------------------------------------------------------------------------------
@@ -371,7 +532,7 @@ def _simsum_iv(data, estimate, true, se, methodvar, by, ref, ci, level, null, pa
     return d, by, keys
 
 
-def _tidy_iv(tidy: Any, by, ref) -> list[str]:
+def _tidy_iv(tidy: Any, by) -> list[str]:
     if not isinstance(tidy, pd.DataFrame):
         raise TypeError(f"`tidy` must be a DataFrame of tidy rows, got {type(tidy).__name__}.")
     need = {"method", "quantity", "estimate", "status"}
@@ -382,19 +543,4 @@ def _tidy_iv(tidy: Any, by, ref) -> list[str]:
     absent = [b for b in by if b not in tidy]
     if absent:
         raise ValueError(f"`by` names columns not in `tidy`: {absent}.")
-    if ref is not None and ref not in set(tidy["method"]):
-        raise ValueError(f"`ref` must be one of the methods {list(pd.unique(tidy['method']))}; "
-                         f"got {ref!r}.")
-    if tidy["method"].isna().any():
-        raise ValueError(f"`tidy` column 'method' holds missing labels in "
-                         f"{int(tidy['method'].isna().sum())} rows; every row needs its method.")
-    if "rep" in tidy:
-        # One row per (condition, replication, method, quantity): a repeated row (the same
-        # rows concatenated twice) would double nsim and shrink every MCSE.
-        keys = [*by, *[k for k in ("condition",) if k in tidy], "rep", "method", "quantity"]
-        dup = tidy.duplicated(list(dict.fromkeys(keys)))
-        if dup.any():
-            raise ValueError(f"`tidy` has {int(dup.sum())} rows repeating another's "
-                             f"{list(dict.fromkeys(keys))}; each replication's quantity must "
-                             "appear once per method.")
     return by
