@@ -24,9 +24,12 @@ With ``--memory``, it measures instead the driver's memory against B: a study of
 scratch in a fresh process (its peak resident memory is the process's own), on local
 processes and on a LocalCluster.  For each: the driver's peak RSS while the blocks are
 computed (sampled every 20 ms; the driver writes each block as it arrives and keeps none in
-memory), its peak over the whole ``run_study`` (which returns every tidy row as one data
-frame, so this part grows with B), the rows, the wall time and the cluster's overhead per
-block against local processes.  Written to ``benchmarks/results/dask_memory.md``.
+memory), its peak over the whole ``run_study`` (which counts the conditions' failures block
+by block and returns a result whose rows stay in the block files), its peak over
+``result.summary()`` and ``result.save(folder)`` (computed one condition and quantity at a
+time, the CSV of the rows written block by block), the rows, the wall time and the
+cluster's overhead per block against local processes.  Written to
+``benchmarks/results/dask_memory.md``.
 
     python benchmarks/bench_dask.py          # about 2 minutes on 2 cores
     python benchmarks/bench_dask.py --memory # a few minutes on 2 cores
@@ -45,6 +48,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
@@ -190,7 +194,7 @@ def memory_study(B: int, steps: int):
 
 class _Marked:
     """An executor whose results' end is marked: the driver's peak until then is the
-    run's, the rest is the assembly of the returned frame."""
+    blocks', the rest of run_study's is the counting of the conditions' failures."""
 
     def __init__(self, inner, marks):
         self.inner, self.marks = inner, marks
@@ -241,13 +245,25 @@ def memory_child(B: int, backend: str, steps: int, workers: int) -> dict:
         t0 = time.perf_counter()
         result = run_study(study, seed=1, out_dir=out, progress=False, executor=executor)
         wall = time.perf_counter() - t0
+        marks["run_study_done"] = time.perf_counter()
+        # The result's rows stay in the block files: the summary and the saved files read
+        # them one condition and quantity, or one block, at a time.
+        summary = result.summary()
+        result.save(Path(out) / "saved")
+        marks["saved"] = time.perf_counter()
     stop.set()
     thread.join()
-    during = [rss for t, rss in samples if t <= marks.get("blocks_done", float("inf"))]
-    out = {"B": B, "backend": backend, "rows": len(result.tidy), "wall_s": wall,
+
+    def peak(lo, hi):
+        return max((rss for t, rss in samples if lo < t <= hi), default=float("nan"))
+
+    # Rows: each (method, quantity) group's nsim + nmiss, without reading the rows.
+    rows = int(summary.loc[summary.stat.isin(["nsim", "nmiss"]), "est"].sum())
+    out = {"B": B, "backend": backend, "rows": rows, "wall_s": wall,
            "blocks": -(-B // 1000), "rss_before_mib": before,
-           "peak_during_blocks_mib": max(during, default=float("nan")),
-           "peak_run_study_mib": max(rss for _, rss in samples),
+           "peak_during_blocks_mib": peak(-np.inf, marks.get("blocks_done", np.inf)),
+           "peak_run_study_mib": peak(-np.inf, marks["run_study_done"]),
+           "peak_summary_save_mib": peak(marks["run_study_done"], marks["saved"]),
            "maxrss_process_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if client is not None:
         client.close()
@@ -275,10 +291,12 @@ def memory_main(args) -> None:
         f"Machine: {machine()['cores']} cores, {machine()['cpu']}", "",
         f"Tiny GANs ({args.memory_steps} steps, hidden layers of 4) and the empirical CDF, "
         f"n = 20, m = 50, blocks of 1,000, {args.workers} workers; each run from scratch in "
-        "a fresh process. RSS in MiB of the driver process only.", "",
+        "a fresh process, its blocks kept in a temporary `out_dir`. RSS in MiB of the driver "
+        "process only: while the blocks run, over the whole `run_study`, and over "
+        "`result.summary()` and `result.save(folder)` after it.", "",
         "| B | executor | rows | blocks | wall, s | RSS before | peak while blocks run | "
-        "peak over run_study | overhead per block vs local, ms |",
-        "|---|---|---|---|---|---|---|---|---|"]
+        "peak over run_study | peak over summary and save | overhead per block vs local, ms |",
+        "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         local = frame[(frame.B == r["B"]) & (frame.backend == "local")].iloc[0]
         over = ("" if r["backend"] == "local" else
@@ -286,7 +304,7 @@ def memory_main(args) -> None:
         lines.append(f"| {r['B']:,} | {r['backend']} | {r['rows']:,} | {r['blocks']} | "
                      f"{r['wall_s']:.1f} | {r['rss_before_mib']:.0f} | "
                      f"{r['peak_during_blocks_mib']:.0f} | {r['peak_run_study_mib']:.0f} | "
-                     f"{over} |")
+                     f"{r['peak_summary_save_mib']:.0f} | {over} |")
     text = "\n".join([*lines, ""])
     print(text)
     out = Path(args.out)
