@@ -23,7 +23,9 @@ def test_designs_as_stated():
         GANConfig(**opts)                                  # every candidate is valid
     study = generators.build_part("mixture", [50, 100], generators.gan_options(
         generators.UNTUNED))
-    assert [c.replications for c in study.conditions] == [200, 200]
+    # B = 200 where the headline claims are (n = 100), B_FLOOR at the floor fits' other n.
+    assert [c.replications for c in study.conditions] == [generators.B_FLOOR, 200]
+    assert generators.B_FLOOR % study.block_size == 0
     labels = [m.label for m in study.methods]
     assert labels == ["ecdf", "smoothed", "smoothed_cdf", "gan", "gan_large", "gan_pareto",
                       "gan_mixture", "gan_grow", "gan_best"]

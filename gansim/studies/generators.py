@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gansim._files import write_csv, write_run_record, write_text
+from gansim._files import read_json, write_csv, write_run_record, write_text
 from gansim.studies._common import (
     add_device_argument,
     m_arg,
@@ -72,15 +72,22 @@ from gansim.summary import convergence
 from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "LatentTail", "UNTUNED", "add_arguments", "build_part",
-           "floors", "gan_options", "main", "methods", "plan", "shares", "write_outputs"]
+           "compute_time", "floors", "gan_options", "main", "methods", "plan", "replications",
+           "shares", "write_outputs"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2202, "out": "results/generators"}
 
 DGPS = ("normal", "t", "lognormal", "mixture", "gamma", "uniform")
 NS = (50, 100, 200, 400, 800, 1600, 3200)
-#: B per condition (every n), at ``--scale 1``.
+#: The sample size of the headline claims (the lecture's n = 100).
+HEADLINE_N = 100
+#: B at :data:`HEADLINE_N` (the shares with their exact intervals, the tail index, the gap
+#: mass), at ``--scale 1``.
 B = 200
+#: B at every other n (the points of the floor fits), at ``--scale 1``: a multiple of the
+#: block size, so that a larger B later adds replications without changing any number.
+B_FLOOR = 50
 M = 1_000_000
 M_SMALL = 10_000
 #: The largest n of the part that includes ``gan_large``.
@@ -133,15 +140,28 @@ def methods(options: dict[str, dict], *, large: bool, steps: int = 2000,
     return out
 
 
+def replications(n: int, scale: float = 1.0) -> int:
+    """B at sample size ``n``: :data:`B` at :data:`HEADLINE_N`, :data:`B_FLOOR` elsewhere,
+    times ``scale`` (at least 2).
+
+    Examples
+    --------
+    >>> replications(100), replications(3200), replications(100, 0.5)
+    (200, 50, 100)
+    """
+    return max(2, round((B if int(n) == HEADLINE_N else B_FLOOR) * scale))
+
+
 def build_part(dgp: str, ns, options: dict[str, dict], *, scale: float = 1.0, m: int = M,
                steps: int = 2000, steps_large: int = 8000, width_large: int = 32,
                device: str = "cpu") -> Study:
-    """One part: ``dgp`` at sample sizes ``ns``, B = :data:`B` x ``scale`` (at least 2);
+    """One part: ``dgp`` at sample sizes ``ns``, B = :func:`replications` of each n;
     ``gan_large`` when every n is at most :data:`LARGE_UP_TO`."""
     if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
         raise ValueError(f"`scale` must be a positive number, got {scale!r}.")
     truth = make_dgp(dgp)
-    design = condition_grid(max(2, round(B * scale)), dgp=[dgp], n=[int(n) for n in ns])
+    design = condition_grid(lambda f: replications(f["n"], scale), dgp=[dgp],
+                            n=[int(n) for n in ns])
     functionals: dict = {k: k for k in ("mean", "median", "sd", "q10", "q90")}
     small = min(m, M_SMALL)
     functionals["ks_m1e4"] = Functional(KSFirst(truth, small), truth=None,
@@ -208,7 +228,6 @@ def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: flo
     rows = []
     for dgp in dgps:
         for name, part in _parts(ns):
-            Bc = max(2, round(B * scale))
             gans = [base_config()] + [replace(base_config(), **options[k]) for k in
                                       ("gan_pareto", "gan_mixture", "gan_grow", "gan_best")]
             if name == "small":
@@ -216,12 +235,14 @@ def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: flo
                                     d_hidden=(32, 32)))
             train = draws = 0.0
             for n in part:
+                Bc = replications(n, scale)
                 for cfg in gans:
                     c = cfg.at_n(n)
                     width = (max(c.g_hidden) / 16) ** 2
                     train += Bc * (n / 100) * (c.steps / 2000) * width / rate
                 draws += Bc * (2 + len(gans)) * draw_s * m / 1e6
-            rows.append({"dgp": dgp, "part": name, "ns": part, "B": Bc,
+            rows.append({"dgp": dgp, "part": name, "ns": part,
+                         "B": [replications(n, scale) for n in part],
                          "train_s": round(train), "draws_s": round(draws),
                          "total_s": round(train + draws)})
     return pd.DataFrame(rows)
@@ -348,12 +369,40 @@ def main(args: argparse.Namespace) -> str:
                                steps=args.steps, steps_large=args.steps_large,
                                width_large=args.width_large,
                                device=getattr(args, "device", "cpu"))
-            res = run_study(study, **run_options(args, out_dir=out / "parts" / f"{dgp}-{name}"))
+            part_dir = out / "parts" / f"{dgp}-{name}"
+            res = run_study(study, **run_options(args, out_dir=part_dir))
             results.append(res)
-            walls[f"{dgp}-{name}"] = round(res.wall_time, 1)
+            walls[f"{dgp}-{name}"] = compute_time(part_dir, res)
     write_outputs(out, results, chosen=chosen, n_jobs=args.n_jobs, started=args.started,
                   walls=walls)
     return f"wall time {sum(walls.values()):.1f} s; results in {out}/"
+
+
+def compute_time(part_dir, result) -> float:
+    """Seconds the part in ``part_dir`` took to compute, over every run that computed some of
+    its blocks (an interrupted run and the one that resumed it both count; a run that only
+    read finished blocks adds nothing), kept in ``part_dir/compute.json``.
+
+    Examples
+    --------
+    >>> import tempfile, types
+    >>> res = types.SimpleNamespace(wall_time=12.34, conditions=pd.DataFrame(
+    ...     {"blocks_computed": [3, 2]}))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     first = compute_time(d, res)
+    ...     res.conditions["blocks_computed"] = 0   # a rerun that only reads the blocks
+    ...     first, compute_time(d, res)
+    (12.3, 12.3)
+    """
+    path = Path(part_dir) / "compute.json"
+    record = read_json(path, "the part's compute record") if path.is_file() else {"runs": []}
+    computed = int(result.conditions["blocks_computed"].sum())
+    if computed:
+        record["runs"].append({"wall_time_s": round(result.wall_time, 1),
+                               "blocks_computed": computed})
+        record["wall_time_s"] = round(sum(r["wall_time_s"] for r in record["runs"]), 1)
+        write_text(path, json.dumps(record, indent=2) + "\n")
+    return float(record.get("wall_time_s", 0.0))
 
 
 def write_outputs(out_dir, results, *, chosen: dict, n_jobs: int, started: str,
