@@ -14,10 +14,15 @@ standardised data):
 
 Stage 1 runs every candidate; the winner of each family is the candidate with the smallest
 score, the mean over the tuning cells of log(mean KS / the default recipe's mean KS) (a
-geometric mean ratio: < 0 beats the default).  Stage 2 runs the pairwise and threefold
-combinations of the three winners; the best combination is the one (of those and the three
-winners) with the smallest score.  Both stages are resumable parts (``<out>/parts/``);
-``chosen.json`` records the winners, the best combination and every score.
+geometric mean ratio: < 0 beats the default), among those the reporting study can afford:
+a training cost at n = 3,200 of at most 8 times the default recipe's (steps ratio x width
+ratio squared; steps and widths both growing as (n/100)^0.5 and ^0.25 cost 32 times, about
+an hour and a half of the reporting study's budget alone, so that candidate is scored but
+cannot win).  Stage 2 runs the pairwise and threefold combinations of the three winners;
+the best combination is the one (of those and the three winners) with the smallest score.
+Both stages are resumable parts (``<out>/parts/``); ``chosen.json`` records the winners,
+the best combination, the cost cap and every score (``scores.csv`` with each candidate's
+cost and eligibility).
 
 Design: the six DGPs at the tuning sample sizes n = 100 and 800, B = 50 per condition,
 KS at m = 10^5 draws (ranks need less precision than the reported KS: kstwo(10^5)'s mean,
@@ -57,8 +62,9 @@ from gansim.study.design import condition_grid
 from gansim.study.methods import GAN, EmpiricalCDF
 from gansim.summary.simsum import summarise
 
-__all__ = ["CANDIDATES", "DEFAULTS", "DESCRIPTION", "FAMILIES", "add_arguments",
-           "base_config", "build_stage", "combine", "main", "scores"]
+__all__ = ["CANDIDATES", "COST_CAP", "COST_N", "DEFAULTS", "DESCRIPTION", "FAMILIES",
+           "add_arguments", "base_config", "build_stage", "combine", "cost", "main", "priced",
+           "scores"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2201, "out": "results/generators_tuning"}
@@ -67,6 +73,12 @@ DGPS = ("normal", "t", "lognormal", "mixture", "gamma", "uniform")
 NS = (100, 800)
 B = 50
 M = 100_000
+#: The reporting study's largest n, at which a candidate's training cost is priced.
+COST_N = 3200
+#: Most training cost at :data:`COST_N`, relative to the default recipe's, of a candidate
+#: the reporting study may use: above it, one candidate's GANs at n = 3,200 alone would take
+#: more than an hour of its 2-core budget.
+COST_CAP = 8.0
 #: The engine the GANs train with (CPU, the fastest there).
 ENGINE = "fused"
 
@@ -146,9 +158,37 @@ def scores(summary: pd.DataFrame) -> pd.DataFrame:
     return out.drop(index="gan").sort_values("score").rename_axis("method").reset_index()
 
 
+def cost(options: dict, n: int = COST_N) -> float:
+    """Training cost of a candidate at sample size ``n``, relative to the default recipe's
+    at the same n: its steps ratio times its hidden width ratio squared (the fused engine's
+    cost is linear in steps and about quadratic in width).
+
+    Examples
+    --------
+    >>> cost({}), round(cost(CANDIDATES["grow_s05"]), 2)
+    (1.0, 5.66)
+    >>> round(cost(CANDIDATES["grow_s05_w025"]), 1)  # widths are rounded to integers
+    31.9
+    """
+    base = base_config()
+    mine, ref = replace(base, **options).at_n(n), base.at_n(n)
+    return (mine.steps / ref.steps) * (max(mine.g_hidden) / max(ref.g_hidden)) ** 2
+
+
+def priced(table: pd.DataFrame, options: dict[str, dict]) -> pd.DataFrame:
+    """``table`` (:func:`scores`) with each candidate's :func:`cost` at :data:`COST_N` and
+    whether it is within :data:`COST_CAP` (``eligible``)."""
+    out = table.copy()
+    out["cost"] = [round(cost(options[m]), 3) for m in out.method]
+    out["eligible"] = out["cost"] <= COST_CAP
+    return out
+
+
 def _winners(table: pd.DataFrame) -> dict[str, str]:
-    return {fam: table[table.method.str.startswith(fam + "_")].iloc[0].method
-            for fam in FAMILIES if table.method.str.startswith(fam + "_").any()}
+    """Per family, the eligible candidate with the smallest score (``table`` is sorted)."""
+    ok = table[table.eligible]
+    return {fam: ok[ok.method.str.startswith(fam + "_")].iloc[0].method
+            for fam in FAMILIES if ok.method.str.startswith(fam + "_").any()}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -184,7 +224,7 @@ def main(args: argparse.Namespace) -> str:
     res1 = run_study(build_stage(candidates, **common),
                      **run_options(args, out_dir=out / "parts" / "stage1"))
     sum1 = summarise(res1.tidy, by=["dgp", "n"])
-    table1 = scores(sum1)
+    table1 = priced(scores(sum1), candidates)
     win = _winners(table1)
     combos = {}
     labels = [win[f] for f in FAMILIES if f in win]
@@ -195,14 +235,16 @@ def main(args: argparse.Namespace) -> str:
     res2 = run_study(build_stage(combos, **common),
                      **run_options(args, out_dir=out / "parts" / "stage2"))
     sum2 = summarise(res2.tidy, by=["dgp", "n"])
-    table2 = scores(sum2)
+    table2 = priced(scores(sum2), combos)
     finalists = pd.concat([table1[table1.method.isin(labels)], table2]).sort_values("score")
+    finalists = finalists[finalists.eligible]
     best = finalists.iloc[0].method
     options = {**candidates, **combos}
     chosen = {"winners": {f: {"label": w, "options": candidates[w]} for f, w in win.items()},
               "best": {"label": best, "options": options[best]},
               "scores": {"stage1": table1.to_dict(orient="records"),
                          "stage2": table2.to_dict(orient="records")},
+              "cost_cap": {"n": COST_N, "cap": COST_CAP},
               "seed": args.seed, "dgps": list(args.dgps), "ns": list(args.ns),
               "m": args.m, "steps": args.steps}
     write_csv(pd.concat([res1.tidy.assign(stage=1), res2.tidy.assign(stage=2)]),
