@@ -48,7 +48,7 @@ def _flat(text: str) -> str:
 
 #: Synthetic candidates: the factor on the default recipe's KS (1.0: the same, with noise).
 FACTORS = {"pareto_hill": 0.80, "pareto_3": 0.90, "mix_k2_s6": 0.97, "mix_k4_s6": 1.25,
-           "grow_s05": 1.00}
+           "grow_s05": 1.00, "grow_s05_w025": 0.70}
 TUNE_DGPS, TUNE_NS, TUNE_B = ("t", "mixture"), (100, 400), 30
 
 
@@ -78,23 +78,26 @@ def _write_tuning(out):
 
     t1 = stage(list(cand))
     s1 = summarise(t1, by=["dgp", "n"])
-    table1 = sgt.scores(s1)
-    win = {f: table1[table1.method.str.startswith(f + "_")].iloc[0].method
-           for f in sgt.FAMILIES}
+    # As the study chooses: among the candidates within the cost cap.
+    table1 = sgt.priced(sgt.scores(s1), cand)
+    ok = table1[table1.eligible]
+    win = {f: ok[ok.method.str.startswith(f + "_")].iloc[0].method for f in sgt.FAMILIES}
     labels = [win[f] for f in sgt.FAMILIES]
     combos = {"+".join(labels[i] for i in idx): sgt.combine(*(cand[labels[i]] for i in idx))
               for size in (2, 3) for idx in combinations(range(3), size)}
     rng = np.random.default_rng(12)   # stage 2's own noise; the same data and default
     t2 = stage(list(combos))
     s2 = summarise(t2, by=["dgp", "n"])
-    table2 = sgt.scores(s2)
+    table2 = sgt.priced(sgt.scores(s2), combos)
     fin = pd.concat([table1[table1.method.isin(labels)], table2]).sort_values("score")
+    fin = fin[fin.eligible]
     best = fin.iloc[0].method
     options = {**cand, **combos}
     chosen = {"winners": {f: {"label": w, "options": cand[w]} for f, w in win.items()},
               "best": {"label": best, "options": options[best]},
               "scores": {"stage1": table1.to_dict(orient="records"),
                          "stage2": table2.to_dict(orient="records")},
+              "cost_cap": {"n": sgt.COST_N, "cap": sgt.COST_CAP},
               "seed": 2201, "dgps": list(TUNE_DGPS), "ns": list(TUNE_NS), "m": 100_000,
               "steps": 2000}
     write_csv(pd.concat([t1.assign(stage=1), t2.assign(stage=2)]), out / "replications.csv.gz")
@@ -153,6 +156,12 @@ def test_tuning_readme_states_design_candidates_winners_and_best(tuning):
     for fam, w in tuning.chosen["winners"].items():
         assert f"**{rt.FAMILY_NAMES[fam]}**: `{w['label']}`" in flat
     assert tuning.chosen["winners"]["pareto"]["label"] == "pareto_hill"
+    # The cheapest-scoring candidate is over the cost cap: scored, marked, not the winner.
+    assert tuning.chosen["winners"]["grow"]["label"] == "grow_s05"
+    w025 = round(sgt.cost(sgt.CANDIDATES["grow_s05_w025"]), 3)
+    assert w025 > sgt.COST_CAP
+    assert f"| {w025:.1f}× (over) |" in tuning.text
+    assert "`grow_s05_w025` scored lower" in flat and f"costs {w025:.1f}×, over the cap" in flat
     assert f"smallest score: `{tuning.chosen['best']['label']}`" in flat
     # Stage 2 reran the same data sets and default GANs.
     assert "same data sets as stage 1" in flat

@@ -142,7 +142,7 @@ def _options(config: dict, base: dict) -> str:
 
 
 def _score_table(table: pd.DataFrame, wide: pd.DataFrame, configs: dict, base: dict,
-                 *, family: bool) -> tuple[str, dict]:
+                 *, family: bool, cap_n: int = 0) -> tuple[str, dict]:
     rows, stats = [], {}
     for r in table.itertuples():
         s = log_ratio_score(wide, r.method, DEFAULT)
@@ -157,8 +157,11 @@ def _score_table(table: pd.DataFrame, wide: pd.DataFrame, configs: dict, base: d
         row["KS ratio"] = num(math.exp(r.score), 3)
         row["against the default"] = score_word(r.score, s["mcse"])
         row["cells"] = str(int(r.cells))
+        if "cost" in table.columns:
+            row[f"cost at n = {num(cap_n, 0)}"] = (f"{num(r.cost, 1)}×"
+                                                   + ("" if bool(r.eligible) else " (over)"))
         rows.append(row)
-    align = "l" + ("l" if family else "") + "llrrlr"
+    align = "l" + ("l" if family else "") + "llrrlr" + ("r" if "cost" in table.columns else "")
     return md_table(pd.DataFrame(rows), align=align), stats
 
 
@@ -207,6 +210,15 @@ def readme(base: Path) -> str:
     steps = chosen.get("steps", base_cfg.get("steps"))
     t1 = scores[scores.stage == 1].sort_values("score")
     t2 = scores[scores.stage == 2].sort_values("score")
+    cap = chosen.get("cost_cap")
+    priced = "cost" in scores.columns and "eligible" in scores.columns and cap is not None
+    cap_n = int(cap["n"]) if priced else 0
+    if priced:
+        # The CSV writer stores booleans as 1/0; a reader may also see True/False.
+        t1, t2 = (t.assign(eligible=t.eligible.astype(str).str.lower().isin(["1", "true"]))
+                  for t in (t1, t2))
+    else:
+        t1, t2 = t1.assign(eligible=True), t2.assign(eligible=True)
     failed = int((tidy.status != "ok").sum())
 
     # Do the stages share their data sets and default GANs? (Same seed and design: they
@@ -255,8 +267,13 @@ def readme(base: Path) -> str:
         f"{tuple(base_cfg.get('g_hidden', ()))}, {num(steps, 0)} steps, a "
         f"{base_cfg.get('latent_dim', '?')}-dimensional normal latent) in one option; "
         "`options` are the fields of its settings (in `run.json`) that differ from the "
-        "default recipe's. Smallest score first:"), ""]
-    table1, stats1 = _score_table(t1, wide, conf1, base_cfg, family=True)
+        "default recipe's. Smallest score first"
+        + (f"; `cost` is the candidate's training cost at n = {num(cap_n, 0)}, the reporting "
+           "study's largest n, relative to the default recipe's (steps ratio × hidden-width "
+           "ratio squared), and *(over)* marks a cost above the cap of "
+           f"{num(cap['cap'], 0)}× that the reporting study can afford: such a candidate is "
+           "scored but cannot win" if priced else "") + ":"), ""]
+    table1, stats1 = _score_table(t1, wide, conf1, base_cfg, family=True, cap_n=cap_n)
     L += [table1, ""]
     words1 = [score_word(r.score, stats1[r.method]["mcse"]) for r in t1.itertuples()]
     L += [fill(
@@ -274,19 +291,27 @@ def readme(base: Path) -> str:
     winners = chosen.get("winners", {})
     L += ["## The winners", ""]
     L += [fill(
-        "**Rule.** The winner of each family is its candidate with the smallest stage-1 score, "
-        "whether or not its margin over the next is resolved; the margin (the paired "
+        "**Rule.** The winner of each family is its candidate with the smallest stage-1 score"
+        + (f" among those within the cost cap ({num(cap['cap'], 0)}× the default's training "
+           f"cost at n = {num(cap_n, 0)})" if priced else "")
+        + ", whether or not its margin over the next is resolved; the margin (the paired "
         "difference of the two scores, on the same replications, with its MCSE) says how firm "
         "the choice is."), ""]
     for fam, w in winners.items():
         lab = w["label"]
-        fam_rows = t1[t1.method.str.startswith(fam + "_")]
+        fam_all = t1[t1.method.str.startswith(fam + "_")]
+        fam_rows = fam_all[fam_all.eligible]
         s = stats1.get(lab)
         text = (f"- **{FAMILY_NAMES.get(fam, fam)}**: `{lab}` ({describe(w['options'])}), score "
                 + (f"{spm(t1.set_index('method').score[lab], s['mcse'])}, "
                    f"*{score_word(t1.set_index('method').score[lab], s['mcse'])}*" if s else "–"))
         if len(fam_rows) > 1:
             text += "; margin over the next: " + _margin(wide, lab, fam_rows.iloc[1].method)
+        over = fam_all[~fam_all.eligible & (fam_all.score < fam_all.set_index("method")
+                                             .score.get(lab, math.inf))]
+        for r in over.itertuples():
+            text += (f"; `{r.method}` scored lower ({signed(r.score, 3)}) but costs "
+                     f"{num(r.cost, 1)}×, over the cap")
         L += [fill(text + ".", indent="  ")]
     L += [""]
 
@@ -300,17 +325,20 @@ def readme(base: Path) -> str:
            "data sets that are NOT identical to stage 1's (F_n's or the default recipe's KS "
            "differ between the stages)")
         + ". Smallest score first:"), ""]
-    table2, stats2 = _score_table(t2, wide, conf2, base_cfg, family=False)
+    table2, stats2 = _score_table(t2, wide, conf2, base_cfg, family=False, cap_n=cap_n)
     L += [table2, ""]
 
     finalists = pd.concat([t1[t1.method.isin([w["label"] for w in winners.values()])], t2])
     finalists = finalists.sort_values("score")
+    finalists = finalists[finalists.eligible]
     L += ["## The best combination", ""]
     blab = best.get("label", "?")
     bs = {**stats1, **stats2}.get(blab)
     bscore = finalists.set_index("method").score.get(blab, math.nan)
     text = (f"**Rule.** The best is the finalist -- the {len(winners)} winners and the "
-            f"{len(t2)} combinations -- with the smallest score: `{blab}` "
+            f"{len(t2)} combinations"
+            + (", those within the cost cap" if priced else "")
+            + f" -- with the smallest score: `{blab}` "
             f"({describe(best.get('options', {}))}), score "
             + (f"{spm(bscore, bs['mcse'])}, KS ratio {num(math.exp(bscore), 3)}, "
                f"*{score_word(bscore, bs['mcse'])}*" if bs else "–"))
@@ -329,7 +357,8 @@ def readme(base: Path) -> str:
         ("`replications.csv.gz`", "one row per stage × condition × replication × method × "
          "quantity (KS, and the GANs' diagnostics)"),
         ("`summary.csv`", "`gansim.summarise` by dgp and n, per stage"),
-        ("`scores.csv`", "each candidate's score and number of cells, per stage"),
+        ("`scores.csv`", "each candidate's score and number of cells (and, where priced, its "
+         "training cost and whether it is within the cap), per stage"),
         ("`chosen.json`", "the winners, the best combination, every score and the design"),
         ("`run.json`", "the run record: command, seed, wall time, versions, each stage's "
          "settings"),
