@@ -24,13 +24,18 @@ MCSEs; floors a + b·n^−c with F_n as the positive control (its c must come ou
 interval, else that DGP's fits are not trusted) and a test of a = 0 with c fixed at ½.
 
 Design: the six DGPs (gansim.study.dgp defaults), n = 50, 100, 200, 400, 800, 1600, 3200,
-B = 200 per condition, seed 2202 (the tuning uses 2201; no other shipped study uses
-either).  Parts, each resumable in ``<out>/parts/<dgp>-<small|large>/``: per DGP the
-sample sizes up to 400 (all methods) and from 800 (without ``gan_large``).  Wall time,
-estimated by :func:`plan` (the fused engine trains ~110 GANs of 2,000 steps per second at
-n = 100 on 2 cores, linear in n, steps and width²; m = 10^6 draws with their KS ~0.1 s per
-sampled method and replication): about 16 minutes per small part and 28 per large part
-(n = 3,200 is most of it), about 4.4 hours in all; ``--scale`` and ``--ns`` trade B and the
+B = 200 at n = 100 (the shares, tail index and gap mass the answers rest on) and 50 at every
+other n (the points of the floor fits, each a mean KS with its MCSE), seed 2202 (the tuning
+uses 2201; no other shipped study uses either).  Parts, each resumable in
+``<out>/parts/<dgp>-<small|large>/``: per DGP the sample sizes up to 400 (all methods) and
+from 800 (without ``gan_large``); ``--ns 50 100 200 400`` runs the small parts alone.
+Wall time, estimated by :func:`plan` (the fused engine trains ~55 GANs of 2,000 steps per
+second at n = 100 on 2 cores, as in the proof of concept's committed run, linear in n and
+steps and quadratic in width; m = 10^6 draws with their KS ~0.1 s per sampled method and
+replication): about 8 minutes per small part and 12 per large part with the tuned
+settings (a budget growing as (n/100)^0.5 at n = 3,200 is most of it), about 2 hours in
+all; each part's computing time is recorded in its ``compute.json`` and in ``run.json``.
+``--scale`` and ``--ns`` trade B and the
 grid against time, and :func:`plan` says what a choice costs.  Writes replications.csv.gz,
 summary.csv, paired.csv, shares.csv, floor.csv, chosen.json and run.json, by default into
 results/generators/.
@@ -212,7 +217,7 @@ def _parts(ns) -> list[tuple[str, list[int]]]:
 
 
 def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: float = 1.0,
-         m: int = M, rate: float = 110.0, draw_s: float = 0.1) -> pd.DataFrame:
+         m: int = M, rate: float = 55.0, draw_s: float = 0.1) -> pd.DataFrame:
     """Estimated wall time of every part, in seconds, from stated figures: ``rate`` GANs of
     2,000 steps at width 16 per second at n = 100 (cost linear in n and steps, quadratic in
     width) and ``draw_s`` seconds per sampled method and replication at m = 10^6 (linear in

@@ -27,8 +27,10 @@ cost and eligibility).
 Design: the six DGPs at the tuning sample sizes n = 100 and 800, B = 50 per condition,
 KS at m = 10^5 draws (ranks need less precision than the reported KS: kstwo(10^5)'s mean,
 0.0027, is below the differences that decide), seed 2201 (the reporting study uses 2202).
-Wall time, estimated (the fused engine: ~110 GANs of 2,000 steps per second at n = 100 on
-2 cores, linear in n and steps): about 10 minutes for stage 1, 5 for stage 2.  Writes
+Wall time, estimated (the fused engine: ~55 GANs of 2,000 steps per second at n = 100 on
+2 cores, linear in n and steps): about 20 minutes for stage 1, 10 for stage 2 on an idle
+machine (the committed run's time, on a machine shared with other work, is in its
+run.json).  Writes
 replications.csv.gz, summary.csv, scores.csv, chosen.json and run.json, by default into
 results/generators_tuning/.
 
