@@ -41,6 +41,7 @@ REPORTS = {
     "coverage": "gansim.render.coverage",
     "coverage_tuning": "gansim.render.coverage_tuning",
     "rates_floor": "gansim.render.rates_floor",
+    "generators_tuning": "gansim.render.generators_tuning",
 }
 
 #: Modules that render only fragments of the top README (no results folder of their own).

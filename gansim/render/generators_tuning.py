@@ -173,17 +173,25 @@ def _margin(wide: pd.DataFrame, first: str, second: str) -> str:
             f"*{word}*")
 
 
-def _cell_table(wide: pd.DataFrame, labels: list[str]) -> str:
-    cells = list(wide.groupby(level=["dgp", "n"], sort=False).groups)
-    means = wide.groupby(level=["dgp", "n"], sort=False).mean()
+def _log_cell(ratio: float) -> str:
+    text = signed(np.log(ratio), 2)
+    return "0.00" if text in ("+0.00", "−0.00") else text
+
+
+def _cell_table(wide: pd.DataFrame, labels: list[str], dgps=()) -> str:
+    means = wide.groupby(level=["dgp", "n"]).mean()
+    order = {d: i for i, d in enumerate(dgps)}
+    cells = sorted(means.index, key=lambda c: (order.get(c[0], len(order)), c[0], c[1]))
     cols = [f"{d} {int(n)}" for d, n in cells]
     rows = []
     for ref in ("ecdf", DEFAULT):
         if ref in means:
             rows.append([f"`{ref}`: mean KS"] + [num(means.loc[c, ref], 4) for c in cells])
     for lab in labels:
-        rows.append([f"`{lab}`"] + [signed(np.log(means.loc[c, lab] / means.loc[c, DEFAULT]),
-                                           2) for c in cells])
+        # An exact 0 (a budget that equals the default's at n = 100 trains the same GANs)
+        # and a rounding of a tiny difference are both written 0.00.
+        rows.append([f"`{lab}`"] + [_log_cell(means.loc[c, lab] / means.loc[c, DEFAULT])
+                                    for c in cells])
     frame = pd.DataFrame(rows, columns=["", *cols])
     return md_table(frame, align="l" + "r" * len(cols))
 
@@ -285,7 +293,7 @@ def readme(base: Path) -> str:
     labels1 = list(t1.method)
     L += [fill("Per cell: the mean KS of F_n and of the default recipe, then each candidate's "
                "log(mean KS / the default's) (negative: closer than the default):"), "",
-          _cell_table(wide, labels1), ""]
+          _cell_table(wide, labels1, dgps), ""]
 
     # Winners.
     winners = chosen.get("winners", {})
@@ -305,6 +313,10 @@ def readme(base: Path) -> str:
         text = (f"- **{FAMILY_NAMES.get(fam, fam)}**: `{lab}` ({describe(w['options'])}), score "
                 + (f"{spm(t1.set_index('method').score[lab], s['mcse'])}, "
                    f"*{score_word(t1.set_index('method').score[lab], s['mcse'])}*" if s else "–"))
+        fam_words = [score_word(r.score, stats1[r.method]["mcse"]) for r in fam_all.itertuples()]
+        if "beats the default" not in fam_words:
+            text += (" (no candidate of this family beats the default recipe; the rule "
+                     "still names the one with the smallest score)")
         if len(fam_rows) > 1:
             text += "; margin over the next: " + _margin(wide, lab, fam_rows.iloc[1].method)
         over = fam_all[~fam_all.eligible & (fam_all.score < fam_all.set_index("method")
@@ -364,6 +376,11 @@ def readme(base: Path) -> str:
          "settings"),
     ], columns=["file", "what"]), align="ll"), ""]
     L += [provenance(run).replace("\n", "  \n"), ""]
+    if "--reuse-blocks-from-other-code" in str(run.get("command", "")):
+        L += [fill(
+            "The command reused finished blocks of an earlier run of the same seed and design "
+            "whose code differed (`--reuse-blocks-from-other-code`): the wall time is that of "
+            "this run only, not of every block."), ""]
     L += [fill(
         f"Every replication is in `replications.csv.gz` (B = {B_text} per condition); "
         "the stages' resumable blocks (`parts/`) are not committed. The wall time is that "
