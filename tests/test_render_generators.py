@@ -10,6 +10,7 @@ import json
 import math
 import re
 from itertools import combinations
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -366,3 +367,32 @@ def test_no_history_or_issue_numbers(tuning, reporting):
         low = text.lower()
         for word in ("issue ", "#2", "session", "previous run"):
             assert word not in low, word
+
+
+# --------------------------------------------------------------------------- committed data
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+@pytest.mark.skipif(not (RESULTS / "generators_tuning" / "scores.csv").is_file(),
+                    reason="no committed tuning results")
+def test_committed_tuning_readme_scores_recomputed():
+    """Every stage-1 score of the committed README, its MCSE and word, computed here from the
+    committed replications; the winners and the best as chosen.json names them."""
+    base = RESULTS / "generators_tuning"
+    tidy = pd.read_csv(base / "replications.csv.gz")
+    tidy = tidy[(tidy.quantity == "ks") & (tidy.stage == 1)]
+    scores = pd.read_csv(base / "scores.csv")
+    chosen = json.loads((base / "chosen.json").read_text())
+    text = (base / "README.md").read_text()
+    for r in scores[scores.stage == 1].itertuples():
+        score, mcse = _score_and_mcse(tidy, r.method)
+        assert math.isclose(score, r.score, rel_tol=1e-9, abs_tol=1e-12)
+        word = rules.compare(score, mcse, higher="worse than the default",
+                             lower="beats the default").word
+        line = next(x for x in text.splitlines() if x.startswith(f"| `{r.method}` | "))
+        assert f"| {rt.signed(score, 3)} ({mcse:.3f}) | {math.exp(score):.3f} | {word} |" in line
+    flat = _flat(text)
+    for fam, w in chosen["winners"].items():
+        assert f"**{rt.FAMILY_NAMES[fam]}**: `{w['label']}`" in flat
+    assert f"smallest score: `{chosen['best']['label']}`" in flat
