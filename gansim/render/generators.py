@@ -19,6 +19,7 @@ trusted* when F_n's fitted exponent c, known to be ½, has a 95% interval withou
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -98,14 +99,25 @@ def share_text(wins: int, B: int) -> tuple[str, str]:
 
 
 def load(results) -> dict:
-    """Everything the report reads, once (the replications: the KS at both m only)."""
-    base = Path(results) / FOLDER
+    """Everything the report reads, once per state of the folder (the replications: the KS
+    at both m only); the README and the fragment share it."""
+    base = Path(results).resolve() / FOLDER
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in sorted(base.glob("*.*")) if p.is_file())
+    return _load(str(base), stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _load(base: str, stamp: tuple) -> dict:
+    base = Path(base)
     reps = read_csv(base / "replications.csv.gz",
                     usecols=["dgp", "n", "rep", "method", "quantity", "estimate", "status"])
     reps = reps[reps.quantity.isin(["ks", "ks_m1e4"]) & (reps.status == "ok")]
     summary = read_csv(base / "summary.csv")
-    floor_path = base / "floor.csv"
-    floor = read_csv(floor_path) if floor_path.stat().st_size > 0 else pd.DataFrame()
+    try:
+        floor = read_csv(base / "floor.csv")
+    except pd.errors.EmptyDataError:   # no fit at all: the study wrote an empty frame
+        floor = pd.DataFrame()
     return {"base": base, "summary": summary, "paired": read_csv(base / "paired.csv"),
             "shares": read_csv(base / "shares.csv"), "floor": floor, "ks": reps,
             "chosen": read_json(base / "chosen.json"), "run": read_json(base / "run.json")}
@@ -616,7 +628,8 @@ def readme(d: dict) -> str:
         "whether a GAN whose generator has a heavy-tailed latent, a mixture latent, a "
         "training budget that grows with n, or the best combination of these (each tuned "
         "beforehand on its own seed and data), comes closer to the true distribution than F_n "
-        "on six DGPs, and, where it does not, measures why: the mass it puts between the "
+        f"on {len(f.dgps)} DGPs, and, where it does not, measures why: the mass it puts "
+        "between the "
         "mixture's modes and the tail index of its draws."), ""]
     L += ["## Answers", ""]
     L += [fill(
