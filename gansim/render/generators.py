@@ -46,6 +46,9 @@ METHODS = ("ecdf", "smoothed", "smoothed_cdf", *GANS)
 C_MAX = 5.0
 #: The name of the top README's fragment.
 FRAGMENT = "generators-answers"
+#: The majority words of :func:`rules.majority` inside a sentence.
+SHORT = {"most": "most", "fewer than half": "fewer than half",
+         "about half (not resolved)": "about half, not resolved"}
 #: The majority words of :func:`rules.majority`, as the README says them.
 MAJORITY = {"most": "in most replications", "fewer than half": "not in most replications "
             "(fewer than half)", "about half (not resolved)": "not in most replications "
@@ -576,7 +579,7 @@ def answers(f: _Facts) -> list[str]:
                     f"highest share, `{g}`, {text}")
         else:
             head = (f"**no**: no GAN design beats F_n in most replications; the highest share, "
-                    f"`{g}`, {text} ({word})")
+                    f"`{g}`, {text}: {SHORT[word]}")
         line = f"- **{dgp}**, n = {n}: {head}."
         # Floors.
         if not fl.empty and "fit" in fl.columns:
