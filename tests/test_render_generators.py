@@ -282,6 +282,25 @@ def test_shares_and_their_exact_intervals(reporting):
     assert "- mixture:" in frag and "not in most replications (fewer than half)" in frag
 
 
+def test_answers_single_out_the_best_design_at_the_family_level(reporting):
+    # "Does any of the 6 designs beat F_n" singles the best one out: its interval is the
+    # exact one at 1 - 0.05/6, computed here, in the answer and in the fragment.
+    tidy, flat, frag = reporting.tidy, reporting.flat, _flat(reporting.frag)
+    gans = [g for g in sg.GANS if g in set(tidy.method)]
+    level = 1 - 0.05 / len(gans)
+    for dgp in ("t", "mixture"):
+        wins = {g: int((_ks(tidy, dgp, 100, g) < _ks(tidy, dgp, 100, "ecdf")).sum())
+                for g in gans}
+        best = max(gans, key=lambda g: (wins[g], -gans.index(g)))
+        ci = stats.binomtest(wins[best], B).proportion_ci(level, method="exact")
+        cell = f"{wins[best] / B:.3f} [{ci.low:.3f}, {ci.high:.3f}] ({wins[best]}/{B})"
+        assert f"`{best}`, {cell}" in flat and f"`{best}`, has the smaller KS in {cell}" in frag
+        any_most = any(stats.binomtest(k, B).proportion_ci(level, method="exact").low > 0.5
+                       for k in wins.values())
+        assert (f"- **{dgp}**, n = 100: **{'yes' if any_most else 'no'}**") in flat
+    assert f"at level {level:.4f}" in frag
+
+
 def test_mean_ks_paired_differences_and_the_m_factor(reporting):
     tidy, flat = reporting.tidy, reporting.flat
     x = _ks(tidy, "t", 800, "gan")

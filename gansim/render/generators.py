@@ -32,8 +32,8 @@ from gansim.studies.rates import c_bound, ks_floor
 from gansim.summary import rules
 from gansim.summary.text import count, fill, md_table, num, signed
 
-__all__ = ["render", "fragments", "load", "share_text", "answers", "FOLDER", "N_REF",
-           "GANS", "FRAGMENT"]
+__all__ = ["render", "fragments", "load", "share_text", "family_level", "answers", "FOLDER",
+           "N_REF", "GANS", "FRAGMENT"]
 
 FOLDER = "generators"
 #: The sample size of the headline question (the nearest one run when it was not).
@@ -82,9 +82,9 @@ def ci(lo, hi, digits: int = 3) -> str:
     return f"[{num(lo, digits)}, {num(hi, digits)}]"
 
 
-def share_text(wins: int, B: int) -> tuple[str, str]:
-    """``'0.750 [0.684, 0.808] (150/200)'`` (the share, its exact 95% interval, wins/B) and
-    the majority word of :func:`rules.majority`.
+def share_text(wins: int, B: int, level: float = 0.95) -> tuple[str, str]:
+    """``'0.750 [0.684, 0.808] (150/200)'`` (the share, its exact interval at ``level``,
+    wins/B) and the majority word of :func:`rules.majority` at the same level.
 
     Examples
     --------
@@ -93,9 +93,20 @@ def share_text(wins: int, B: int) -> tuple[str, str]:
     >>> share_text(40, 100)[1]
     'about half (not resolved)'
     """
-    lo, hi = rules.share_interval(int(wins), int(B))
+    lo, hi = rules.share_interval(int(wins), int(B), level)
     return (f"{num(wins / B)} {ci(lo, hi)} ({int(wins)}/{int(B)})",
-            rules.majority(int(wins), int(B)))
+            rules.majority(int(wins), int(B), level))
+
+
+def family_level(designs: int) -> float:
+    """The level of a share's interval when the question is whether *any* of ``designs``
+    GAN designs beats F_n (Bonferroni: 1 - 0.05/designs), so that six null designs
+    together say "most" by chance with probability at most about 0.025.
+
+    >>> round(family_level(6), 4)
+    0.9917
+    """
+    return 1 - 0.05 / max(1, int(designs))
 
 
 # --------------------------------------------------------------------------- data
@@ -570,9 +581,10 @@ def answers(f: _Facts) -> list[str]:
         if best is None:
             continue
         g, k, B = best
-        text, word = share_text(k, B)
+        level = family_level(len(f.gans))
+        text, word = share_text(k, B, level)
         beats = [x for x in f.gans if f.share(dgp, n, x)
-                 and rules.majority(*f.share(dgp, n, x)) == "most"]
+                 and rules.majority(*f.share(dgp, n, x), level) == "most"]
         if beats:
             head = (f"**yes**: {count(len(beats), len(f.gans), 'GAN designs')} beat F_n in "
                     "most replications (" + ", ".join(f"`{x}`" for x in beats) + f"); the "
@@ -637,7 +649,9 @@ def readme(d: dict) -> str:
     L += ["## Answers", ""]
     L += [fill(
         f"Per DGP, at n = {f.n_ref}: does any GAN design's KS beat F_n's in most replications "
-        "(the share's exact 95% interval above ½); does the floor a of mean KS = a + b·n^−½ "
+        f"(the share's exact interval above ½, at level {num(family_level(len(f.gans)), 4)} = "
+        f"1 − 0.05/{len(f.gans)} since any of {len(f.gans)} designs may answer; the table "
+        "further down gives each design's 95% interval); does the floor a of mean KS = a + b·n^−½ "
         "stay above 0 (2-MCSE rule); and, where no design beats F_n, what was measured. A "
         "negative answer is a result."), ""]
     L += answers(f) + [""]
@@ -675,15 +689,18 @@ def render(results) -> dict[str, str]:
 def fragments(results) -> dict[str, str]:
     """The short answers for the top README, under the name :data:`FRAGMENT`."""
     f = _Facts(load(results))
+    level = family_level(len(f.gans))
     lines = [f"Does a GAN beat F_n at n = {f.n_ref}? Per DGP, from "
-             "[`results/generators`](results/generators/README.md) (exact 95% intervals; "
-             "*most* only when the interval lies above ½):", ""]
+             "[`results/generators`](results/generators/README.md): the share of "
+             "replications where the GAN's KS is below F_n's, with its exact interval at "
+             f"level {num(level, 4)} (1 − 0.05/{len(f.gans)}: the best of {len(f.gans)} "
+             "designs is singled out); *most* only when the interval lies above ½:", ""]
     for dgp in f.dgps:
         best = _best_share(f, dgp, f.n_ref)
         if best is None:
             continue
         g, k, B = best
-        text, word = share_text(k, B)
+        text, word = share_text(k, B, level)
         lines.append(f"- {dgp}: the best of {len(f.gans)} GAN designs, `{g}`, has the smaller "
                      f"KS in {text} of the replications: {MAJORITY[word]}.")
     return {FRAGMENT: "\n".join(lines) + "\n"}

@@ -428,10 +428,15 @@ def share_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return float(ci.low), float(ci.high)
 
 
-def majority(k: int, n: int) -> str:
-    """``"most"`` when the share's exact 95% interval is above 0.5, ``"fewer than half"``
-    when it is below, else ``"about half (not resolved)"``."""
-    lo, hi = share_interval(k, n)
+def majority(k: int, n: int, level: float = 0.95) -> str:
+    """``"most"`` when the share's exact interval (95% unless ``level`` says otherwise:
+    ``1 - 0.05/N`` when the share is singled out of ``N``) is above 0.5,
+    ``"fewer than half"`` when it is below, else ``"about half (not resolved)"``.
+
+    >>> majority(63, 100), majority(63, 100, level=1 - 0.05 / 6)
+    ('most', 'about half (not resolved)')
+    """
+    lo, hi = share_interval(k, n, level)
     if lo > 0.5:
         return "most"
     if hi < 0.5:
