@@ -301,6 +301,15 @@ def test_answers_single_out_the_best_design_at_the_family_level(reporting):
     assert f"at level {level:.4f}" in frag
 
 
+def test_a_folder_with_part_of_the_design_says_so(reporting):
+    # The synthetic folder has n up to 800 and two DGPs: the README names what is missing.
+    flat = reporting.flat
+    assert ("**This folder holds part of the study's design**: n = 50, 100, 200, 400, 800 of "
+            "its n = 50, 100, 200, 400, 800, 1600, 3200, DGPs t, mixture of its normal, t, "
+            "lognormal, mixture, gamma, uniform. The parts with n = 1600, 3200 are not in it, "
+            "so the floor fits below rest on n ≤ 800 only.") in flat
+
+
 def test_mean_ks_paired_differences_and_the_m_factor(reporting):
     tidy, flat = reporting.tidy, reporting.flat
     x = _ks(tidy, "t", 800, "gan")

@@ -225,6 +225,19 @@ def _design(f: _Facts) -> list[str]:
         + f". Failed replications: {run.get('failed', '–')}. Versions: {versions_line(run)}."),
         ""]
     L += ["## Design", ""]
+    from gansim.studies.generators import DGPS, NS
+
+    missing_n = [n for n in NS if n not in f.ns]
+    missing_dgp = [g for g in DGPS if g not in f.dgps]
+    if missing_n or missing_dgp:
+        L += [fill(
+            "**This folder holds part of the study's design**: "
+            + (f"n = {', '.join(map(str, f.ns))} of its n = {', '.join(map(str, NS))}"
+               if missing_n else "every n")
+            + (f", DGPs {', '.join(f.dgps)} of its {', '.join(DGPS)}" if missing_dgp else "")
+            + (f". The parts with n = {', '.join(map(str, missing_n))} are not in it, so the "
+               f"floor fits below rest on n ≤ {f.n_max} only" if missing_n else "")
+            + ". The study's command without `--ns` and `--dgps` runs the whole design."), ""]
     if untuned:
         L += [fill("**The settings are untuned** (`--untuned`: one stated candidate per family "
                    "and their union as the best): a smoke run, not a report of the tuned "
