@@ -42,6 +42,7 @@ REPORTS = {
     "coverage_tuning": "gansim.render.coverage_tuning",
     "rates_floor": "gansim.render.rates_floor",
     "generators_tuning": "gansim.render.generators_tuning",
+    "generators": "gansim.render.generators",
 }
 
 #: Modules that render only fragments of the top README (no results folder of their own).
