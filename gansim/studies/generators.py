@@ -66,7 +66,7 @@ from gansim.studies._common import (
     steps_arg,
     width_arg,
 )
-from gansim.studies.generators_tuning import CANDIDATES, base_config, combine
+from gansim.studies.generators_tuning import CANDIDATES, base_config, combine, cost
 from gansim.studies.rates_floor import KSFirst
 from gansim.study.core import Study, run_study
 from gansim.study.design import condition_grid
@@ -233,18 +233,16 @@ def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: flo
     rows = []
     for dgp in dgps:
         for name, part in _parts(ns):
-            gans = [base_config()] + [replace(base_config(), **options[k]) for k in
-                                      ("gan_pareto", "gan_mixture", "gan_grow", "gan_best")]
+            # Each GAN as its options on the default recipe (cost() prices them at each n).
+            gans = [{}] + [options[k] for k in
+                           ("gan_pareto", "gan_mixture", "gan_grow", "gan_best")]
             if name == "small":
-                gans.append(replace(base_config(), steps=8000, g_hidden=(32, 32),
-                                    d_hidden=(32, 32)))
+                gans.append(dict(steps=8000, g_hidden=(32, 32), d_hidden=(32, 32)))
             train = draws = 0.0
             for n in part:
                 Bc = replications(n, scale)
-                for cfg in gans:
-                    c = cfg.at_n(n)
-                    width = (max(c.g_hidden) / 16) ** 2
-                    train += Bc * (n / 100) * (c.steps / 2000) * width / rate
+                for opts in gans:
+                    train += Bc * (n / 100) * cost(opts, n) / rate
                 draws += Bc * (2 + len(gans)) * draw_s * m / 1e6
             rows.append({"dgp": dgp, "part": name, "ns": part,
                          "B": [replications(n, scale) for n in part],

@@ -88,6 +88,7 @@ from gansim.study.runner import (
     reraised,
     run_blocks,
 )
+from gansim.summary.simsum import is_missing, unique_in_order
 
 __all__ = ["Study", "StudyError", "StudyResult", "TIDY_COLUMNS", "auto_block_size", "replay",
            "run_study"]
@@ -492,8 +493,8 @@ class StudyResult:
         view, c = self._overview(), self.conditions
         B = c["B"] if "B" in c else pd.Series(dtype=int)
         # Not NaN: rows of a block that raised outside the methods have neither.
-        methods = [str(v) for v in view.methods if not _is_nan(v)]
-        quantities = [str(v) for v in view.quantities if not _is_nan(v)]
+        methods = [str(v) for v in view.methods if not is_missing(v)]
+        quantities = [str(v) for v in view.quantities if not is_missing(v)]
         lines = [f"Study {self.name!r}: seed {self.seed}, {len(c)} condition"
                  f"{'s' if len(c) != 1 else ''}"
                  + (f" ({' x '.join(self.factors)})" if self.factors else "")
@@ -709,28 +710,6 @@ def _assemble_tidy(conditions: list[Condition], factors: list[str],
     return _text_columns(tidy)
 
 
-def _is_nan(value) -> bool:
-    """Whether ``value`` is a missing value (NaN, None, ``pd.NA``)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _first_seen(seen: list, values) -> list:
-    """``seen``, then each value of ``values`` not in it, in order (NaN once), as
-    ``pd.unique`` of the values concatenated."""
-    out = list(seen)
-    has_nan = any(_is_nan(v) for v in out)
-    known = {v for v in out if not _is_nan(v)}
-    for v in values:
-        if _is_nan(v):
-            if not has_nan:
-                out.append(v)
-                has_nan = True
-        elif v not in known:
-            known.add(v)
-            out.append(v)
-    return out
-
-
 class _Tally:
     """A condition's counts for :attr:`StudyResult.conditions`, added part by part; a part
     holds whole replications (a block does), so the counts of replications add up."""
@@ -778,8 +757,8 @@ class _Overview:
 
     def add(self, frame: pd.DataFrame) -> None:
         self.rows += len(frame)
-        self.methods = _first_seen(self.methods, pd.unique(frame["method"]))
-        self.quantities = _first_seen(self.quantities, pd.unique(frame["quantity"]))
+        self.methods = unique_in_order(self.methods, pd.unique(frame["method"]))
+        self.quantities = unique_in_order(self.quantities, pd.unique(frame["quantity"]))
         counts = frame["status"].value_counts()
         for status in pd.unique(frame["status"]):
             self._status[status] = self._status.get(status, 0) + int(counts[status])

@@ -29,8 +29,8 @@ _FRAME = Instance(pd.DataFrame, "a pandas DataFrame", pd.DataFrame({"x": [0.0]})
 #: A confidence level.
 LEVEL = Real(0, 1, closed="neither")
 
-__all__ = ["STATS", "SUMMARY_COLUMNS", "SummaryPlan", "simsum", "summarise",
-           "summarise_parts"]
+__all__ = ["STATS", "SUMMARY_COLUMNS", "SummaryPlan", "is_missing", "simsum", "summarise",
+           "summarise_parts", "unique_in_order"]
 
 #: Columns of :func:`summarise`'s frame after the ``by`` columns.
 SUMMARY_COLUMNS = ["method", "quantity", "stat", "est", "mcse"]
@@ -237,7 +237,7 @@ class SummaryPlan:
 
     def add(self, rows: pd.DataFrame) -> None:
         """Gather from ``rows``: the next part of the study's rows, in order."""
-        self._methods = _merge_unique(self._methods, pd.unique(rows["method"]))
+        self._methods = unique_in_order(self._methods, pd.unique(rows["method"]))
         self._missing_methods += int(rows["method"].isna().sum())
         if self._unique is not None:
             self._repeated += int(rows.duplicated(self._unique).sum())
@@ -348,24 +348,36 @@ def summarise_parts(plan: SummaryPlan, parts, *, ref: str | None = None,
     return out.drop(columns=["_k", "_q", "_s"]).reset_index(drop=True)
 
 
-def _merge_unique(seen: list, values) -> list:
-    """``seen`` then the values of ``values`` not in it, in order (NaN once)."""
+def unique_in_order(seen: list, values) -> list:
+    """``seen``, then each value of ``values`` not in it, in order, a missing value (NaN,
+    None, ``pd.NA``) once: ``pd.unique`` over parts of a column read one after another.
+
+    Examples
+    --------
+    >>> unique_in_order(["a"], ["b", None, "a", float("nan"), "c"])
+    ['a', 'b', None, 'c']
+    """
     out = list(seen)
-    has_nan = any(_is_nan(v) for v in out)
-    known = {v for v in out if not _is_nan(v)}
+    has_missing = any(is_missing(v) for v in out)
+    known = {v for v in out if not is_missing(v)}
     for v in values:
-        if _is_nan(v):
-            if not has_nan:
+        if is_missing(v):
+            if not has_missing:
                 out.append(v)
-                has_nan = True
+                has_missing = True
         elif v not in known:
             known.add(v)
             out.append(v)
     return out
 
 
-def _is_nan(v) -> bool:
-    return isinstance(v, float) and v != v
+def is_missing(value) -> bool:
+    """Whether ``value`` is a missing value (NaN, None, ``pd.NA``).
+
+    >>> is_missing(float("nan")), is_missing(None), is_missing("nan")
+    (True, True, False)
+    """
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 # ------------------------------------------------------------------------------------------
