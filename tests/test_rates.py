@@ -328,6 +328,43 @@ def test_floor_fit_point_estimates_match_an_independent_grid_search():
     assert f.chi2 <= best[0] + 1e-9
 
 
+def test_floor_fit_of_nearly_flat_means_lies_inside_its_own_intervals():
+    # Nearly flat means (0.05, noise far below the MCSE) leave a and b unidentified as
+    # c -> 0, where a + b n^-c -> (a + b) - b c log n.  The fit must stay on the exponents
+    # the profiles search (c >= the grid's lower end), and each point estimate inside its
+    # own profile interval; the unbounded fit ran c to ~1e-4 with a = -2.8 and the
+    # interval of a collapsed onto it ([-2.8, -2.8], seed 1).
+    from gansim.summary.convergence import _C_GRID, floor_fit
+
+    n = np.array([50, 100, 200, 400])
+    on_bound = 0
+    for seed in range(20):
+        mean = 0.05 + np.random.default_rng(seed).normal(0, 0.0005, n.size)
+        f = floor_fit(n, mean, np.full(n.size, 0.003))
+        assert f.converged and f.c >= _C_GRID[0]
+        assert f.c_low <= f.c <= f.c_high
+        assert f.a_low <= f.a <= f.a_high and f.a_low < f.a_high
+        on_bound += f.c == pytest.approx(_C_GRID[0], abs=1e-9)
+    # The degenerate case is exercised: pinned for these seeds, 5 of the 20 fits end on the
+    # bound (the unbounded fit ran 6 of them below it).
+    assert on_bound == 5
+
+
+def test_profile_interval_of_a_started_outside_the_profile_region_is_not_degenerate():
+    # Bisection started from an a outside {a : profile chi2 <= cutoff} collapsed onto that
+    # a; it now starts from the profile's best a and finds the same interval as from inside.
+    from gansim.summary.convergence import _C_GRID, _profile_a_interval, _profile_c
+
+    n = np.array([50.0, 100, 200, 400])
+    mean = 0.05 + np.random.default_rng(1).normal(0, 0.0005, n.size)
+    se = np.full(n.size, 0.003)
+    cutoff = float(_profile_c(n, mean, se, _C_GRID).min()) + stats.chi2.ppf(0.95, 1)
+    inside = _profile_a_interval(n, mean, se, 0.05, cutoff, _C_GRID)
+    outside = _profile_a_interval(n, mean, se, -2.844, cutoff, _C_GRID)
+    assert inside[0] < 0.05 < inside[1]
+    assert_allclose(outside, inside, rtol=1e-9)
+
+
 def test_negative_control_a_wrong_exponent_is_rejected():
     # Means from 0 + 1.0 n^-1 fitted with c fixed at 1/2: the chi2 test rejects, and the
     # free fit finds c near 1 and a near 0.

@@ -421,7 +421,12 @@ def _fit_rows(fl: pd.DataFrame, dgp: str, gans) -> tuple[list[dict], bool | None
         notes = []
         if me in free.index:
             r = free.loc[me]
-            row["c free: a [95%]"] = f"{num(r.a, 4)} {ci(r.a_low, r.a_high, 4)}"
+            # c's estimate on (or, from older fits, below) the search bound: there a + b n^-c
+            # is (a + b) - b c log n, and a is set by the bound, not the data.
+            a_free = (r.c > cb + 1e-9 and math.isfinite(r.a_low)
+                      and math.isfinite(r.a_high))
+            row["c free: a [95%]"] = (f"{num(r.a, 4)} {ci(r.a_low, r.a_high, 4)}" if a_free
+                                      else "not identified")
             row["c [95%]"] = f"{num(r.c, 2)} {ci(r.c_low, r.c_high, 2)}"
             if not bool(r.converged):
                 notes.append("free fit not converged")
@@ -432,7 +437,10 @@ def _fit_rows(fl: pd.DataFrame, dgp: str, gans) -> tuple[list[dict], bool | None
                 if r.c_low <= cb + 1e-9:
                     notes.append(f"c ≤ {num(r.c_high, 2)} only (lower end on the search "
                                  "bound)")
-                if r.a_low < 0:
+                if not a_free:
+                    notes.append("a not identified (c's estimate on the search bound, or a's "
+                                 "interval unbounded)")
+                elif r.a_low < 0:
                     notes.append(f"a ≤ {num(r.a_high, 4)} only (interval reaches below 0)")
         else:
             row["c free: a [95%]"] = row["c [95%]"] = "–"

@@ -333,6 +333,10 @@ def readme(d: dict) -> str:
     ecdf_fit = fk.xs("ecdf", level="method")
     untrusted = list(ecdf_fit[(ecdf_fit.c_low > 0.5) | (ecdf_fit.c_high < 0.5)].index)
     def a_txt(f, d=3):
+        # c's estimate on the search bound: a + b n^-c is then (a + b) - b c log n, and a is
+        # set by the bound, not by the data; an unbounded interval of a says the same.
+        if f.c <= c_bound() + 1e-9 or not (np.isfinite(f.a_low) and np.isfinite(f.a_high)):
+            return "a not identified"
         return (f"a ≤ {num(f.a_high, d)}" if f.a_open else
                 f"a = {num(f.a, d)} {ci(f.a_low, f.a_high, d)}")
 

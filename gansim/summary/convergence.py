@@ -244,10 +244,13 @@ def floor_fit(n: Any, mean: Any, mcse: Any, *, c: float | None = None,
     Each n's mean distance is weighted by its Monte Carlo SE (the conditions are
     independent, so the weighted residual sum of squares is chi-squared with ``len(n) - p``
     degrees of freedom when the model holds).  The fit is
-    :func:`scipy.optimize.curve_fit` with ``absolute_sigma=True`` (b >= 0, 0 <= c <= 5); the
-    SEs are from its covariance, the CIs of a and c by profiling the chi2 (Wald intervals
-    undercover with so few n).  Where c is large, b n^-c is small at every n and c is
-    barely identified: its interval then reaches the bound 5.
+    :func:`scipy.optimize.curve_fit` with ``absolute_sigma=True`` (b >= 0, 0.005 <= c <= 5,
+    the exponents the profiles search); the SEs are from its covariance, the CIs of a and c
+    by profiling the chi2 (Wald intervals undercover with so few n).  Where c is large,
+    b n^-c is small at every n and c is barely identified: its interval then reaches the
+    bound 5.  Where the means are nearly flat, the fit can end on the lower bound 0.005:
+    as c -> 0, a + b n^-c -> (a + b) - b c log n identifies a + b and b c only, so a
+    (and its interval's lower end) is then set by the bound, not by the data.
 
     Parameters
     ----------
@@ -301,6 +304,18 @@ def floor_fit(n: Any, mean: Any, mcse: Any, *, c: float | None = None,
                                     absolute_sigma=True, bounds=((-np.inf, 0, 0), (np.inf,
                                                                                    np.inf, 5)),
                                     max_nfev=20_000)
+        if p[2] < _C_GRID[0]:
+            # As c -> 0, a + b n^-c -> (a + b) - b c log n: only a + b and b c are
+            # identified, and nearly flat means drive the fit there with a and b huge and
+            # opposite.  The profiles search c over the grid only, so refit on the grid's
+            # range (from its best point): the estimate is then a point of the set the
+            # intervals are computed on.  A fit that already lands in that range is a
+            # stationary point of the restricted problem too, and is kept as it is.
+            a_g, b_g, c_g = _profile_best(n, y, se, _C_GRID)
+            p, cov = optimize.curve_fit(model, n, y, p0=(a_g, b_g, c_g), sigma=se,
+                                        absolute_sigma=True,
+                                        bounds=((-np.inf, 0, _C_GRID[0]), (np.inf, np.inf, 5)),
+                                        max_nfev=20_000)
     except RuntimeError:
         return FloorFit(*(math.nan,) * 11, n.size - 3, math.nan, False)
     ses = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -323,13 +338,14 @@ def floor_fit(n: Any, mean: Any, mcse: Any, *, c: float | None = None,
                     _chi2_sf(chi2, df), converged and bool(np.all(np.isfinite(ses))))
 
 
-#: Exponents over which the profiles are minimised (c in (0, 5], the fit's bounds).
+#: Exponents over which the profiles are minimised (c in [0.005, 5], the fit's bounds).
 _C_GRID = np.concatenate([np.linspace(0.005, 2, 800), np.linspace(2.01, 5, 300)])
 
 
-def _profile_c(n, y, se, grid, a=None):
+def _profile_c(n, y, se, grid, a=None, *, coef=False):
     """min over (a, b) -- or over b with ``a`` fixed -- of chi2 at each c of ``grid``
-    (weighted least squares in closed form; b >= 0 as in the fit)."""
+    (weighted least squares in closed form; b >= 0 as in the fit); with ``coef``, also the
+    minimising a and b at each c."""
     w = 1 / se**2
     x = n[None, :] ** -grid[:, None]  # (C, k)
     if a is None:
@@ -342,14 +358,28 @@ def _profile_c(n, y, se, grid, a=None):
         b = np.clip((w * x * (y - a)).sum(1) / (w * x * x).sum(1), 0, None)
         a_hat = np.full(grid.size, a)
     resid = (y[None, :] - a_hat[:, None] - b[:, None] * x) / se[None, :]
-    return (resid**2).sum(1)
+    chi2 = (resid**2).sum(1)
+    return (chi2, a_hat, b) if coef else chi2
+
+
+def _profile_best(n, y, se, grid):
+    """The (a, b, c) of least chi2 over the grid of c (a and b in closed form)."""
+    chi2, a, b = _profile_c(n, y, se, grid, coef=True)
+    i = int(np.argmin(chi2))
+    return float(a[i]), float(b[i]), float(grid[i])
 
 
 def _profile_a_interval(n, y, se, a_hat, cutoff, grid):
-    """The ends of {a : min over (b, c) of chi2 <= cutoff}, by bisection out from â."""
+    """The ends of {a : min over (b, c) of chi2 <= cutoff}, by bisection out from â (or
+    from the profile's best a where â is outside that set); an end that 60 doublings of the
+    step do not reach is infinite."""
     def excess(a):
         return float(_profile_c(n, y, se, grid, a=a).min()) - cutoff
 
+    if excess(a_hat) > 0:
+        # Bisection needs a start inside the set: an â off the grid's range of c can lie
+        # outside it, and the bisection would then collapse onto â.
+        a_hat = _profile_best(n, y, se, grid)[0]
     span = max(float(np.ptp(y)), float(se.max()), 1e-12)
     ends = []
     for sign in (-1, 1):
