@@ -82,6 +82,17 @@ def test_negative_controls_change_the_verdicts(tmp_path):
     rises = text.split("it rises as n grows for ")[1].split(";")[0]
     # The mixture's median no longer rises; N(0, 1)'s sd, up to 0.950 at n = 400, now does.
     assert rises.startswith("6: normal sd (") and "mixture median" not in rises
+    # The top README's short answer follows the same edit.
+    frag = " ".join(cov.fragments(results)[cov.FRAGMENT].split())
+    assert "Wald interval is at nominal in 20 of 125 cells (104 under, 1 over)" in frag
+
+
+def test_the_top_readme_fragment_is_the_readme_in_short(rendered):
+    frag = cov.fragments(RESULTS)[cov.FRAGMENT]
+    short = rendered["coverage/README.md"].split("## In short\n\n")[1].split("\n## ")[0]
+    short = short.replace("the section on the training recipe below",
+                          "details in the folder's README")
+    assert frag.endswith(short) and "](results/coverage/README.md)" in frag
 
 
 def test_paired_rule_on_constructed_pairs():

@@ -276,10 +276,32 @@ def test_shares_and_their_exact_intervals(reporting):
         assert cell in flat, cell
     assert "- **t**, n = 100: **yes**" in flat
     assert "- **mixture**, n = 100: **no**: no GAN design beats F_n in most" in flat
-    frag = _flat(reporting.frag)
-    assert "- t: the best of 6 GAN designs, `gan_pareto`" in frag
-    assert "in most replications." in frag
-    assert "- mixture:" in frag and "not in most replications (fewer than half)" in frag
+    rows = {r.split("|")[1].strip(): r for r in reporting.frag.splitlines()
+            if r.startswith("| ") and not r.startswith("| DGP")}
+    assert set(rows) == {"t", "mixture"}
+    assert "| `gan_pareto`, " in rows["t"] and ": *most* |" in rows["t"]
+    assert ": *fewer than half* |" in rows["mixture"]
+
+
+def test_against_the_smoothed_bootstrap(reporting):
+    # Each design's paired difference of mean KS from the smoothed bootstrap's, computed
+    # here, in section 3's table, and its words counted in the answers and the fragment.
+    tidy, flat = reporting.tidy, reporting.flat
+    words = {}
+    for gan in [g for g in sg.GANS if g in set(tidy.method)]:
+        d = _ks(tidy, "t", 100, gan) - _ks(tidy, "t", 100, "smoothed")
+        se = d.std(ddof=1) / math.sqrt(B)
+        words[gan] = "lower" if d.mean() < -2 * se else "higher" if d.mean() > 2 * se else "-"
+        word = {"-": "not resolved at this B"}.get(words[gan], words[gan])
+        sign = "+" if d.mean() >= 0 else "−"
+        assert f"{sign}{abs(d.mean()):.4f} ({se:.4f}) *{word}*" in flat, gan
+    lo = [g for g, w in words.items() if w == "lower"]
+    assert lo == ["gan_pareto"]  # the design built to halve F_n's KS on t
+    tally = (f"lower for {len(lo)} of {len(words)} designs (`gan_pareto`), higher for "
+             f"{list(words.values()).count('higher')}")
+    assert f"Against the smoothed bootstrap, mean KS {tally}." in flat
+    row = next(r for r in reporting.frag.splitlines() if r.startswith("| t |"))
+    assert f"| {tally} |" in row
 
 
 def test_answers_single_out_the_best_design_at_the_family_level(reporting):
@@ -294,7 +316,7 @@ def test_answers_single_out_the_best_design_at_the_family_level(reporting):
         best = max(gans, key=lambda g: (wins[g], -gans.index(g)))
         ci = stats.binomtest(wins[best], B).proportion_ci(level, method="exact")
         cell = f"{wins[best] / B:.3f} [{ci.low:.3f}, {ci.high:.3f}] ({wins[best]}/{B})"
-        assert f"`{best}`, {cell}" in flat and f"`{best}`, has the smaller KS in {cell}" in frag
+        assert f"`{best}`, {cell}" in flat and f"| `{best}`, {cell}: *" in frag
         any_most = any(stats.binomtest(k, B).proportion_ci(level, method="exact").low > 0.5
                        for k in wins.values())
         assert (f"- **{dgp}**, n = 100: **{'yes' if any_most else 'no'}**") in flat
@@ -387,7 +409,7 @@ def test_negative_control_no_gan_wins(tmp_path):
     assert "- **t**, n = 100: **no**: no GAN design beats F_n in most replications" in text
     assert "tail index of its draws is" in text and "against the DGP's 3" in text
     frag = rg.fragments(res)[rg.FRAGMENT]
-    assert frag.count("not in most replications") == 2
+    assert frag.count(": *fewer than half* |") == 2 and ": *most* |" not in frag
 
 
 def test_no_history_or_issue_numbers(tuning, reporting):

@@ -48,9 +48,9 @@ from gansim.studies.coverage import (
 from gansim.summary import rules
 from gansim.summary.text import count, fill, md_table, num, num_range, paragraph, signed
 
-__all__ = ["render", "PARTS", "P_RESOLVED_BY_CHANCE", "coverage_trend", "paired",
-           "counts_table", "tables", "diagnosis_table", "warm_table", "coverage_md",
-           "paired_md", "load"]
+__all__ = ["render", "fragments", "FRAGMENT", "PARTS", "P_RESOLVED_BY_CHANCE",
+           "coverage_trend", "paired", "counts_table", "tables", "diagnosis_table",
+           "warm_table", "coverage_md", "paired_md", "load"]
 
 FOLDER = "coverage"
 #: The study's parts, in the order they are reported.
@@ -837,6 +837,13 @@ def _limits_section(design) -> str:
 
 def _short_section(data, design, pairs) -> str:
     """The main findings, each a count or comparison under the rules."""
+    return "\n".join(["## In short", "", *_short_bullets(data, design, pairs)]) + "\n"
+
+
+def _short_bullets(data, design, pairs, recipes_at: str = "the section on the training "
+                   "recipe below") -> list[str]:
+    """The bullets of :func:`_short_section`; ``recipes_at`` says where the recipes' details
+    are."""
     level = design["level"]
     cf = data["cf"]
     bp = design["parts"]["boot"]
@@ -850,7 +857,7 @@ def _short_section(data, design, pairs) -> str:
                for d, g in gw.groupby("dgp", sort=False)}
     where = [f"{k} at {d}" for d, k in per_dgp.items() if k]
     none = [d for d, k in per_dgp.items() if not k]
-    out = ["## In short", ""]
+    out = []
     out.append(_bullet(
         f"The GAN's Wald interval is at nominal in "
         f"{_counts_sentence(cf, 'gan_wald', level, name=False)}, Efron's BCa on the "
@@ -880,8 +887,8 @@ def _short_section(data, design, pairs) -> str:
             + "; ".join(_counts_sentence(rc, m, level)
                         for m in (*[f"gan_wald_{r}" for r in RECIPES], RECIPES_REF)
                         if (rc["method"] == m).any())
-            + " (the section on the training recipe below)."))
-    return "\n".join(out) + "\n"
+            + f" ({recipes_at})."))
+    return out
 
 
 # -------------------------------------------------- the training recipe as a factor
@@ -1220,6 +1227,29 @@ def _readme(data, design, pairs) -> str:
         _scratch_section(data, design, pairs), _check_section(data, design, pairs),
         *([_recipes_section(data, design, pairs)] if data["new"] else []),
         _limits_section(design)]).rstrip("\n") + "\n"
+
+
+#: The name of the top README's fragment (:func:`fragments`).
+FRAGMENT = "coverage-answers"
+
+
+def fragments(results) -> dict[str, str]:
+    """The short answer to "can T(F*_n) be used for inference?" for the top README, under
+    the name :data:`FRAGMENT`: the README's own findings, each a count of cells under the
+    two-sided band or a paired comparison with Efron's BCa on the same data sets."""
+    data = load(results)
+    design = _design(data)
+    pairs = comparisons(data)
+    level = design["level"]
+    lead = paragraph(
+        f"From [`results/coverage`](results/coverage/README.md), over the DGPs "
+        f"{', '.join(design['dgps'][:-1])} and {design['dgps'][-1]}, at "
+        f"n = {', '.join(map(str, design['ns']))}: a cell (DGP, n, functional) is *at nominal* "
+        f"when its coverage lies inside the two-sided band {num(level, 2)} ± "
+        f"1.96·√({num(level, 2)}·{num(1 - level, 2)}/B); paired comparisons with Efron's BCa "
+        "on the same data sets are resolved beyond 2 MCSEs.")
+    bullets = _short_bullets(data, design, pairs, recipes_at="details in the folder's README")
+    return {FRAGMENT: lead + "\n\n" + "\n".join(bullets) + "\n"}
 
 
 def render(results) -> dict[str, str]:
