@@ -24,8 +24,8 @@ resumable study in its own folder under ``--out``, committed as it completes:
   the default recipe, the large budget (width 32, 8,000 steps) and the tuned best recipe
   (the ``best`` of ``--tuned``, the chosen.json of ``python -m gansim generators_tuning``),
   with Efron's BCa beside them (the wald part's, on the same resamples), on the Wald grid
-  with B = 200: the large budget trains 16 times the default's GAN per data set, and
-  B = 200 keeps the part under an hour;
+  with B = 200 (the large budget trains 16 times the default's GAN per data set; at
+  B = 200 a coverage's MCSE is about 0.015 at 0.95, and the band 0.95 ± 0.030);
 - ``scratch_best``: the GAN bootstrap (percentile, basic, BCa) with R = 200 bootstrap GANs
   each trained from scratch, for the default and the best recipe, on t3, the lognormal and
   the gamma(2) at n = 100, B = 200;
@@ -48,12 +48,14 @@ Each part writes its tidy replications, summary, table.md and run.json into ``--
 default under results/coverage/, the committed files); at the defaults, on 2 cores, ``wald``
 took 24 minutes, ``boot`` 31, ``check`` 15, ``scratch`` 30 (their run.json), and ``report``
 takes seconds.  Estimated by :func:`plan` (``--plan`` prints it for the chosen recipe)
-from stated figures (110 GANs of 2,000 steps at width 16 per second at n = 100 on 2 cores,
-linear in n and steps, quadratic in width; 0.09 s per replication and recipe for a fitted
-GAN's draws and Wald SEs; 0.2 s per data set and recipe for the R = 200 bootstrap GANs'
-draws and functionals): ``recipes`` about 44 minutes, ``scratch_best`` about 41 (with the
-untuned stand-in for the best recipe; a best recipe whose budget grows faster with n costs
-more in ``recipes``).
+from stated figures (55 GANs of 2,000 steps at width 16 per second at n = 100 on 2 cores,
+as measured, linear in n and steps, quadratic in width; 0.09 s per replication and recipe
+for a fitted GAN's draws and Wald SEs; 0.02 s per data set and recipe for the R = 200
+bootstrap GANs' draws and functionals, both the residuals of the committed parts' wall
+times): ``recipes`` about 66 minutes, ``scratch_best`` about 73 (with the untuned stand-in
+for the best recipe, whose cost the tuned one shares; a best recipe whose budget grows
+faster with n costs more in ``recipes``).  Every part resumes block by block (8
+replications of a condition), so an interruption loses at most the blocks in progress.
 
     python -m gansim coverage --part wald     # then boot, check, scratch, report
     python -m gansim coverage --part recipes --n-jobs 2 --no-progress   # then scratch_best
@@ -80,7 +82,7 @@ from gansim.inference.estimator import GANEstimator
 from gansim.inference.intervals import interval_method
 from gansim.studies._common import add_gan_arguments, run_options, scale_arg, steps_arg, width_arg
 from gansim.studies.generators import UNTUNED, gan_options
-from gansim.studies.generators_tuning import base_config
+from gansim.studies.generators_tuning import RATE, base_config, train_seconds
 from gansim.study.core import Study, StudyResult, run_study
 from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
@@ -115,7 +117,7 @@ GRIDS = {"wald": (tuple(DGPS), NS, 500), "boot": (tuple(DGPS), (25, 100), 500),
          "check": (("normal", "lognormal", "mixture"), (25, 100), 50),
          "scratch": (("mixture",), (25, 100), 500),
          # B = 200: the large budget's 16-fold training per data set, and R = 200 GANs
-         # from scratch per data set and recipe, within about an hour for both parts.
+         # from scratch per data set and recipe, cost about an hour each (plan()).
          "recipes": (tuple(DGPS), NS, 200),
          "scratch_best": (("t", "lognormal", "gamma"), (100,), 200)}
 #: Draws representing each fitted GAN (bootstrap GANs: min(M, max(10,000, 50 n))).
@@ -357,23 +359,25 @@ def recipes_record(chosen: dict, source: str, *, steps: int = GANConfig.steps,
 
 
 def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig.steps,
-         steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE, rate: float = 110.0,
-         wald_s: float = 0.09, boot_s: float = 0.2) -> pd.DataFrame:
+         steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE, rate: float = RATE,
+         wald_s: float = 0.09, boot_s: float = 0.02) -> pd.DataFrame:
     """Estimated wall time on 2 cores, in seconds, of the parts ``recipes`` and
     ``scratch_best`` from stated figures.
 
-    ``rate``: GANs of 2,000 steps at hidden width 16 trained per second at n = 100 (the
-    fused engine with Philox noise on 2 cores), a GAN's cost linear in n and in its steps
-    and quadratic in its width (:meth:`GANConfig.at_n` gives a growing budget's steps and
-    widths at n).  ``wald_s``: seconds per replication and recipe for everything but
-    training in ``recipes`` (the fitted GAN's m = 20,000 draws and its Wald SEs, whose
-    kernel density estimates are most of it): the wald part took 1,417 s for 12,500
-    replications, about 0.09 s each besides training its one GAN, a figure that also paid
-    for four classical intervals and so covers the one BCa here.
-    ``boot_s``: seconds per data set and recipe for the draws and functionals of the
-    R = 200 bootstrap GANs in ``scratch_best``: the boot part took 1,869 s for 5,000 data
-    sets, about 0.2 s each besides training.  ``best``: the best recipe's options (default:
-    the untuned stand-in, ``generators.UNTUNED``).
+    Each GAN is priced by :func:`gansim.studies.generators_tuning.train_seconds`: ``rate``
+    GANs of the default recipe (2,000 steps, width 16) per second at n = 100 on 2 cores (the
+    fused engine; :data:`~gansim.studies.generators_tuning.RATE`, measured), a GAN's cost
+    linear in n and in its steps and quadratic in its width (a growing budget's steps and
+    widths taken at n).  ``wald_s``: seconds per replication and recipe for everything but
+    training in ``recipes`` (the fitted GAN's m = 20,000 draws and its Wald SEs, whose kernel
+    density estimates are most of it): the wald part took 1,417 s for 12,500 replications,
+    of which training its one GAN each accounts for 352 s at this rate, leaving about 0.09 s
+    per replication, a figure that also paid for four classical intervals and so covers the
+    one BCa here.  ``boot_s``: seconds per data set and recipe for the draws and functionals
+    of the R = 200 bootstrap GANs in ``scratch_best``: the boot part took 1,869 s for 5,000
+    data sets, of which training (the fitted GAN and 200 warm-started ones of 300 steps each)
+    accounts for 1,761 s at this rate, leaving about 0.02 s each.  ``best``: the best
+    recipe's options (default: the untuned stand-in, ``generators.UNTUNED``).
 
     Returns
     -------
@@ -386,16 +390,13 @@ def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig
     >>> p[["part", "cells", "B"]].to_dict(orient="records")
     [{'part': 'recipes', 'cells': 25, 'B': 200}, {'part': 'scratch_best', 'cells': 3, 'B': 200}]
     >>> [round(t / 60) for t in p["total_s"]]
-    [44, 41]
+    [66, 73]
     """
     best = UNTUNED["best"]["options"] if best is None else best
-    recipes = recipe_configs(best, steps=steps, steps_large=steps_large,
-                             width_large=width_large)
-
-    def train(cfg: GANConfig, n: int) -> float:
-        c = cfg.at_n(n)
-        return (n / 100) * (c.steps / 2000) * (max(c.g_hidden) / 16) ** 2 / rate
-
+    options = {"default": {"steps": steps},
+               "large": {"steps": steps_large, "g_hidden": (width_large,) * 2,
+                         "d_hidden": (width_large,) * 2},
+               "best": {"steps": steps, **best}}
     rows = []
     for part in NEW_PARTS:
         dgps, ns, B = GRIDS[part]
@@ -403,10 +404,11 @@ def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig
         tr = other = 0.0
         for n in ns:
             if part == "recipes":
-                tr += len(dgps) * Bs * sum(train(recipes[r], n) for r in RECIPES)
+                tr += len(dgps) * Bs * sum(train_seconds(options[r], n, rate)
+                                           for r in RECIPES)
                 other += len(dgps) * Bs * len(RECIPES) * wald_s
             else:
-                tr += len(dgps) * Bs * sum((1 + R_GAN) * train(recipes[r], n)
+                tr += len(dgps) * Bs * sum((1 + R_GAN) * train_seconds(options[r], n, rate)
                                            for r in ("default", "best"))
                 other += len(dgps) * Bs * 2 * boot_s
         rows.append({"part": part, "cells": len(dgps) * len(ns), "B": Bs,

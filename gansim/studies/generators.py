@@ -66,7 +66,9 @@ from gansim.studies._common import (
     steps_arg,
     width_arg,
 )
-from gansim.studies.generators_tuning import CANDIDATES, base_config, combine, cost
+from gansim.studies.generators_tuning import (
+    CANDIDATES, RATE, base_config, combine, train_seconds,
+)
 from gansim.studies.rates_floor import KSFirst
 from gansim.study.core import Study, run_study
 from gansim.study.design import condition_grid
@@ -217,7 +219,7 @@ def _parts(ns) -> list[tuple[str, list[int]]]:
 
 
 def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: float = 1.0,
-         m: int = M, rate: float = 55.0, draw_s: float = 0.1) -> pd.DataFrame:
+         m: int = M, rate: float = RATE, draw_s: float = 0.1) -> pd.DataFrame:
     """Estimated wall time of every part, in seconds, from stated figures: ``rate`` GANs of
     2,000 steps at width 16 per second at n = 100 (cost linear in n and steps, quadratic in
     width) and ``draw_s`` seconds per sampled method and replication at m = 10^6 (linear in
@@ -242,7 +244,7 @@ def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: flo
             for n in part:
                 Bc = replications(n, scale)
                 for opts in gans:
-                    train += Bc * (n / 100) * cost(opts, n) / rate
+                    train += Bc * train_seconds(opts, n, rate)
                 draws += Bc * (2 + len(gans)) * draw_s * m / 1e6
             rows.append({"dgp": dgp, "part": name, "ns": part,
                          "B": [replications(n, scale) for n in part],
