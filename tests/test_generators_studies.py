@@ -35,6 +35,14 @@ def test_designs_as_stated():
     assert "gan_large" not in [m.label for m in big.methods]
     plan = generators.plan()
     assert len(plan) == 12 and (plan.total_s < 3600).all()   # parts of under an hour each
+    # The help states plan()'s figures, not figures of its own.
+    minutes = plan.groupby("part").total_s.mean() / 60
+    text = " ".join(generators.DESCRIPTION.split())
+    assert (f"about {minutes['small']:.0f} minutes per small part and "
+            f"{minutes['large']:.0f} per large part") in text
+    assert f"about {plan.total_s.sum() / 3600:.1f} hours in all" in text
+    assert (f"about {generators.PLAN_RATE:.0f} GANs" in text
+            and f"about {generators.PLAN_DRAW_S} s per sampled" in text)
 
 
 def test_reporting_needs_the_tuning_results(tmp_path, capsys):

@@ -214,14 +214,29 @@ def _design(f: _Facts) -> list[str]:
               "gan_grow": ("grow", "winners")}
     L = ["## What was run", ""]
     walls = run.get("wall_time_per_part_s", {})
+    reused = {k: v for k, v in run.get("blocks_reused_from_code", {}).items() if v}
+    provenance = ""
+    if run.get("blocks_computed") == 0:
+        provenance = (
+            "That run computed no block: it read every part's blocks, computed by earlier "
+            "runs of the same study and seed, and wrote the outputs. ")
+    if reused:
+        digests = list(dict.fromkeys(d for v in reused.values() for d in v))
+        provenance += (
+            f"{count(len(reused), len(walls), 'parts')} reused blocks across versions of "
+            "gansim's code (`--reuse-blocks-from-other-code`): the source digests of the "
+            "earlier runs that computed or read them are "
+            + ", ".join(f"`{d}`" for d in digests) + " (per part in `run.json`). ")
     L += [fill(
-        f"Command recorded: `{run.get('command', 'not recorded')}`; seed {run.get('seed', '–')}, "
-        f"started {run.get('started', '–')}, wall time {num(run.get('wall_time_s'), 0)} s in "
-        f"{run.get('n_jobs', '–')} worker process{'' if run.get('n_jobs') == 1 else 'es'} on a "
+        f"Command recorded (the last run): `{run.get('command', 'not recorded')}`; seed "
+        f"{run.get('seed', '–')}, started {run.get('started', '–')}. " + provenance
+        + f"Computing time {num(run.get('wall_time_s'), 0)} s in all, the sum over every run "
+        f"that computed a part's blocks, in {run.get('n_jobs', '–')} worker "
+        f"process{'' if run.get('n_jobs') == 1 else 'es'} on a "
         f"{run.get('machine', {}).get('cores', '?')}-core "
         f"{run.get('machine', {}).get('cpu', '?')} (cores not reserved: not a benchmark). "
-        f"Each part is resumable in `parts/<dgp>-<small|large>/` (not committed); wall time per "
-        "part: " + ", ".join(f"{k} {num(v, 0)} s" for k, v in walls.items())
+        f"Each part is resumable in `parts/<dgp>-<small|large>/` (not committed); computing "
+        "time per part: " + ", ".join(f"{k} {num(v, 0)} s" for k, v in walls.items())
         + f". Failed replications: {run.get('failed', '–')}. Versions: {versions_line(run)}."),
         ""]
     L += ["## Design", ""]

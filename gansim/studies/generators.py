@@ -29,12 +29,14 @@ other n (the points of the floor fits, each a mean KS with its MCSE), seed 2202 
 uses 2201; no other shipped study uses either).  Parts, each resumable in
 ``<out>/parts/<dgp>-<small|large>/``: per DGP the sample sizes up to 400 (all methods) and
 from 800 (without ``gan_large``); ``--ns 50 100 200 400`` runs the small parts alone.
-Wall time, estimated by :func:`plan` (the fused engine trains ~55 GANs of 2,000 steps per
-second at n = 100 on 2 cores, as in the proof of concept's committed run, linear in n and
-steps and quadratic in width; m = 10^6 draws with their KS ~0.1 s per sampled method and
-replication): about 8 minutes per small part and 12 per large part with the tuned
-settings (a budget growing as (n/100)^0.5 at n = 3,200 is most of it), about 2 hours in
-all; each part's computing time is recorded in its ``compute.json`` and in ``run.json``.
+Wall time, estimated by :func:`plan` from figures fitted to the committed run's parts
+(about 45 GANs of 2,000 steps per second at n = 100 on 2 cores, linear in n and steps and
+quadratic in width; m = 10^6 draws with their KS and functionals about 0.24 s per sampled
+method and replication): about 15 minutes per small part and 17 per large part with the
+tuned settings (a budget growing as (n/100)^0.5 at n = 3,200 is most of a large part),
+about 3.3 hours in all; each part's computing time is recorded in its ``compute.json`` and
+in ``run.json``, and a part resumes block by block, so an interruption loses at most the
+blocks in progress.
 ``--scale`` and ``--ns`` trade B and the
 grid against time, and :func:`plan` says what a choice costs.  Writes replications.csv.gz,
 summary.csv, paired.csv, shares.csv, floor.csv, chosen.json and run.json, by default into
@@ -67,7 +69,10 @@ from gansim.studies._common import (
     width_arg,
 )
 from gansim.studies.generators_tuning import (
-    CANDIDATES, RATE, base_config, combine, train_seconds,
+    CANDIDATES,
+    base_config,
+    combine,
+    train_seconds,
 )
 from gansim.studies.rates_floor import KSFirst
 from gansim.study.core import Study, run_study
@@ -78,9 +83,10 @@ from gansim.study.methods import GAN, EmpiricalCDF, SmoothedBootstrap
 from gansim.summary import convergence
 from gansim.summary.simsum import summarise
 
-__all__ = ["DEFAULTS", "DESCRIPTION", "LatentTail", "UNTUNED", "add_arguments", "build_part",
-           "compute_time", "floors", "gan_options", "main", "methods", "plan", "replications",
-           "shares", "write_outputs"]
+__all__ = ["DEFAULTS", "DESCRIPTION", "LatentTail", "PLAN_DRAW_S", "PLAN_RATE", "UNTUNED",
+           "add_arguments", "build_part",
+           "blocks_code", "compute_time", "floors", "gan_options", "main", "methods", "plan",
+           "replications", "shares", "write_outputs"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2202, "out": "results/generators"}
@@ -218,12 +224,24 @@ def _parts(ns) -> list[tuple[str, list[int]]]:
     return [(name, part) for name, part in (("small", small), ("large", large)) if part]
 
 
+#: The figures :func:`plan` prices a part with, fitted by least squares to the committed
+#: run's twelve parts (their computing times, ``parts/<part>/compute.json``, against each
+#: part's GANs and sampled methods): this study's GANs trained at about 45 default-recipe
+#: equivalents per second at n = 100 on 2 cores (the proof of concept's GANs at 55,
+#: :data:`~gansim.studies.generators_tuning.RATE`; the difference, from the new latents'
+#: sampling and the nine methods' per-replication work, is not separated here), and each
+#: sampled method's m = 10^6 draws with their KS, functionals and tail index took about
+#: 0.24 s per replication.
+PLAN_RATE, PLAN_DRAW_S = 45.0, 0.24
+
+
 def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: float = 1.0,
-         m: int = M, rate: float = RATE, draw_s: float = 0.1) -> pd.DataFrame:
+         m: int = M, rate: float = PLAN_RATE, draw_s: float = PLAN_DRAW_S) -> pd.DataFrame:
     """Estimated wall time of every part, in seconds, from stated figures: ``rate`` GANs of
     2,000 steps at width 16 per second at n = 100 (cost linear in n and steps, quadratic in
     width) and ``draw_s`` seconds per sampled method and replication at m = 10^6 (linear in
-    m; F_n is evaluated exactly).
+    m; F_n is evaluated exactly); both default to :data:`PLAN_RATE` and :data:`PLAN_DRAW_S`,
+    fitted to the committed run's parts.
 
     Examples
     --------
@@ -367,7 +385,7 @@ def main(args: argparse.Namespace) -> str:
     chosen = _chosen(args)
     options = gan_options(chosen)
     out = Path(args.out)
-    results, walls = [], {}
+    results, walls, codes = [], {}, {}
     for dgp in args.dgps:
         for name, part in _parts(args.ns):
             study = build_part(dgp, part, options, scale=args.scale, m=args.m,
@@ -378,8 +396,9 @@ def main(args: argparse.Namespace) -> str:
             res = run_study(study, **run_options(args, out_dir=part_dir))
             results.append(res)
             walls[f"{dgp}-{name}"] = compute_time(part_dir, res)
+            codes[f"{dgp}-{name}"] = blocks_code(part_dir)
     write_outputs(out, results, chosen=chosen, n_jobs=args.n_jobs, started=args.started,
-                  walls=walls)
+                  walls=walls, codes=codes)
     return f"wall time {sum(walls.values()):.1f} s; results in {out}/"
 
 
@@ -410,8 +429,40 @@ def compute_time(part_dir, result) -> float:
     return float(record.get("wall_time_s", 0.0))
 
 
+def blocks_code(part_dir) -> list[str]:
+    """The gansim source digests (first 12 hex digits) of the earlier runs, computing or
+    reading a part's blocks, whose code differed from a later run's that reused them
+    (``--reuse-blocks-from-other-code``), from its block folders' manifests, in the order
+    first met; empty when no run reused blocks across code versions.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     m = Path(d) / "blocks" / "condition-1"
+    ...     m.mkdir(parents=True)
+    ...     _ = (m / "_settings.json").write_text(json.dumps(
+    ...         {"code": {"digest": "b" * 64}, "code_reused_from": [{"digest": "a" * 64}]}))
+    ...     blocks_code(d)
+    ['aaaaaaaaaaaa']
+    """
+    seen: dict[str, None] = {}
+    for path in sorted(Path(part_dir).glob("blocks/*/_settings.json")):
+        manifest = read_json(path, "a block folder's manifest")
+        for code in manifest.get("code_reused_from", []):
+            seen.setdefault(str(code.get("digest", "?"))[:12])
+    return list(seen)
+
+
+def _blocks_computed(results) -> int | None:
+    """Blocks this run computed over the parts (None where a result does not say)."""
+    counts = [int(r.conditions["blocks_computed"].sum()) for r in results
+              if "blocks_computed" in getattr(r, "conditions", ())]
+    return sum(counts) if len(counts) == len(results) else None
+
+
 def write_outputs(out_dir, results, *, chosen: dict, n_jobs: int, started: str,
-                  walls: dict) -> dict:
+                  walls: dict, codes: dict | None = None) -> dict:
     """Combine the parts and write ``replications.csv.gz`` (tidy), ``summary.csv`` (by dgp
     and n), ``paired.csv`` (each GAN against F_n, the smoothed bootstraps and the default
     recipe), ``shares.csv`` (:func:`shares`), ``floor.csv`` (:func:`floors`), ``chosen.json``
@@ -431,6 +482,8 @@ def write_outputs(out_dir, results, *, chosen: dict, n_jobs: int, started: str,
     write_run_record(
         out / "run.json", seed=results[0].seed, n_jobs=n_jobs, started=started,
         wall_time_s=round(sum(walls.values()), 1), wall_time_per_part_s=walls,
+        blocks_computed=_blocks_computed(results),
+        blocks_reused_from_code=codes or {},
         settings={key: r.study.settings() for key, r in zip(walls, results, strict=True)},
         failed=int((tidy["status"] != "ok").sum()))
     return {"summary": summary, "paired": pairs, "shares": share, "floor": fits,
