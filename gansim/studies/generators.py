@@ -80,13 +80,13 @@ from gansim.study.design import condition_grid
 from gansim.study.dgp import make_dgp
 from gansim.study.functionals import Functional, GapMass, TailIndex, mixture_gap
 from gansim.study.methods import GAN, EmpiricalCDF, SmoothedBootstrap
+from gansim.study.runner import REUSED_KEY, SETTINGS_FILE
 from gansim.summary import convergence
 from gansim.summary.simsum import summarise
 
 __all__ = ["DEFAULTS", "DESCRIPTION", "LatentTail", "PLAN_DRAW_S", "PLAN_RATE", "UNTUNED",
-           "add_arguments", "build_part",
-           "blocks_code", "compute_time", "floors", "gan_options", "main", "methods", "plan",
-           "replications", "shares", "write_outputs"]
+           "add_arguments", "build_part", "blocks_code", "compute_time", "floors",
+           "gan_options", "main", "methods", "plan", "replications", "shares", "write_outputs"]
 
 DESCRIPTION = __doc__
 DEFAULTS = {"seed": 2202, "out": "results/generators"}
@@ -447,9 +447,9 @@ def blocks_code(part_dir) -> list[str]:
     ['aaaaaaaaaaaa']
     """
     seen: dict[str, None] = {}
-    for path in sorted(Path(part_dir).glob("blocks/*/_settings.json")):
+    for path in sorted(Path(part_dir).glob(f"blocks/*/{SETTINGS_FILE}")):
         manifest = read_json(path, "a block folder's manifest")
-        for code in manifest.get("code_reused_from", []):
+        for code in manifest.get(REUSED_KEY, []):
             seen.setdefault(str(code.get("digest", "?"))[:12])
     return list(seen)
 
