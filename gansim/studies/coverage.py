@@ -46,15 +46,18 @@ the same in every part: the comparisons between parts are paired.
 
 Each part writes its tidy replications, summary, table.md and run.json into ``--out``/PART (by
 default under results/coverage/, the committed files); at the defaults, on 2 cores, ``wald``
-took 24 minutes, ``boot`` 31, ``check`` 15, ``scratch`` 30 (their run.json), and ``report``
-takes seconds.  Estimated by :func:`plan` (``--plan`` prints it for the chosen recipe)
-from stated figures (55 GANs of 2,000 steps at width 16 per second at n = 100 on 2 cores,
-as measured, linear in n and steps, quadratic in width; 0.09 s per replication and recipe
-for a fitted GAN's draws and Wald SEs; 0.02 s per data set and recipe for the R = 200
-bootstrap GANs' draws and functionals, both the residuals of the committed parts' wall
-times): ``recipes`` about 66 minutes, ``scratch_best`` about 73 (with the untuned stand-in
-for the best recipe, whose cost the tuned one shares; a best recipe whose budget grows
-faster with n costs more in ``recipes``).  Every part resumes block by block (8
+took 24 minutes, ``boot`` 31, ``check`` 15, ``scratch`` 30, ``scratch_best`` 91 (their
+run.json), ``recipes`` about 69 (in two runs: its run.json records the second, which
+resumed the first's blocks), and ``report`` takes seconds.  Estimated by :func:`plan`
+(``--plan`` prints it for the chosen recipe) from stated figures (55 GANs of 2,000 steps at
+width 16 per second at n = 100 on 2 cores, as measured, linear in n and steps, quadratic in
+width; 44 per second where each data set's 200 bootstrap GANs train from scratch, as
+``scratch_best`` took; 0.09 s per replication and recipe for a fitted GAN's draws and Wald
+SEs; 0.02 s per data set and recipe for the R = 200 bootstrap GANs' draws and functionals,
+both the residuals of the committed parts' wall times): ``recipes`` about 66 minutes,
+``scratch_best`` about 92 (with the untuned stand-in for the best recipe, whose cost the
+tuned one shares; a best recipe whose budget grows faster with n costs more in
+``recipes``).  Every part resumes block by block (8
 replications of a condition), so an interruption loses at most the blocks in progress.
 
     python -m gansim coverage --part wald     # then boot, check, scratch, report
@@ -360,7 +363,8 @@ def recipes_record(chosen: dict, source: str, *, steps: int = GANConfig.steps,
 
 def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig.steps,
          steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE, rate: float = RATE,
-         wald_s: float = 0.09, boot_s: float = 0.02) -> pd.DataFrame:
+         scratch_rate: float = 44.0, wald_s: float = 0.09,
+         boot_s: float = 0.02) -> pd.DataFrame:
     """Estimated wall time on 2 cores, in seconds, of the parts ``recipes`` and
     ``scratch_best`` from stated figures.
 
@@ -376,8 +380,12 @@ def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig
     one BCa here.  ``boot_s``: seconds per data set and recipe for the draws and functionals
     of the R = 200 bootstrap GANs in ``scratch_best``: the boot part took 1,869 s for 5,000
     data sets, of which training (the fitted GAN and 200 warm-started ones of 300 steps each)
-    accounts for 1,761 s at this rate, leaving about 0.02 s each.  ``best``: the best
-    recipe's options (default: the untuned stand-in, ``generators.UNTUNED``).
+    accounts for 1,761 s at this rate, leaving about 0.02 s each.  ``scratch_rate``: the
+    ``rate`` of ``scratch_best``, where each data set's fitted GAN and its R = 200 bootstrap
+    GANs train from scratch: that part took 5,460 s for 1,200 (data set, recipe) pairs of
+    201 GANs each (the default recipe and the tuned best, at n = 100), about 44 GANs per
+    second once the 0.02 s each is set aside, a fifth slower than ``rate``.  ``best``: the
+    best recipe's options (default: the untuned stand-in, ``generators.UNTUNED``).
 
     Returns
     -------
@@ -390,7 +398,7 @@ def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig
     >>> p[["part", "cells", "B"]].to_dict(orient="records")
     [{'part': 'recipes', 'cells': 25, 'B': 200}, {'part': 'scratch_best', 'cells': 3, 'B': 200}]
     >>> [round(t / 60) for t in p["total_s"]]
-    [66, 73]
+    [66, 92]
     """
     best = UNTUNED["best"]["options"] if best is None else best
     options = {"default": {"steps": steps},
@@ -408,7 +416,8 @@ def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig
                                            for r in RECIPES)
                 other += len(dgps) * Bs * len(RECIPES) * wald_s
             else:
-                tr += len(dgps) * Bs * sum((1 + R_GAN) * train_seconds(options[r], n, rate)
+                tr += len(dgps) * Bs * sum((1 + R_GAN) * train_seconds(options[r], n,
+                                                                       scratch_rate)
                                            for r in ("default", "best"))
                 other += len(dgps) * Bs * 2 * boot_s
         rows.append({"part": part, "cells": len(dgps) * len(ns), "B": Bs,
@@ -600,6 +609,8 @@ def _cover_figure(cover: pd.DataFrame):
     # tab10 first (distinct hues for the main methods), then tab20's lighter shades.
     palette = [*plt.cm.tab10.colors, *plt.cm.tab20.colors[1::2]]
     colours = {m: palette[i % len(palette)] for i, m in enumerate(meths)}
+    # Past the palette's length colours repeat: another marker tells those methods apart.
+    markers = {m: "osD^v"[i // len(palette) % 5] for i, m in enumerate(meths)}
     for i, q in enumerate(FUNCS):
         for j, d in enumerate(dgps):
             ax = axes[i, j]
@@ -607,7 +618,7 @@ def _cover_figure(cover: pd.DataFrame):
             sub = cover[(cover["quantity"] == q) & (cover["dgp"] == d)]
             for meth, g in sub.groupby("method", sort=False):
                 g = g.sort_values("n")
-                ax.errorbar(g["n"], g["est"], yerr=1.96 * g["mcse"], marker="o", ms=3,
+                ax.errorbar(g["n"], g["est"], yerr=1.96 * g["mcse"], marker=markers[meth], ms=3,
                             lw=1, capsize=2, color=colours[meth], label=meth)
             ax.set_xscale("log")
             ax.set_xticks(NS, [str(v) for v in NS])
@@ -624,8 +635,11 @@ def _cover_figure(cover: pd.DataFrame):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize=8)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    ncol = min(6, len(labels))
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8)
+    # Room below the panels for every row of the legend (about 0.2 inch a row at 8 points).
+    rows = -(-len(labels) // ncol)
+    fig.tight_layout(rect=(0, min(0.4, (0.2 * rows + 0.15) / fig.get_figheight()), 1, 1))
     return fig
 
 
