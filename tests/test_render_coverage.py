@@ -22,13 +22,16 @@ def rendered():
     return cov.render(RESULTS)
 
 
-def _mirror(tmp_path: Path, folder: str, copy=()) -> Path:
+def _mirror(tmp_path: Path, folder: str, copy=(), skip=()) -> Path:
     """results/<folder> under tmp_path: links to the committed files, real copies of
-    ``copy`` (paths relative to the folder) so that a test can edit them."""
+    ``copy`` (paths relative to the folder) so that a test can edit them, none of the files
+    or folders named in ``skip`` (top-level names in the folder)."""
     src, dst = RESULTS / folder, tmp_path / "results" / folder
     for path in src.rglob("*"):
         if path.is_file():
             rel = path.relative_to(src)
+            if rel.parts[0] in skip:
+                continue
             (dst / rel).parent.mkdir(parents=True, exist_ok=True)
             if str(rel) in copy:
                 shutil.copy(path, dst / rel)
@@ -90,9 +93,9 @@ def test_negative_controls_change_the_verdicts(tmp_path):
 def test_the_top_readme_fragment_is_the_readme_in_short(rendered):
     frag = cov.fragments(RESULTS)[cov.FRAGMENT]
     short = rendered["coverage/README.md"].split("## In short\n\n")[1].split("\n## ")[0]
-    short = short.replace("the section on the training recipe below",
-                          "details in the folder's README")
-    assert frag.endswith(short) and "](results/coverage/README.md)" in frag
+    short = " ".join(short.split()).replace("the section on the training recipe below",
+                                            "details in the folder's README")
+    assert " ".join(frag.split()).endswith(short) and "](results/coverage/README.md)" in frag
 
 
 def test_paired_rule_on_constructed_pairs():
@@ -207,6 +210,26 @@ def _cells(tidy: pd.DataFrame, method: str):
     return list(out.itertuples(index=False, name=None))
 
 
+#: The labels the parts recipes and scratch_best give their methods in the folder's summary.
+NEW_METHODS = r"gan_wald_(?:default|large|best)|boot_bca_recipes|gan_scratch_\w+_(?:default|best)"
+
+
+def _mirror_before_new_parts(tmp_path: Path) -> Path:
+    """results/coverage as it was before the parts recipes and scratch_best: without their
+    folders, their diagnosis and their rows of the folder's summary."""
+    results = _mirror(tmp_path, "coverage", copy=("summary.csv",),
+                      skip=(*cov.NEW_PARTS, "recipes_diagnosis.csv"))
+    path = results / "coverage" / "summary.csv"
+    s = pd.read_csv(path)
+    s[~s["method"].str.fullmatch(NEW_METHODS)].to_csv(path, index=False)
+    return results
+
+
+@pytest.fixture(scope="module")
+def before_new(tmp_path_factory):
+    return cov.render(_mirror_before_new_parts(tmp_path_factory.mktemp("before")))
+
+
 @pytest.fixture(scope="module")
 def with_new_parts(tmp_path_factory):
     """results/coverage with the parts recipes and scratch_best made of committed rows,
@@ -219,8 +242,7 @@ def with_new_parts(tmp_path_factory):
     from gansim.studies import coverage as study
     from gansim.studies.generators import UNTUNED
 
-    tmp_path = tmp_path_factory.mktemp("new")
-    results = _mirror(tmp_path, "coverage", copy=("summary.csv",))
+    results = _mirror_before_new_parts(tmp_path_factory.mktemp("new"))
     base = results / "coverage"
     wald = pd.read_csv(base / "wald" / "replications.csv.gz")
     boot = pd.read_csv(base / "boot" / "replications.csv.gz")
@@ -273,15 +295,16 @@ def _section(text: str, head: str) -> str:
     return text[start:end if end >= 0 else None]
 
 
-def test_new_parts_absent_render_nothing_new(rendered):
-    readme = rendered["coverage/README.md"]
+def test_new_parts_absent_render_nothing_new(before_new):
+    readme = before_new["coverage/README.md"]
     assert "recipe as a factor" not in readme and "recipes" not in readme
-    assert "coverage/recipes/table.md" not in rendered
-    assert "gan_wald_best" not in rendered["coverage/paired.md"]
+    assert "Per DGP, some GAN interval" not in readme
+    assert "coverage/recipes/table.md" not in before_new
+    assert "gan_wald_best" not in before_new["coverage/paired.md"]
 
 
-def test_new_parts_leave_the_committed_sections_alone(rendered, with_new_parts):
-    new = with_new_parts["out"]
+def test_new_parts_leave_the_other_sections_alone(before_new, with_new_parts):
+    new, rendered = with_new_parts["out"], before_new
     for part in ("wald", "boot", "check", "scratch"):
         assert new[f"coverage/{part}/table.md"] == rendered[f"coverage/{part}/table.md"]
     for head in ("## The GAN's Wald interval (part `wald`)", "## The GAN bootstrap (part",
@@ -337,4 +360,24 @@ def test_new_section_counts_and_pairs_by_hand(with_new_parts):
     assert normal.split(" | ")[3] == f"{at_normal} of 25"
     # The untuned stand-in is named as such, and the short answers count the recipes.
     assert "**the untuned stand-in**" in sec
-    assert "- By recipe (part `recipes`" in text.split("## What was run")[0]
+    short = " ".join(text.split("## What was run")[0].split())
+    assert "- By training recipe (part `recipes`" in short
+    # The short answer per DGP is the per-DGP table's: the same DGPs answered yes.
+    table = _section(text, "### Do the GAN's intervals cover? Per DGP")
+    rows = [ln.split(" | ") for ln in table.splitlines() if ln.startswith("| ")][1:]
+    yes = [r[0].strip("| ") for r in rows if r[-1].startswith("yes")]
+    no = [r[0].strip("| ") for r in rows if r[-1].startswith("no")]
+    assert len(yes) + len(no) == 5
+    bullet = short.split("- Per DGP, some GAN interval is at nominal")[1]
+    said_yes, _, said_no = bullet.partition(" none is ")
+    assert all(f"{d} (`" in said_yes for d in yes)
+    assert all(f"{d} (`" not in said_yes for d in no)
+    assert (said_no != "") == bool(no)
+
+
+def test_a_resumed_run_says_its_wall_time_covers_part_of_the_blocks():
+    run = {"conditions": [{"blocks_resumed": 3, "blocks_computed": 1},
+                          {"blocks_resumed": 0, "blocks_computed": 2}]}
+    assert cov._resumed(run) == " (3 of 6 blocks computed, the rest resumed)"
+    assert cov._resumed({"conditions": [{"blocks_resumed": 0, "blocks_computed": 4}]}) == ""
+    assert cov._resumed({}) == ""

@@ -64,6 +64,8 @@ REF = "boot_bca"
 RECIPES_REF = label_part(REF, "recipes")
 #: The GAN bootstrap's intervals.
 BOOT_KINDS = ("percentile", "basic", "bca")
+#: Their names in the text.
+KIND_NAMES = {"percentile": "percentile", "basic": "basic", "bca": "BCa"}
 NR = rules.UNRESOLVED
 HLN, LHN, NWN = ("higher", "lower", NR), ("lower", "higher", NR), ("narrower", "wider", NR)
 
@@ -284,7 +286,7 @@ def _provenance(data, design) -> str:
             "B": "/".join(num(b, 0) for b in dp["B"]),
             "methods": ", ".join(f"`{m}`" for m in dp["methods"]),
             "started (UTC)": r["started"][:16].replace("T", " "),
-            "wall time": f"{num(r['wall_time_s'], 0)} s",
+            "wall time": f"{num(r['wall_time_s'], 0)} s" + _resumed(r),
             "failed": str(r.get("n_failed", "–"))})
     seeds = {r["seed"] for r in runs.values()}
     vers = {versions_line(r, ("python", "torch", "numpy", "scipy", "pandas", "statsmodels"))
@@ -320,6 +322,10 @@ def _provenance(data, design) -> str:
                                                                  else "") + ".")
     failed = sum(int(r.get("n_failed", 0)) for r in runs.values())
     facts.append(f"Failed replications: {failed} in all parts (`failed` above).")
+    if any(_resumed(r) for r in runs.values()):
+        facts.append("A part whose run resumed blocks (the wall time's note) was completed by "
+                     "that run after an earlier run of the same command was interrupted: its "
+                     "wall time is the completing run's only, over the blocks it computed.")
     facts.append("Wall times are those of the recorded runs, on the machine of `run.json`, "
                  "not benchmarks; the cost per data set of each interval, measured on an "
                  "otherwise idle machine, is in "
@@ -329,6 +335,17 @@ def _provenance(data, design) -> str:
                  " command resumes from the finished blocks.")
     out.append(paragraph(*facts))
     return "\n".join(out) + "\n"
+
+
+def _resumed(run: dict) -> str:
+    """`` (k of N blocks computed, the rest resumed)`` for a run that resumed blocks of an
+    earlier one (its ``conditions`` say so), else ``""``."""
+    conds = run.get("conditions") or []
+    done = sum(int(c.get("blocks_resumed", 0)) for c in conds)
+    if not done:
+        return ""
+    made = sum(int(c.get("blocks_computed", 0)) for c in conds)
+    return f" ({made} of {made + done} blocks computed, the rest resumed)"
 
 
 def _design_section(data, design) -> str:
@@ -882,12 +899,45 @@ def _short_bullets(data, design, pairs, recipes_at: str = "the section on the tr
     if "recipes" in data.get("new", ()):
         rc = cf[cf["method"].str.fullmatch(r"gan_wald_\w+|" + RECIPES_REF)]
         out.append(_bullet(
-            "By recipe (part `recipes`, the Wald interval on the same grid at B = "
-            + "/".join(num(b, 0) for b in design["parts"]["recipes"]["B"]) + "): at nominal "
+            "By training recipe (part `recipes`: the Wald interval on the same grid at B = "
+            + "/".join(num(b, 0) for b in design["parts"]["recipes"]["B"]) + "), cells at "
+            "nominal: "
             + "; ".join(_counts_sentence(rc, m, level)
                         for m in (*[f"gan_wald_{r}" for r in RECIPES], RECIPES_REF)
                         if (rc["method"] == m).any())
             + f" ({recipes_at})."))
+    if "scratch_best" in data.get("new", ()):
+        sp = design["parts"]["scratch_best"]
+        cells = cf[cf["dgp"].isin(sp["dgps"]) & cf["n"].isin(sp["ns"])]
+        at = {(k, r): _counts_cells(cells[cells["method"] == f"gan_scratch_{k}_{r}"], level)
+              for k in BOOT_KINDS for r in ("default", "best")}
+        # Efron's BCa on the same data sets: the wald part's, over the pairs' data sets.
+        ref = pairs[(pairs["a"] == f"gan_scratch_{BOOT_KINDS[0]}_default")
+                    & (pairs["b"] == REF)]
+        cref = rules.coverage_counts(ref["cover_b"], ref["pairs"].to_numpy(), level)
+        total = {c.total for c in at.values()}
+        out.append(_bullet(
+            "The GAN bootstrap with its bootstrap GANs trained from scratch, by recipe (part "
+            f"`scratch_best`: {', '.join(sp['dgps'])} at n = {'/'.join(map(str, sp['ns']))}, "
+            f"B = {'/'.join(num(b, 0) for b in sp['B'])}), cells at nominal of "
+            f"{'/'.join(map(str, sorted(total)))} (default recipe / best recipe): "
+            + ", ".join(f"{KIND_NAMES[k]} {at[k, 'default'].at} / {at[k, 'best'].at}"
+                        for k in BOOT_KINDS)
+            + f"; Efron's BCa on the same data sets {cref.at} of {cref.total}."))
+    if data.get("new"):
+        _, answers = _covers(data, design)
+        yes = {d: a for d, a in answers.items() if a and a[0]}
+        no = {d: a for d, a in answers.items() if a and not a[0]}
+
+        def said(group):
+            return ", ".join(f"{d} ({'; '.join(map(_entry, a[1]))})"
+                             for d, a in group.items())
+
+        out.append(_bullet(
+            "Per DGP, some GAN interval is at nominal in at least half of that DGP's cells "
+            + (f"on {said(yes)}" if yes else "on no DGP")
+            + (f"; on {' and '.join(no)} none is (the closest: {said(no)})" if no else "")
+            + "."))
     return out
 
 
@@ -1130,8 +1180,12 @@ def _scratch_best(data, design, pairs) -> str:
     return "\n".join(out) + "\n"
 
 
-def _covers_by_dgp(data, design) -> str:
-    """Per DGP: does one of the GAN's intervals cover? (The rule is stated in the text.)"""
+def _covers(data, design) -> tuple[list[dict], dict[str, tuple | None]]:
+    """Per DGP, the table rows of :func:`_covers_by_dgp` and the answer ``(yes, entries)``:
+    where ``yes``, the Wald interval and the GAN bootstrap interval with the largest share of
+    that DGP's cells at nominal, each where that share is at least half; else the one GAN
+    interval closest to it. An entry is ``(at, cells, method, where)``; ``None`` where no
+    GAN interval ran."""
     level = design["level"]
     cf = data["cf"]
     present = set(cf["method"])
@@ -1144,9 +1198,9 @@ def _covers_by_dgp(data, design) -> str:
              "best": [f"gan_scratch_{k}_best" for k in BOOT_KINDS]}
     boots = {r: [m for m in ms if m in present] for r, ms in boots.items()}
     all_ns = sorted(set(cf["n"]))
-    rows = []
+    rows, answers = [], {}
     for d in design["dgps"]:
-        row, cands = {"dgp": d}, []
+        row, wald_cands, boot_cands = {"dgp": d}, [], []
 
         def tally(m, d=d):
             g = cf[(cf["method"] == m) & (cf["dgp"] == d)]
@@ -1154,13 +1208,13 @@ def _covers_by_dgp(data, design) -> str:
                 return None
             c = _counts_cells(g, level)
             ns = sorted(set(g["n"]))
-            where = "" if ns == all_ns else f" (n = {'/'.join(map(str, ns))})"
+            where = "" if ns == all_ns else f" at n = {'/'.join(map(str, ns))}"
             return (c.at / c.total, c.at, c.total, m, where)
 
         for m in walds:
             t = tally(m)
             row[f"`{m}`"] = count(t[1], t[2]) if t else "–"
-            cands += [t] if t else []
+            wald_cands += [t] if t else []
         for r, ms in boots.items():
             if not ms:
                 continue
@@ -1168,31 +1222,47 @@ def _covers_by_dgp(data, design) -> str:
             top = max(found) if found else None
             row[f"GAN bootstrap, {r} recipe (most at nominal)"] = (
                 f"{count(top[1], top[2])}{top[4]} (`{top[3]}`)" if top else "–")
-            cands += found
+            boot_cands += found
         c = _counts_cells(cf[(cf["method"] == RECIPES_REF) & (cf["dgp"] == d)], level)
         row[f"`{RECIPES_REF}`"] = count(c.at, c.total) if c.total else "–"
-        if not cands:
+        tops = [max(cs) for cs in (wald_cands, boot_cands) if cs]
+        met = [t[1:] for t in tops if t[1] >= t[2] / 2]
+        answers[d] = ((True, met) if met else (False, [max(tops)[1:]]) if tops else None)
+        if answers[d] is None:
             row["covers?"] = "–"
         else:
-            _, k, n, m, where = max(cands)
-            row["covers?"] = (f"yes: `{m}` {count(k, n)}{where}" if k >= n / 2
-                              else f"no (the most: `{m}`, {count(k, n)}{where})")
+            said = "; ".join(_entry(e) for e in answers[d][1])
+            row["covers?"] = f"yes: {said}" if answers[d][0] else f"no (the most: {said})"
         rows.append(row)
+    return rows, answers
+
+
+def _entry(e: tuple) -> str:
+    """`` `method` k of n`` (`` at n = ...`` where it ran on some n only)."""
+    k, n, m, where = e
+    return f"`{m}` {count(k, n)}{where}"
+
+
+def _covers_by_dgp(data, design) -> str:
+    """Per DGP: does one of the GAN's intervals cover? (The rule is stated in the text.)"""
+    rows, _ = _covers(data, design)
     out = ["### Do the GAN's intervals cover? Per DGP", "",
            paragraph("Cells at nominal per DGP and GAN interval (each of that DGP's n and "
                      "functionals the interval was run on; for the GAN bootstrap, the one of "
                      "percentile, basic and BCa, warm-started or from scratch, with the most; "
                      "the check part's B = 50 left out). A DGP's answer is *yes* when one of "
                      "the GAN's intervals is at nominal in at least half of its cells for that "
-                     "DGP (the aim's threshold, per DGP), else *no*, with the interval closest "
-                     "to it; BCa of part `recipes` on the same data sets beside them:"), "",
+                     "DGP (the aim's threshold, per DGP), naming the Wald interval and the GAN "
+                     "bootstrap interval with the most where each reaches it, else *no*, with "
+                     "the interval closest to it; a count over some n only says which; BCa of "
+                     "part `recipes` on the same data sets beside them:"), "",
            md_table(pd.DataFrame(rows), align="l" + "r" * (len(rows[0]) - 1)), ""]
     return "\n".join(out)
 
 
 def _recipes_section(data, design, pairs) -> str:
     """The section of the parts with the recipe as a factor (only when they are there)."""
-    out = ["## The training recipe as a factor (parts "
+    out = ["## The training recipe as a factor (part" + "s" * (len(data["new"]) > 1) + " "
            + " and ".join(f"`{p}`" for p in data["new"]) + ")", "",
            _recipes_intro(data, design), ""]
     if "recipes" in data["new"]:
