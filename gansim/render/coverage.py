@@ -23,6 +23,7 @@ Comparative words come from :mod:`gansim.summary.rules`, among them:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -78,6 +79,24 @@ def _part_label(method: str, part: str) -> str:
     label_part`: the ``check`` part's warm-started methods ``_warm``, the ``recipes``
     part's BCa ``_recipes``)."""
     return label_part(method, part)
+
+
+def _prepared(results) -> tuple[dict, dict, pd.DataFrame]:
+    """:func:`load`, :func:`_design` and :func:`comparisons` of ``results``, once per state
+    of the folder's files (their names, sizes and modification times), so that the README
+    and the top README's fragment share them. Callers only read them."""
+    base = Path(results).resolve() / FOLDER
+    files = [p for pattern in ("*.*", "*/*.*") for p in sorted(base.glob(pattern))
+             if p.is_file()]
+    stamp = tuple((str(p.relative_to(base)), p.stat().st_mtime_ns, p.stat().st_size)
+                  for p in files)
+    return _prepare(str(base.parent), stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _prepare(results: str, stamp: tuple) -> tuple[dict, dict, pd.DataFrame]:
+    data = load(results)
+    return data, _design(data), comparisons(data)
 
 
 def load(results) -> dict:
@@ -1307,9 +1326,7 @@ def fragments(results) -> dict[str, str]:
     """The short answer to "can T(F*_n) be used for inference?" for the top README, under
     the name :data:`FRAGMENT`: the README's own findings, each a count of cells under the
     two-sided band or a paired comparison with Efron's BCa on the same data sets."""
-    data = load(results)
-    design = _design(data)
-    pairs = comparisons(data)
+    data, design, pairs = _prepared(results)
     level = design["level"]
     lead = paragraph(
         f"From [`results/coverage`](results/coverage/README.md), over the DGPs "
@@ -1324,10 +1341,8 @@ def fragments(results) -> dict[str, str]:
 
 def render(results) -> dict[str, str]:
     """The Markdown files of ``results/coverage``, keyed by their path under ``results``."""
-    data = load(results)
-    design = _design(data)
+    data, design, pairs = _prepared(results)
     level, funcs = design["level"], design["funcs"]
-    pairs = comparisons(data)
     out = {f"{FOLDER}/README.md": _readme(data, design, pairs),
            f"{FOLDER}/coverage.md": coverage_md(data["summary"], data["diag"], data["warm"],
                                                 level, funcs),
