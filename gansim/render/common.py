@@ -9,7 +9,7 @@ import pandas as pd
 
 from gansim.summary.text import num
 
-__all__ = ["read_json", "read_csv", "provenance", "versions_line"]
+__all__ = ["read_json", "read_csv", "files_stamp", "provenance", "versions_line"]
 
 
 def read_json(path) -> dict:
@@ -27,6 +27,16 @@ def read_csv(path, **kwargs) -> pd.DataFrame:
     if not path.is_file():
         raise ValueError(f"missing results file {str(path)!r}")
     return pd.read_csv(path, **kwargs)
+
+
+def files_stamp(base, patterns=("*.*",)) -> tuple:
+    """``(name relative to base, mtime_ns, size)`` of every file under ``base`` matching one
+    of the glob ``patterns``: a key that changes whenever one of them is written, so a report
+    can cache what it reads from a folder once per state of its files."""
+    base = Path(base)
+    files = sorted({p for pattern in patterns for p in base.glob(pattern) if p.is_file()})
+    return tuple((str(p.relative_to(base)), p.stat().st_mtime_ns, p.stat().st_size)
+                 for p in files)
 
 
 def versions_line(run: dict, names=("torch", "numpy", "scipy", "pandas", "python")) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim.render.common import read_csv, read_json, versions_line
+from gansim.render.common import files_stamp, read_csv, read_json, versions_line
 from gansim.studies.coverage import (
     NEW_PARTS,
     RECIPES,
@@ -86,11 +86,8 @@ def _prepared(results) -> tuple[dict, dict, pd.DataFrame]:
     of the folder's files (their names, sizes and modification times), so that the README
     and the top README's fragment share them. Callers only read them."""
     base = Path(results).resolve() / FOLDER
-    files = [p for pattern in ("*.*", "*/*.*") for p in sorted(base.glob(pattern))
-             if p.is_file()]
-    stamp = tuple((str(p.relative_to(base)), p.stat().st_mtime_ns, p.stat().st_size)
-                  for p in files)
-    return _prepare(str(base.parent), stamp)
+    # The folder's own files and its parts' (not their block folders).
+    return _prepare(str(base.parent), files_stamp(base, ("*.*", "*/*.*")))
 
 
 @functools.lru_cache(maxsize=2)
@@ -927,21 +924,15 @@ def _short_bullets(data, design, pairs, recipes_at: str = "the section on the tr
             + f" ({recipes_at})."))
     if "scratch_best" in data.get("new", ()):
         sp = design["parts"]["scratch_best"]
-        cells = cf[cf["dgp"].isin(sp["dgps"]) & cf["n"].isin(sp["ns"])]
-        at = {(k, r): _counts_cells(cells[cells["method"] == f"gan_scratch_{k}_{r}"], level)
-              for k in BOOT_KINDS for r in ("default", "best")}
-        # Efron's BCa on the same data sets: the wald part's, over the pairs' data sets.
-        ref = pairs[(pairs["a"] == f"gan_scratch_{BOOT_KINDS[0]}_default")
-                    & (pairs["b"] == REF)]
-        cref = rules.coverage_counts(ref["cover_b"], ref["pairs"].to_numpy(), level)
+        at, cref = _scratch_best_counts(data, design, pairs)
         total = {c.total for c in at.values()}
         out.append(_bullet(
             "The GAN bootstrap with its bootstrap GANs trained from scratch, by recipe (part "
             f"`scratch_best`: {', '.join(sp['dgps'])} at n = {'/'.join(map(str, sp['ns']))}, "
             f"B = {'/'.join(num(b, 0) for b in sp['B'])}), cells at nominal of "
             f"{'/'.join(map(str, sorted(total)))} (default recipe / best recipe): "
-            + ", ".join(f"{KIND_NAMES[k]} {at[k, 'default'].at} / {at[k, 'best'].at}"
-                        for k in BOOT_KINDS)
+            + ", ".join(f"{KIND_NAMES[k]} {at[f'gan_scratch_{k}_default'].at} / "
+                        f"{at[f'gan_scratch_{k}_best'].at}" for k in BOOT_KINDS)
             + f"; Efron's BCa on the same data sets {cref.at} of {cref.total}."))
     if data.get("new"):
         _, answers = _covers(data, design)
@@ -949,7 +940,7 @@ def _short_bullets(data, design, pairs, recipes_at: str = "the section on the tr
         no = {d: a for d, a in answers.items() if a and not a[0]}
 
         def said(group):
-            return ", ".join(f"{d} ({'; '.join(map(_entry, a[1]))})"
+            return ", ".join(f"{d} ({_entries(a[1])})"
                              for d, a in group.items())
 
         out.append(_bullet(
@@ -1131,6 +1122,24 @@ def _recipes_wald(data, design, pairs) -> str:
     return "\n".join(out) + "\n"
 
 
+def _scratch_best_methods() -> list[str]:
+    """The GAN intervals of part ``scratch_best``, default recipe first."""
+    return [f"gan_scratch_{k}_{r}" for r in ("default", "best") for k in BOOT_KINDS]
+
+
+def _scratch_best_counts(data, design, pairs):
+    """Part ``scratch_best``'s cells against the band: per GAN interval run (its counts),
+    and of Efron's BCa on the same data sets (the wald part's, over the pairs' data sets)."""
+    level = design["level"]
+    sp = design["parts"]["scratch_best"]
+    cf = data["cf"]
+    cells = cf[cf["dgp"].isin(sp["dgps"]) & cf["n"].isin(sp["ns"])]
+    at = {m: _counts_cells(g, level) for m in _scratch_best_methods()
+          if not (g := cells[cells["method"] == m]).empty}
+    ref = pairs[(pairs["a"] == _scratch_best_methods()[0]) & (pairs["b"] == REF)]
+    return at, rules.coverage_counts(ref["cover_b"], ref["pairs"].to_numpy(), level)
+
+
 def _scratch_best(data, design, pairs) -> str:
     level = design["level"]
     sp = design["parts"]["scratch_best"]
@@ -1139,7 +1148,7 @@ def _scratch_best(data, design, pairs) -> str:
     ns = ", ".join(map(str, sp["ns"]))
     out = [f"### The GAN bootstrap from scratch by recipe (part `scratch_best`, n ∈ {{{ns}}}, "
            f"B = {B})", ""]
-    meths = [f"gan_scratch_{k}_{r}" for r in ("default", "best") for k in BOOT_KINDS]
+    meths = _scratch_best_methods()
     vs = pairs[pairs["a"].isin(meths) & (pairs["b"] == REF)]
     out.append(paragraph(
         f"The GAN bootstrap with R = {R} bootstrap GANs per data set, each trained from "
@@ -1165,20 +1174,14 @@ def _scratch_best(data, design, pairs) -> str:
     out += ["", md_table(pd.DataFrame(rows), align="lll" + "r" * (len(rows[0]) - 3)
                          if rows else "l"), ""]
     rows = []
-    cf = data["cf"]
-    cells = cf[cf["dgp"].isin(sp["dgps"]) & cf["n"].isin(sp["ns"])]
-    for m in meths:
-        g = cells[cells["method"] == m]
+    at, cref = _scratch_best_counts(data, design, pairs)
+    for m, c in at.items():
         pv = vs[vs["a"] == m]
-        if g.empty:
-            continue
-        c = _counts_cells(g, level)
         rows.append({"method": f"`{m}`", "cells": str(c.total), "at nominal": str(c.at),
                      "under": str(c.under), "over": str(c.over),
                      "coverage vs BCa: higher / lower / n.r.": _hln(pv["cover_word"]),
                      "width / BCa's": num_range(pv["width_ratio"], 2),
                      "width vs BCa: narrower / wider / n.r.": _nwn(pv["width_word"])})
-    cref = rules.coverage_counts(ref["cover_b"], ref["pairs"].to_numpy(), level)
     rows.append({"method": f"`{REF}` (same data sets)", "cells": str(cref.total),
                  "at nominal": str(cref.at), "under": str(cref.under),
                  "over": str(cref.over), "coverage vs BCa: higher / lower / n.r.": "–",
@@ -1250,16 +1253,16 @@ def _covers(data, design) -> tuple[list[dict], dict[str, tuple | None]]:
         if answers[d] is None:
             row["covers?"] = "–"
         else:
-            said = "; ".join(_entry(e) for e in answers[d][1])
+            said = _entries(answers[d][1])
             row["covers?"] = f"yes: {said}" if answers[d][0] else f"no (the most: {said})"
         rows.append(row)
     return rows, answers
 
 
-def _entry(e: tuple) -> str:
-    """`` `method` k of n`` (`` at n = ...`` where it ran on some n only)."""
-    k, n, m, where = e
-    return f"`{m}` {count(k, n)}{where}"
+def _entries(entries) -> str:
+    """`` `method` k of n`` per entry of a :func:`_covers` answer (`` at n = ...`` where it
+    ran on some n only), joined by semicolons."""
+    return "; ".join(f"`{m}` {count(k, n)}{where}" for k, n, m, where in entries)
 
 
 def _covers_by_dgp(data, design) -> str:

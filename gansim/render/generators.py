@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gansim.render.common import read_csv, read_json, versions_line
+from gansim.render.common import files_stamp, read_csv, read_json, versions_line
 from gansim.render.generators_tuning import describe
 from gansim.studies.rates import c_bound, ks_floor
 from gansim.summary import rules
@@ -116,9 +116,7 @@ def load(results) -> dict:
     """Everything the report reads, once per state of the folder (the replications: the KS
     at both m only); the README and the fragment share it."""
     base = Path(results).resolve() / FOLDER
-    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                  for p in sorted(base.glob("*.*")) if p.is_file())
-    return _load(str(base), stamp)
+    return _load(str(base), files_stamp(base))
 
 
 @functools.lru_cache(maxsize=2)

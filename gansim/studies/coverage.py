@@ -47,8 +47,7 @@ the same in every part: the comparisons between parts are paired.
 Each part writes its tidy replications, summary, table.md and run.json into ``--out``/PART (by
 default under results/coverage/, the committed files); at the defaults, on 2 cores, ``wald``
 took 24 minutes, ``boot`` 31, ``check`` 15, ``scratch`` 30, ``scratch_best`` 91 (their
-run.json), ``recipes`` about 69 (in two runs: its run.json records the second, which
-resumed the first's blocks), and ``report`` takes seconds.  Estimated by :func:`plan`
+run.json), and ``report`` takes seconds.  Estimated by :func:`plan`
 (``--plan`` prints it for the chosen recipe) from stated figures (55 GANs of 2,000 steps at
 width 16 per second at n = 100 on 2 cores, as measured, linear in n and steps, quadratic in
 width; 44 per second where each data set's 200 bootstrap GANs train from scratch, as
