@@ -79,6 +79,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim._files import write_csv, write_figure, write_run_record, write_text
+from gansim._validation import Integer, Real, validate_params
 from gansim.gan.config import GANConfig
 from gansim.inference.estimator import GANEstimator
 from gansim.inference.intervals import interval_method
@@ -360,6 +361,9 @@ def recipes_record(chosen: dict, source: str, *, steps: int = GANConfig.steps,
                         for k, v in configs.items()}}
 
 
+@validate_params(scale=Real(0, closed="neither"), steps=Integer(1), steps_large=Integer(1),
+                 width_large=Integer(1), rate=Real(0, closed="neither"),
+                 scratch_rate=Real(0, closed="neither"), wald_s=Real(0), boot_s=Real(0))
 def plan(best: dict | None = None, *, scale: float = 1.0, steps: int = GANConfig.steps,
          steps_large: int = STEPS_LARGE, width_large: int = WIDTH_LARGE, rate: float = RATE,
          scratch_rate: float = 44.0, wald_s: float = 0.09,

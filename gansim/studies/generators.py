@@ -59,6 +59,7 @@ import pandas as pd
 from scipy import stats
 
 from gansim._files import read_json, write_csv, write_run_record, write_text
+from gansim._validation import Integer, Real, validate_params
 from gansim.studies._common import (
     add_device_argument,
     m_arg,
@@ -235,6 +236,8 @@ def _parts(ns) -> list[tuple[str, list[int]]]:
 PLAN_RATE, PLAN_DRAW_S = 45.0, 0.24
 
 
+@validate_params(scale=Real(0, closed="neither"), m=Integer(1),
+                 rate=Real(0, closed="neither"), draw_s=Real(0))
 def plan(options: dict[str, dict] | None = None, *, dgps=DGPS, ns=NS, scale: float = 1.0,
          m: int = M, rate: float = PLAN_RATE, draw_s: float = PLAN_DRAW_S) -> pd.DataFrame:
     """Estimated wall time of every part, in seconds, from stated figures: ``rate`` GANs of
