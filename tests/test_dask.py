@@ -103,8 +103,13 @@ def test_a_users_oserror_is_an_error_row_on_the_cluster_as_locally(client, tmp_p
 
 def _no_compiler(on: bool):
     # Each worker's cached build (or failure) is dropped so the next block sees the change.
+    # Its code identity (cached per process, the C compiler's version in it) is taken first,
+    # as a worker that started with a compiler and lost it would have it; else the outcome
+    # depends on whether an earlier test on this worker happened to compute it.
+    from gansim._platform import code_identity
     from gansim.gan import fused
 
+    code_identity()
     if on:
         os.environ["_GANSIM_OLD_CC"] = os.environ.get("CC", "")
         os.environ["CC"] = "/nonexistent"
